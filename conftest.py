@@ -1,11 +1,16 @@
-"""Puts XSOAR's run-time modules (the project's test doubles, or XSOAR's real ones placed at the same paths)
-and every pack integration/script folder on sys.path, as XSOAR's content repository does."""
+"""Puts XSOAR's run-time modules and every pack integration/script folder on sys.path, as XSOAR's content
+repository does. The modules are the project's test doubles under Tests/, or XSOAR's real ones when
+XSOAR_MODULES_DIR names a folder holding demistomock.py, CommonServerPython.py and CommonServerUserPython.py."""
+import os
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-_PATHS = [ROOT / 'Tests' / name for name in ('demistomock', 'CommonServerPython', 'CommonServerUserPython')]
+if os.environ.get('XSOAR_MODULES_DIR'):
+    _PATHS = [Path(os.environ['XSOAR_MODULES_DIR']).resolve()]
+else:
+    _PATHS = [ROOT / 'Tests' / name for name in ('demistomock', 'CommonServerPython', 'CommonServerUserPython')]
 _PATHS += sorted(ROOT.glob('Packs/*/Integrations/*')) + sorted(ROOT.glob('Packs/*/Scripts/*'))
-for path in _PATHS:
+for path in reversed(_PATHS):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))

@@ -1,0 +1,1 @@
+"""Tests that pin the behaviour of the XSOAR test doubles (demistomock, CommonServerPython)."""

@@ -123,8 +123,8 @@ def test_every_yaml_command_is_dispatched_and_every_dispatched_command_is_declar
     module = importlib.import_module(path.stem)
     declared = {command['name'] for command in commands_of(load(path))}
     dispatched = set(module.COMMANDS)
-    assert not declared - dispatched - PLATFORM_COMMANDS, \
-        f'{path.name}: commands declared in the YAML but missing from COMMANDS in main(): {sorted(declared - dispatched - PLATFORM_COMMANDS)}'
+    undispatched = sorted(declared - dispatched - PLATFORM_COMMANDS)
+    assert not undispatched, f'{path.name}: commands declared in the YAML but missing from COMMANDS: {undispatched}'
     assert not dispatched - declared, \
         f'{path.name}: commands dispatched by main() but not declared in the YAML: {sorted(dispatched - declared)}'
     main_source = Path(module.__file__).read_text()

@@ -1,0 +1,121 @@
+"""A fake Cado behind the integration's commands for the playbook runs: state, and each command's entry context in the
+integration's output shape (prefixes and keys from CadoSecurity.yml). Synthetic data only."""
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+from playbook_runner import CommandError
+
+DETECTIONS_DIR = Path(__file__).resolve().parents[2] / 'Packs/CadoSecurity/Scripts/CadoParseEvent/test_data'
+ACQUIRE_RESOURCE_ARG = {
+    'cado-aws-ec2-acquire': 'instance_id', 'cado-aws-s3-acquire': 'bucket', 'cado-aws-lambda-acquire': 'function_name',
+    'cado-gcp-gce-acquire': 'instance_name', 'cado-gcp-gcs-acquire': 'bucket', 'cado-azure-vm-acquire': 'vm_name',
+    'cado-azure-disk-acquire': 'disk_name', 'cado-xdr-device-acquire': 'device_id',
+    'cado-darktrace-endpoint-acquire': 'device_id', 'cado-url-acquire': 'url',
+}
+
+
+def detection(name: str) -> dict:
+    data = json.loads((DETECTIONS_DIR / name).read_text())
+    data.pop('_comment', None)
+    return data
+
+
+def dt(prefix: str, key: str = 'id') -> str:
+    return f'{prefix}(val.{key} && val.{key} == obj.{key})'
+
+
+class FakeCado:
+    def __init__(self, detections: list[dict] | None = None, alarms: dict[int, tuple[int, int]] | None = None,
+                 accounts: list[dict] | None = None):
+        self.detections = detections or []
+        self.alarms = alarms or {}  # project id -> (malicious, suspicious) once processing is done
+        self.accounts = accounts if accounts is not None else [
+            {'id': 1, 'account_name': 'aws-prod', 'type': 'aws',
+             'public_identifier': 'arn:aws:iam::123456789012:role/CadoRole'},
+            {'id': 2, 'account_name': 'azure-prod', 'type': 'azure'},
+            {'id': 3, 'account_name': 'falcon', 'type': 'crowdstrike'}]
+        self.projects: dict[int, dict] = {}
+        for item in self.detections:  # detections live in their investigation
+            self.projects.setdefault(item['investigation_id'], self.project(item['investigation_id'],
+                                                                            item['investigation']))
+        self.incident_links: dict[str, int] = {}
+        self.acquired: list[tuple[str, dict]] = []
+        self.created: list[str] = []
+        self.ids = itertools.count(500)
+
+    def project(self, project_id: int, name: str) -> dict:
+        malicious, suspicious = self.alarms.get(project_id, (0, 0))
+        return {'id': project_id, 'details': {'name': name, 'status': 'Collection & Analysis'},
+                'alarms': {'malicious': 0, 'suspicious': 0}, 'evidences': 0, '_alarms': (malicious, suspicious)}
+
+    @staticmethod
+    def public(project: dict) -> dict:
+        return {k: v for k, v in project.items() if not k.startswith('_')}
+
+    def __call__(self, command: str, args: dict[str, Any]) -> dict:
+        handler = getattr(self, command.replace('-', '_'), None)
+        if handler is None and command in ACQUIRE_RESOURCE_ARG:
+            return self.acquire(command, args)
+        if handler is None:
+            raise AssertionError(f'the fake Cado does not implement {command}')
+        return handler(args)
+
+    def cado_cloud_account_list(self, args):
+        return {dt('Cado.CloudAccount'): self.accounts}
+
+    def cado_incident_project_get(self, args):
+        project_id = self.incident_links.get(args['incident_id'])
+        if project_id is None:
+            raise CommandError('Error in API call [404] - Not Found: project linked to incident')
+        return {dt('Cado.Project'): dict(self.public(self.projects[project_id]), incident_id=args['incident_id'])}
+
+    def cado_project_list(self, args):
+        found = [self.public(p) for p in self.projects.values() if args.get('name', '') in p['details']['name']]
+        return {dt('Cado.Project'): found} if found else {}
+
+    def cado_project_create(self, args):
+        if any(p['details']['name'] == args['name'] for p in self.projects.values()):
+            raise CommandError('Error in API call [400] - a project with this name already exists')
+        project_id = next(self.ids)
+        self.projects[project_id] = self.project(project_id, args['name'])
+        self.created.append(args['name'])
+        return {dt('Cado.Project'): {'id': project_id, 'details': {'name': args['name']}}}
+
+    def cado_project_get(self, args):
+        project = self.projects.get(int(args['project_id']))
+        if project is None:
+            raise CommandError('Error in API call [404] - Not Found: project')
+        return {dt('Cado.Project'): self.public(project)}
+
+    def acquire(self, command, args):
+        assert str(args.get('polling')).lower() == 'true', f'{command} must poll'
+        project = self.projects.get(int(args['project_id']))
+        if project is None:
+            raise CommandError('Error in API call [404] - Not Found: project')
+        self.acquired.append((command, args))
+        malicious, suspicious = project['_alarms']
+        project['alarms'] = {'malicious': malicious, 'suspicious': suspicious}
+        pipeline_id = next(self.ids)
+        record = {'pipeline_id': pipeline_id, 'pipeline_ids': [pipeline_id], 'project_id': project['id'],
+                  'resource_id': args[ACQUIRE_RESOURCE_ARG[command]], 'status': 'complete', 'evidence_id': 77,
+                  'alarm_count': malicious + suspicious,
+                  'detection_count': sum(d['investigation_id'] == project['id'] for d in self.detections)}
+        if str(args.get('wait_for_processing')).lower() == 'true':
+            record.update(processing_pipeline_id=pipeline_id + 1000, processing_status='complete')
+        return {dt('Cado.Acquisition', 'pipeline_id'): record}
+
+    def cado_pipeline_get(self, args):
+        assert str(args.get('polling')).lower() == 'true', 'cado-pipeline-get must poll in playbooks'
+        return {dt('Cado.Pipeline'): {'id': int(args['pipeline_id']), 'status': 'complete'}}
+
+    def cado_detection_list(self, args):
+        found = [d for d in self.detections if 'project_id' not in args or d['investigation_id'] == int(args['project_id'])]
+        found.sort(key=lambda d: d['updated_datetime'], reverse=True)
+        return {dt('Cado.Detection'): found[:int(args.get('limit', 50))]} if found else {}
+
+    def cado_alarm_list(self, args):
+        project = self.projects.get(int(args['project_id']))
+        count = sum(project['alarms'].values()) if project else 0
+        return {dt('Cado.Alarm'): [{'id': n, 'severity': 3} for n in range(count)]} if count else {}

@@ -1,0 +1,108 @@
+"""Generic Webhook's documented body-to-incident rules, Cado's template substitution (two models) and the pack's
+incoming mapper, as plain functions for the intake tests.
+
+Generic Webhook (XSOAR's own integration): a JSON body becomes one incident (a JSON list: one each); the incident's
+`name`, `type` and `occurred` come from those top-level keys; its rawJSON is the body's `rawJson`/`raw_json` object,
+else the whole body; request headers are added under rawJSON.headers. A body that is not JSON is refused (HTTP 422
+from its FastAPI model) and no incident is created.
+"""
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+PACK = ROOT / 'Packs' / 'CadoSecurity'
+SAMPLES = Path(__file__).resolve().parent / 'samples'
+VARIABLES = ('$detection_id', '$event_type', '$group_id', '$Title', '$Event')  # what Cado substitutes
+DEFAULT_NAME = 'Generic webhook triggered incident'
+
+
+class WebhookRejected(Exception):
+    """Generic Webhook answers 422: the body is not JSON, so no incident is created."""
+
+
+def _replace(text: str, values: dict[str, str], escape: bool) -> str:
+    pattern = re.compile('|'.join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
+    return pattern.sub(lambda m: json.dumps(values[m.group(0)])[1:-1] if escape else values[m.group(0)], text)
+
+
+def substitute_escaped(template: dict[str, str], values: dict[str, str]) -> dict[str, Any]:
+    """ASSUMPTION under test: Cado JSON-escapes what it substitutes (the body stays valid whatever $Event holds)."""
+    return json.loads(_replace(json.dumps(template), values, escape=True))
+
+
+def substitute_raw(template: dict[str, str], values: dict[str, str]) -> str:
+    """The other possibility: plain text replacement; quotes, backslashes or newlines in a value break the JSON."""
+    return _replace(json.dumps(template), values, escape=False)
+
+
+def generic_webhook(body: Any, headers: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """The incidents Generic Webhook creates from a request body (text or already-parsed JSON)."""
+    if isinstance(body, (str, bytes)):
+        try:
+            body = json.loads(body)
+        except ValueError as e:
+            raise WebhookRejected(f'422: body is not JSON ({e})') from e
+    incidents = []
+    for item in body if isinstance(body, list) else [body]:
+        if not isinstance(item, dict):
+            raise WebhookRejected('422: each incident must be a JSON object')
+        raw = item.get('rawJson') or item.get('raw_json')
+        raw = dict(raw) if isinstance(raw, dict) else dict(item)
+        raw['headers'] = dict(headers or {'content-type': 'application/json'})
+        incidents.append({'name': item.get('name') or DEFAULT_NAME, 'type': item.get('type'),
+                          'occurred': item.get('occurred'), 'rawJSON': json.dumps(raw)})
+    return incidents
+
+
+def load_json(path: Path) -> Any:
+    return json.loads(path.read_text())
+
+
+def incident_fields() -> dict[str, dict[str, Any]]:
+    """The pack's incident fields by display name."""
+    return {f['name']: f for f in map(load_json, sorted((PACK / 'IncidentFields').glob('*.json')))}
+
+
+def mapper() -> dict[str, Any]:
+    return load_json(PACK / 'Classifiers' / 'classifier-mapper-incoming-Cado_Security.json')
+
+
+def resolve(data: Any, path: str) -> Any:
+    """A mapper's simple path: dots go into objects, lists are walked and flattened, as XSOAR's mapper does."""
+    values, listed = [data], False
+    for part in path.split('.'):
+        found = []
+        for value in values:
+            listed = listed or isinstance(value, list)
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, dict) and part in item:
+                    found.append(item[part])
+        values = found
+    if not values:
+        return None
+    if listed or isinstance(values[0], list):
+        return [v for value in values for v in (value if isinstance(value, list) else [value])]
+    return values[0]
+
+
+def apply_mapper(incident: dict[str, Any]) -> dict[str, Any]:
+    """The incident after the pack's incoming mapper: custom fields (by cliName) and system fields filled."""
+    fields = incident_fields()
+    raw = json.loads(incident['rawJSON'])
+    mapping = mapper()['mapping'].get(incident.get('type') or mapper()['defaultIncidentType'], {})
+    mapped = dict(incident, CustomFields={})
+    for name, rule in mapping.get('internalMapping', {}).items():
+        value = resolve(raw, rule['simple'])
+        if value in (None, '', []):
+            continue
+        if name in fields:
+            mapped['CustomFields'][fields[name]['cliName']] = value
+        else:
+            mapped[name] = value
+    return mapped
+
+
+def samples() -> list[Path]:
+    return sorted(SAMPLES.glob('*.json'))

@@ -1,0 +1,252 @@
+"""A small interpreter of the pack's playbooks, to run them on an incident with a fake Cado behind the integration.
+
+It follows XSOAR's documented semantics for what the pack's playbooks use: `${path}` values (whole value, or
+interpolated into text), complex root/accessor values, empty arguments dropped before a call, conditions (AND of
+ORs) with isEqualString/isNotEmpty/isEmpty/isTrue/isExists, `#none#`/`#default#`/`#error#` branches,
+continueonerror, sub-playbooks with a separate context whose declared outputs are copied back, entry contexts merged
+by their `(val.k && val.k == obj.k)` key (a plain key that already exists becomes a list), and the built-ins
+setIncident and closeInvestigation. Scripts run for real (CadoParseEvent); integration commands go to a fake that
+checks every call against the integration's YAML (declared and required arguments, polling).
+"""
+import functools
+import re
+from pathlib import Path
+from collections.abc import Callable
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+PACK = ROOT / 'Packs' / 'CadoSecurity'
+INTEGRATION_YML = PACK / 'Integrations' / 'CadoSecurity' / 'CadoSecurity.yml'
+REFERENCE = re.compile(r'\$\{([^}]+)\}')
+DT_KEY = re.compile(r'^(?P<path>[\w.]+)\(val\.(?P<key>\w+) && val\.(?P<key2>\w+) == obj\.(?P<key3>\w+)\)$')
+EMPTY = (None, '', [], {})
+
+
+def load_yaml(path: Path) -> dict:
+    return yaml.safe_load(path.read_text())
+
+
+@functools.cache
+def playbooks() -> dict[str, dict]:
+    docs = [load_yaml(p) for p in sorted(PACK.glob('Playbooks/*.yml')) + sorted(PACK.glob('TestPlaybooks/*.yml'))]
+    return {doc['id']: doc for doc in docs}
+
+
+@functools.cache
+def integration_commands() -> dict[str, dict]:
+    return {c['name']: c for c in load_yaml(INTEGRATION_YML)['script']['commands']}
+
+
+def get_path(data: Any, path: str) -> Any:
+    """Value at a dotted path; lists are walked and flattened; None when missing."""
+    values, listed = [data], False
+    for part in path.split('.'):
+        found = []
+        for value in values:
+            listed = listed or isinstance(value, list)
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, dict) and part in item:
+                    found.append(item[part])
+        values = found
+    if not values:
+        return None
+    if listed:
+        return [v for value in values for v in (value if isinstance(value, list) else [value])]
+    return values[0]
+
+
+def merge_entry_context(context: dict, entry_context: dict) -> None:
+    for raw_key, value in (entry_context or {}).items():
+        match = DT_KEY.match(raw_key)
+        path = match['path'] if match else raw_key
+        parts = path.split('.')
+        parent = context
+        for part in parts[:-1]:
+            parent = parent.setdefault(part, {})
+        leaf, new_items = parts[-1], value if isinstance(value, list) else [value]
+        existing = parent.get(leaf)
+        if match:
+            key = match['key']
+            items = existing if isinstance(existing, list) else ([] if existing is None else [existing])
+            for item in new_items:
+                same = [i for i, old in enumerate(items) if isinstance(old, dict) and old.get(key) == item.get(key)]
+                if same:
+                    items[same[0]] = {**items[same[0]], **item}
+                else:
+                    items.append(item)
+            parent[leaf] = items if len(items) != 1 else items[0]
+        elif existing is None:
+            parent[leaf] = value
+        else:  # XSOAR appends to a key that exists when the entry gives no key to merge on
+            parent[leaf] = (existing if isinstance(existing, list) else [existing]) + new_items
+
+
+class CommandError(Exception):
+    pass
+
+
+class Run:
+    """One playbook run on one incident."""
+
+    def __init__(self, incident: dict, commands: Callable[[str, dict], dict], scripts: dict[str, Callable],
+                 max_steps: int = 500):
+        self.incident = incident
+        self.commands = commands
+        self.scripts = scripts
+        self.playbooks = playbooks()
+        self.declared = integration_commands()
+        self.calls: list[tuple[str, dict]] = []  # every command and script call, in order, with its arguments
+        self.path: list[str] = []  # every task run, as "<playbook>/<task name>"
+        self.max_steps = max_steps
+
+    # values -----------------------------------------------------------------------------------------------------
+    def lookup(self, path: str, context: dict, inputs: dict) -> Any:
+        root, _, rest = path.partition('.')
+        if root == 'inputs':
+            return inputs.get(rest)
+        if root == 'incident':
+            value = self.incident.get(rest)
+            return value if value not in EMPTY else (self.incident.get('CustomFields') or {}).get(rest)
+        return get_path(context, path)
+
+    def value(self, spec: Any, context: dict, inputs: dict) -> Any:
+        if not isinstance(spec, dict) or not spec:
+            return None
+        if 'complex' in spec:
+            complex_ = spec['complex']
+            assert not complex_.get('transformers') and not complex_.get('filters'), 'logic belongs in the script'
+            path = '.'.join(filter(None, (complex_['root'], complex_.get('accessor'))))
+            return self.lookup(path, context, inputs)
+        text = spec.get('simple')
+        if not isinstance(text, str):
+            return text
+        whole = REFERENCE.fullmatch(text)
+        if whole:
+            return self.lookup(whole.group(1), context, inputs)
+
+        def render(match):
+            found = self.lookup(match.group(1), context, inputs)
+            return '' if found in EMPTY else ','.join(map(str, found)) if isinstance(found, list) else str(found)
+        return REFERENCE.sub(render, text)
+
+    def arguments(self, task: dict, context: dict, inputs: dict) -> dict:
+        args = {k: self.value(v, context, inputs) for k, v in (task.get('scriptarguments') or {}).items()}
+        return {k: v for k, v in args.items() if v not in EMPTY}  # XSOAR does not send empty arguments
+
+    def operand(self, side: dict | None, context: dict, inputs: dict) -> Any:
+        if not side:
+            return None
+        raw = (side.get('value') or {}).get('simple')
+        return self.lookup(raw, context, inputs) if side.get('iscontext') else raw
+
+    def condition(self, clause: dict, context: dict, inputs: dict) -> bool:
+        left = self.operand(clause['left'], context, inputs)
+        right = self.operand(clause.get('right'), context, inputs)
+        values = left if isinstance(left, list) else [left]
+        operator = clause['operator']
+        if operator == 'isEqualString':
+            return any(str(v).lower() == str(right).lower() for v in values if v is not None)
+        if operator == 'isNotEmpty':
+            return left not in EMPTY
+        if operator == 'isEmpty':
+            return left in EMPTY
+        if operator == 'isTrue':
+            return any(v is True or str(v).lower() == 'true' for v in values)
+        if operator == 'isExists':
+            return left is not None
+        raise AssertionError(f'operator {operator} is not interpreted')
+
+    # tasks ------------------------------------------------------------------------------------------------------
+    def run(self, playbook_id: str, inputs: dict | None = None, context: dict | None = None) -> dict:
+        doc = self.playbooks[playbook_id]
+        context = {} if context is None else context
+        given = inputs or {}
+        resolved = {}
+        for item in doc.get('inputs') or []:
+            key = item['key']
+            resolved[key] = given[key] if given.get(key) not in EMPTY else self.value(item.get('value'), context, {})
+        task_id, steps = doc['starttaskid'], 0
+        while task_id is not None:
+            steps += 1
+            assert steps <= self.max_steps, f'{playbook_id}: more than {self.max_steps} steps (a loop?)'
+            task = doc['tasks'][task_id]
+            self.path.append(f"{playbook_id}/{task['task']['name']}")
+            task_id = self.step(doc, task, context, resolved)
+        return context
+
+    def step(self, doc: dict, task: dict, context: dict, inputs: dict) -> str | None:
+        nexttasks = task.get('nexttasks') or {}
+
+        def follow(branch: str) -> str | None:
+            targets = nexttasks.get(branch) or []
+            assert len(targets) <= 1, f"{doc['id']}: parallel branches are not interpreted"
+            return targets[0] if targets else None
+
+        kind, inner = task['type'], task['task']
+        if kind in ('start', 'title'):
+            return follow('#none#')
+        if kind == 'condition':
+            for branch in task.get('conditions') or []:
+                if all(any(self.condition(c, context, inputs) for c in ors) for ors in branch['condition']):
+                    return follow(branch['label'])
+            if '#default#' not in nexttasks:
+                raise AssertionError(f"{doc['id']}: no branch of \"{inner['name']}\" matched")
+            return follow('#default#')
+        args = self.arguments(task, context, inputs)
+        if kind == 'playbook':
+            child_doc = self.playbooks[inner['playbookName']]
+            child = self.run(inner['playbookName'], args, {} if task.get('separatecontext') else context)
+            if task.get('separatecontext'):
+                roots = sorted({o['contextPath'] for o in child_doc.get('outputs') or []}, key=len)
+                for path in [r for r in roots if not any(r.startswith(p + '.') for p in roots)]:
+                    value = get_path(child, path)
+                    if value not in EMPTY:
+                        merge_entry_context(context, {path: value} if not path.startswith('Cado.') else
+                                            {f'{path}(val.{self.key_of(path)} && val.{self.key_of(path)} == '
+                                             f'obj.{self.key_of(path)})': value})
+            return follow('#none#')
+        try:
+            if inner.get('scriptName'):
+                self.calls.append((inner['scriptName'], args))
+                merge_entry_context(context, self.scripts[inner['scriptName']](args, self.incident))
+            else:
+                brand, _, command = inner['script'].partition('|||')
+                self.calls.append((command, args))
+                if brand == 'Builtin':
+                    self.builtin(command, args)
+                else:
+                    self.check_call(command, args)
+                    merge_entry_context(context, self.commands(command, args))
+        except CommandError:
+            if task.get('continueonerrortype') == 'errorPath':
+                return follow('#error#')
+            if task.get('continueonerror'):
+                return follow('#none#')
+            raise
+        return follow('#none#')
+
+    @staticmethod
+    def key_of(path: str) -> str:
+        return {'Cado.Acquisition': 'pipeline_id'}.get(path, 'id')
+
+    def check_call(self, command: str, args: dict) -> None:
+        declared = self.declared[command]
+        names = {a['name'] for a in declared.get('arguments') or []}
+        assert set(args) <= names, f'{command}: undeclared arguments {sorted(set(args) - names)}'
+        missing = [a['name'] for a in declared.get('arguments') or [] if a.get('required') and a['name'] not in args]
+        if missing:
+            raise CommandError(f'{command}: missing required arguments {missing}')
+
+    def builtin(self, command: str, args: dict) -> None:
+        if command == 'setIncident':
+            for key, value in args.items():
+                if key in ('name', 'severity', 'details', 'owner'):
+                    self.incident[key] = value
+                else:
+                    self.incident.setdefault('CustomFields', {})[key] = value
+        elif command == 'closeInvestigation':
+            self.incident['closed'] = args
+        else:
+            raise AssertionError(f'built-in {command} is not interpreted')

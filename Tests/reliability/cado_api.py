@@ -1,0 +1,186 @@
+"""A stand-in Cado API for the reliability suites and tools/benchmark.py: contract-valid answers by route.
+
+Answers come from the pack's `test_data/` fixtures, which the integration's own tests check against the vendor's
+response schemas (`test_fixture_matches_contract`). Routes are the contract's path templates; a request on any
+other path gets 404 with the API's error envelope. The contract itself (`$CADO_OPENAPI_SPEC` or
+`../shared/cado-api/cado-api.json`) is read only to list its operations, when it is present.
+"""
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+INTEGRATION_DIR = ROOT / 'Packs' / 'CadoSecurity' / 'Integrations' / 'CadoSecurity'
+TEST_DATA = INTEGRATION_DIR / 'test_data'
+INTEGRATION_YML = INTEGRATION_DIR / 'CadoSecurity.yml'
+SPEC_PATH = Path(os.environ.get('CADO_OPENAPI_SPEC') or ROOT.parent / 'shared' / 'cado-api' / 'cado-api.json')
+
+PROCESSING_PIPELINE_ID = 4282  # the processing pipeline in the fixtures (triggered by acquisition 4281)
+
+# (method, contract path template) -> fixture name; a callable picks one from the request.
+ROUTES: dict[tuple[str, str], Any] = {
+    ('GET', '/api/v3/system/status'): 'system_status',
+    ('GET', '/api/v3/projects'): 'project_list',
+    ('POST', '/api/v3/projects'): 'project_create',
+    ('DELETE', '/api/v3/projects'): 'project_delete',
+    ('GET', '/api/v3/projects/{project_id}'): 'project_get',
+    ('PATCH', '/api/v3/projects/{project_id}'): 'project_update',
+    ('GET', '/api/v3/incidents/{incident_id}'): 'incident_project_get',
+    ('POST', '/api/v3/import/aws/ec2'): 'import_aws_ec2',
+    ('POST', '/api/v3/import/aws/s3'): 'import_aws_s3',
+    ('POST', '/api/v3/import/aws/lambda'): 'import_aws_lambda',
+    ('POST', '/api/v3/import/aws/ecs'): 'import_aws_ecs',
+    ('POST', '/api/v3/import/aws/eks'): 'import_aws_eks',
+    ('POST', '/api/v3/import/gcp/gce'): 'import_gcp_gce',
+    ('POST', '/api/v3/import/gcp/gcs'): 'import_gcp_gcs',
+    ('POST', '/api/v3/import/gcp/gke'): 'import_gcp_gke',
+    ('POST', '/api/v3/import/azure/virtual-machine'): 'import_azure_vm',
+    ('POST', '/api/v3/import/azure/disk'): 'import_azure_disk',
+    ('POST', '/api/v3/import/azure/storage/blobs'): 'import_azure_blob',
+    ('POST', '/api/v3/import/azure/aks'): 'import_azure_aks',
+    ('POST', '/api/v3/import/xdr'): 'import_xdr',
+    ('POST', '/api/v3/import/xdr/csensor'): 'import_darktrace',
+    ('POST', '/api/v3/import/url'): 'import_url',
+    ('POST', '/api/v3/import/microsoft365/ual'): 'import_m365_ual',
+    ('POST', '/api/v3/import/entra'): 'import_entra',
+    ('POST', '/api/v3/import/google-workspace'): 'import_google_workspace',
+    ('POST', '/api/v3/detections/import'): 'detection_investigate',
+    ('GET', '/api/v3/accounts'): 'account_list',
+    ('GET', '/api/v3/import/aws/ec2'): lambda q: 'aws_ec2_instance_list_page2' if q.get('cursor')
+    else 'aws_ec2_instance_list_page1',
+    ('GET', '/api/v3/import/aws/s3/buckets'): lambda q: 'aws_s3_bucket_list_page2' if q.get('cursor')
+    else 'aws_s3_bucket_list_page1',
+    ('GET', '/api/v3/import/aws/s3/objects'): 'aws_s3_object_list',
+    ('GET', '/api/v3/import/aws/lambda'): 'aws_lambda_function_list',
+    ('GET', '/api/v3/import/gcp/gce'): 'gcp_gce_instance_list',
+    ('GET', '/api/v3/import/gcp/gcs/buckets'): 'gcp_gcs_bucket_list',
+    ('GET', '/api/v3/import/azure/virtual-machine'): 'azure_vm_list',
+    ('GET', '/api/v3/import/azure/disk'): 'azure_disk_list',
+    ('GET', '/api/v3/import/xdr/crowdstrike'): lambda q: 'xdr_device_list_page2' if q.get('cursor')
+    else 'xdr_device_list_page1',
+    ('GET', '/api/v3/import/xdr/sentinelone'): 'xdr_sentinelone_device_list',
+    ('GET', '/api/v3/import/xdr/defender'): 'xdr_defender_device_list',
+    ('GET', '/api/v3/import/xdr/csensor'): 'xdr_darktrace_device_list',
+    ('GET', '/api/v3/pipelines'): lambda q: 'processing_pipeline_list_complete' if q.get('triggering_pipeline_id')
+    else 'pipeline_list',
+    ('GET', '/api/v3/pipelines/{id}'): lambda q: 'processing_pipeline_get_complete'
+    if str(q.get('_path_id')) == str(PROCESSING_PIPELINE_ID) else 'pipeline_get_complete',
+    ('PATCH', '/api/v3/pipelines/{id}'): 'pipeline_cancel',
+    ('POST', '/api/v3/pipelines/rerun'): 'pipeline_rerun',
+    ('GET', '/api/v3/detections'): 'detection_list',
+    ('GET', '/api/v3/detections/groups'): 'detection_group_list',
+    ('GET', '/api/v3/detections/artifacts'): 'detection_artifact_list',
+    ('GET', '/api/v3/detections/assets/{detection_id}'): 'detection_asset_get',
+    ('GET', '/api/v3/alarms'): 'alarm_list',
+    ('GET', '/api/v3/alarms/summary'): 'alarm_summary',
+    ('GET', '/api/v3/alarms/{id}'): 'alarm_get',
+    ('GET', '/api/v3/evidences'): 'evidence_list',
+    ('GET', '/api/v3/evidences/{evidence_id}'): 'evidence_get',
+    ('GET', '/api/v3/indicators'): 'indicator_list',
+    ('GET', '/api/v3/webhooks'): 'webhook_list',
+    ('POST', '/api/v3/webhooks'): 'webhook_create',
+    ('PATCH', '/api/v3/webhooks/{webhook_id}'): 'webhook_update',
+    ('DELETE', '/api/v3/webhooks/{webhook_id}'): 'webhook_delete',
+    ('POST', '/api/v3/webhooks/test'): 'webhook_test',
+}
+CREATED = {('POST', '/api/v3/projects'), ('POST', '/api/v3/webhooks'), ('POST', '/api/v3/pipelines/rerun')}
+
+
+def template_regex(template: str) -> re.Pattern:
+    """A contract path template as a regex: each `{param}` is one non-empty path segment."""
+    parts = re.split(r'(\{[^}]+\})', template)
+    return re.compile('^' + ''.join('([^/]+)' if p.startswith('{') else re.escape(p) for p in parts) + '$')
+
+
+# Literal routes win over templated ones (/alarms/summary before /alarms/{id}).
+_COMPILED = sorted(((method, template, template_regex(template)) for method, template in ROUTES),
+                   key=lambda route: route[1].count('{'))
+
+
+def match_route(method: str, path: str) -> tuple[str, list[str]] | None:
+    """(template, path parameter values) of the route serving `method path`, or None."""
+    for route_method, template, regex in _COMPILED:
+        found = regex.match(path)
+        if route_method == method.upper() and found:
+            return template, list(found.groups())
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def _fixture_text(name: str) -> str:
+    return (TEST_DATA / f'{name}.json').read_text()
+
+
+def fixture(name: str) -> Any:
+    return json.loads(_fixture_text(name))
+
+
+def error_envelope(message: str, code: str) -> dict[str, Any]:
+    return {'status': 'error', 'message': message, 'code': code}
+
+
+def respond(method: str, path: str, query: dict[str, Any] | None = None) -> tuple[int, Any]:
+    """(HTTP status, JSON body) the stand-in API gives to `method path?query`."""
+    found = match_route(method, path)
+    if found is None:
+        return 404, error_envelope(f'No route {method} {path}', 'NOT_FOUND_404')
+    template, values = found
+    chosen = ROUTES[(method.upper(), template)]
+    if callable(chosen):
+        query = {**(query or {}), '_path_id': values[0] if values else None}
+        chosen = chosen({k: (v[0] if isinstance(v, list) and v else v) for k, v in query.items()})
+    status = 201 if (method.upper(), template) in CREATED else 200
+    return status, consistent_pagination(copy.deepcopy(fixture(chosen)), query or {})
+
+
+def consistent_pagination(body: Any, query: dict[str, Any]) -> Any:
+    """Page-paginated fixtures describe the fixture's own paging; restate it for the page actually asked for, so
+    that the stand-in says "this is everything" (page 1) or answers an empty page beyond it, as the API would."""
+    pagination = body.get('pagination') if isinstance(body, dict) else None
+    if not isinstance(pagination, dict) or pagination.get('type') != 'page' or not isinstance(body.get('data'), list):
+        return body
+
+    def number(name: str, default: int) -> int:
+        value = query.get(name)
+        value = value[0] if isinstance(value, list) and value else value
+        try:
+            return max(1, int(value))
+        except (TypeError, ValueError):
+            return default
+
+    page, per_page = number('page', 1), number('per_page', 10)
+    items = body['data'][:per_page]
+    body['data'] = items if page == 1 else []
+    pagination.update(total_records=len(items), current_page=page, total_pages=1, per_page=per_page)
+    return body
+
+
+def spec_operations() -> set[tuple[str, str]] | None:
+    """Every (METHOD, path template) of the vendor contract, or None when the spec file is absent."""
+    if not SPEC_PATH.is_file():
+        return None
+    spec = json.loads(SPEC_PATH.read_text())
+    return {(method.upper(), path) for path, item in spec.get('paths', {}).items() for method in item
+            if method.lower() in ('get', 'post', 'put', 'patch', 'delete')}
+
+
+def spec_query_names() -> dict[tuple[str, str], set[str]] | None:
+    """Declared query parameter names per (METHOD, path template), or None without the spec."""
+    if not SPEC_PATH.is_file():
+        return None
+    spec = json.loads(SPEC_PATH.read_text())
+    names: dict[tuple[str, str], set[str]] = {}
+    for path, item in spec.get('paths', {}).items():
+        shared = [p for p in item.get('parameters', []) if isinstance(p, dict)]
+        for method, operation in item.items():
+            if method.lower() not in ('get', 'post', 'put', 'patch', 'delete'):
+                continue
+            params = shared + [p for p in operation.get('parameters', []) if isinstance(p, dict)]
+            names[(method.upper(), path)] = {p.get('name') for p in params if p.get('in') == 'query'}
+    return names

@@ -1,0 +1,192 @@
+"""Runs one integration command through `main()` with the XSOAR doubles and records everything it emitted.
+
+Only XSOAR's public API is patched (demisto.params/args/command/results/incidents/getLastRun/setLastRun and the
+log functions), so the suites also hold against XSOAR's real modules. Nothing is mocked below `requests`: the
+requests go to a real socket (fault suite) or to requests_mock (hostile-input suite).
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import functools
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+from unittest import mock
+
+import yaml
+
+from .cado_api import INTEGRATION_YML
+
+ERROR_ENTRY_TYPE = 4
+XSOAR_VERSION = {'version': '8.4.0', 'buildNumber': '100000'}
+SERVER_HANDLED = ('fetch-incidents',)  # return_error raises instead of writing an entry
+
+
+@functools.lru_cache(maxsize=1)
+def _yml_cached(mtime: float) -> dict:
+    return yaml.safe_load(INTEGRATION_YML.read_text(encoding='utf-8'))
+
+
+def load_yml() -> dict:
+    return copy.deepcopy(_yml_cached(INTEGRATION_YML.stat().st_mtime))
+
+
+def yml_commands(yml: dict | None = None) -> dict[str, list[dict]]:
+    """Every command main() answers, with its YAML arguments: test-module, fetch-incidents and script.commands."""
+    yml = yml or load_yml()
+    script = yml.get('script', {})
+    commands = {'test-module': []}
+    if script.get('isfetch'):
+        commands['fetch-incidents'] = []
+    for command in script.get('commands', []):
+        commands[command['name']] = list(command.get('arguments') or [])
+    return commands
+
+
+def instance_params(url: str, api_key: str, **overrides: Any) -> dict[str, Any]:
+    """Instance parameters as XSOAR passes them (YAML defaults, credentials param holding the key)."""
+    params: dict[str, Any] = {}
+    for param in load_yml().get('configuration', []):
+        name, kind = param['name'], param.get('type')
+        if kind == 9:
+            params[name] = {'identifier': '', 'password': api_key, 'passwordChanged': False,
+                            'credentials': {'identifier': '', 'password': api_key}}
+        elif 'defaultvalue' in param:
+            value = param['defaultvalue']
+            params[name] = str(value).lower() in ('true', 'yes') if kind == 8 else value
+        elif kind == 8:
+            params[name] = False
+    params.update({'url': url, 'insecure': False, 'proxy': False})
+    params.update(overrides)
+    return params
+
+
+class _Capture(logging.Handler):
+    def __init__(self, sink: list[str]):
+        super().__init__(logging.DEBUG)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.sink.append(record.getMessage())
+        except Exception:  # noqa: BLE001 - a bad log call must not hide what the integration did
+            self.sink.append(repr(record.msg))
+
+
+@dataclass
+class Outcome:
+    command: str
+    entries: list = field(default_factory=list)  # everything passed to demisto.results
+    incidents: list | None = None
+    last_run_calls: list = field(default_factory=list)  # every demisto.setLastRun argument
+    logs: list[str] = field(default_factory=list)  # demisto.debug/info/log/error and the logging root
+    return_error_calls: list[str] = field(default_factory=list)
+    exit_code: int | None = None
+    exception: BaseException | None = None  # raised out of main()
+
+    @property
+    def errors(self) -> list[str]:
+        found = [str(e.get('Contents')) for e in self.entries if isinstance(e, dict) and e.get('Type') == ERROR_ENTRY_TYPE]
+        if self.command in SERVER_HANDLED and self.exception is not None and self.return_error_calls:
+            found.append(str(self.exception))
+        return found
+
+    @property
+    def uncaught(self) -> BaseException | None:
+        """An exception that left main() without going through return_error."""
+        if self.exception is None:
+            return None
+        if self.command in SERVER_HANDLED and self.return_error_calls:
+            return None
+        return self.exception
+
+    @property
+    def ok_entries(self) -> list[dict]:
+        return [e for e in self.entries if isinstance(e, dict) and e.get('Type') != ERROR_ENTRY_TYPE]
+
+    @property
+    def context(self) -> dict:
+        merged: dict = {}
+        for entry in self.ok_entries:
+            merged.update(entry.get('EntryContext') or {})
+        return merged
+
+    def emitted_text(self) -> str:
+        """Everything the pack handed to XSOAR, as one string (for the secret scan)."""
+        parts = [json.dumps(self.entries, default=repr), json.dumps(self.incidents, default=repr),
+                 json.dumps(self.last_run_calls, default=repr), '\n'.join(self.logs), '\n'.join(self.return_error_calls)]
+        if self.exception is not None:
+            parts += [repr(self.exception), str(self.exception)]
+            cause = self.exception.__cause__ or self.exception.__context__
+            while cause is not None:
+                parts += [repr(cause), str(cause)]
+                cause = cause.__cause__ or cause.__context__
+        return '\n'.join(parts)
+
+
+def run_main(command: str, args: dict[str, Any] | None = None, params: dict[str, Any] | None = None,
+             last_run: dict[str, Any] | None = None, capture_debug_logs: bool = False) -> Outcome:
+    """`main()` for one command. The patches are mocker-style `patch.object`s, undone when the run ends, so that
+    many runs inside one test (hypothesis examples, successive fetches) do not stack them."""
+    with contextlib.ExitStack() as stack:
+        return _run_main(stack.enter_context, command, args, params, last_run, capture_debug_logs)
+
+
+def _run_main(enter, command, args, params, last_run, capture_debug_logs) -> Outcome:
+    import demistomock as demisto
+
+    import CadoSecurity
+
+    outcome = Outcome(command)
+
+    def record_incidents(incidents=None):
+        outcome.incidents = list(incidents or [])
+
+    def log_to(level):
+        def write(msg, *a):
+            try:
+                text = str(msg) % a if a else str(msg)
+            except TypeError:
+                text = ' '.join(map(str, (msg, *a)))
+            outcome.logs.append(f'{level}: {text}')
+        return write
+
+    real_return_error = CadoSecurity.return_error
+
+    def spy_return_error(message, *a, **kw):
+        outcome.return_error_calls.append(str(message))
+        return real_return_error(message, *a, **kw)
+
+    def patch(target, name, **kwargs):
+        enter(mock.patch.object(target, name, **kwargs))
+
+    patch(demisto, 'command', return_value=command)
+    patch(demisto, 'args', return_value=dict(args or {}))
+    patch(demisto, 'params', return_value=dict(params or {}))
+    patch(demisto, 'results', side_effect=outcome.entries.append)
+    patch(demisto, 'incidents', side_effect=record_incidents)
+    patch(demisto, 'getLastRun', return_value=json.loads(json.dumps(last_run or {})))
+    patch(demisto, 'setLastRun', side_effect=outcome.last_run_calls.append)
+    patch(demisto, 'demistoVersion', return_value=dict(XSOAR_VERSION))
+    for name in ('debug', 'info', 'log', 'error'):
+        patch(demisto, name, side_effect=log_to(name))
+    patch(CadoSecurity, 'return_error', side_effect=spy_return_error)
+
+    handler = _Capture(outcome.logs)
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    if capture_debug_logs:
+        root.setLevel(logging.DEBUG)
+    try:
+        CadoSecurity.main()
+    except SystemExit as exc:
+        outcome.exit_code = exc.code if isinstance(exc.code, int) else 0
+    except Exception as exc:  # noqa: BLE001 - recorded; the suites decide
+        outcome.exception = exc
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+    return outcome

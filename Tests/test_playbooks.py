@@ -1,0 +1,322 @@
+"""Structure of the pack's playbooks and test playbook, checked against the pack's own YAML.
+
+Every task runs a command of the integration, a script of the pack, a built-in or a sub-playbook of the pack (or
+something a pack named in pack_metadata.json `dependencies` provides), with arguments that command declares and its
+required ones given; every `${...}`, condition and complex value refers to a playbook input, an incident field, or a
+context path declared as an output of a task that runs before it; every task is reachable from the start and reaches
+the end; commands that poll are called in polling mode. Each check returns the problems it finds, named by playbook
+and task, and a last test breaks a playbook on purpose to show that each check notices.
+"""
+import copy
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+PACK = ROOT / 'Packs' / 'CadoSecurity'
+REFERENCE = re.compile(r'\$\{([^}]+)\}')
+OPERATORS = {'isEqualString', 'isNotEmpty', 'isEmpty', 'isTrue', 'isExists'}
+# Attributes of the incident object itself (not custom fields) that playbooks may read.
+INCIDENT_ATTRIBUTES = {'id', 'name', 'type', 'severity', 'owner', 'details', 'occurred', 'created', 'modified',
+                       'status', 'labels', 'rawJSON', 'sourceBrand', 'sourceInstance', 'playbookId'}
+# Arguments of the XSOAR built-ins the playbooks use; setIncident also takes every incident field's cliName.
+SET_INCIDENT_ARGS = {'id', 'name', 'owner', 'type', 'severity', 'details', 'occurred', 'addLabels', 'labels',
+                     'customFields', 'phase', 'sla', 'slaField', 'role'}
+CLOSE_ARGS = {'id', 'closeReason', 'closeNotes'}
+# Scripts of dependency packs a playbook may use, per pack; the pack must be in pack_metadata.json dependencies.
+DEPENDENCY_SCRIPTS: dict[str, dict[str, set[str]]] = {}
+
+
+def load(path: Path) -> dict:
+    return yaml.safe_load(path.read_text())
+
+
+PLAYBOOK_PATHS = sorted(PACK.glob('Playbooks/*.yml')) + sorted(PACK.glob('TestPlaybooks/*.yml'))
+PLAYBOOKS = {load(p)['id']: load(p) for p in PLAYBOOK_PATHS}
+INTEGRATION = load(PACK / 'Integrations' / 'CadoSecurity' / 'CadoSecurity.yml')
+COMMANDS = {c['name']: c for c in INTEGRATION['script']['commands']}
+SCRIPTS = {s['name']: s for s in map(load, sorted(PACK.glob('Scripts/*/*.yml')))}
+FIELDS = {f['cliName']: f for f in map(lambda p: json.loads(p.read_text()), sorted(PACK.glob('IncidentFields/*.json')))}
+METADATA = json.loads((PACK / 'pack_metadata.json').read_text())
+
+
+def builtins() -> dict[str, set[str]]:
+    return {'setIncident': SET_INCIDENT_ARGS | set(FIELDS), 'closeInvestigation': CLOSE_ARGS}
+
+
+def dependency_scripts() -> dict[str, set[str]]:
+    return {name: args for pack, scripts in DEPENDENCY_SCRIPTS.items() if pack in (METADATA.get('dependencies') or {})
+            for name, args in scripts.items()}
+
+
+# --- what each task runs ------------------------------------------------------------------------------------------
+
+def runs(task: dict) -> tuple[str, str]:
+    """(kind, name): kind is command, builtin, script or playbook; ('', '') for start, title and condition tasks."""
+    inner = task['task']
+    if task['type'] == 'playbook':
+        return 'playbook', inner.get('playbookName') or inner.get('playbookId')
+    if inner.get('scriptName'):
+        return 'script', inner['scriptName']
+    if inner.get('script'):
+        brand, _, command = inner['script'].partition('|||')
+        return ('builtin' if brand == 'Builtin' else 'command'), command
+    return '', ''
+
+
+def declared_arguments(kind: str, name: str) -> tuple[set[str], set[str]] | None:
+    """(declared, required) arguments of what a task runs, or None when it does not exist."""
+    if kind == 'command' and name in COMMANDS:
+        args = COMMANDS[name].get('arguments') or []
+        return {a['name'] for a in args}, {a['name'] for a in args if a.get('required')}
+    if kind == 'builtin' and name in builtins():
+        return builtins()[name], set()
+    if kind == 'script' and name in SCRIPTS:
+        args = SCRIPTS[name].get('args') or []
+        return {a['name'] for a in args}, {a['name'] for a in args if a.get('required')}
+    if kind == 'script' and name in dependency_scripts():
+        return dependency_scripts()[name], set()
+    if kind == 'playbook' and name in PLAYBOOKS:
+        inputs = PLAYBOOKS[name].get('inputs') or []
+        return {i['key'] for i in inputs}, {i['key'] for i in inputs if i.get('required')}
+    return None
+
+
+def produced(kind: str, name: str) -> set[str]:
+    """Context paths a task writes."""
+    if kind == 'command':
+        return {o['contextPath'] for o in COMMANDS.get(name, {}).get('outputs') or []}
+    if kind == 'script':
+        return {o['contextPath'] for o in SCRIPTS.get(name, {}).get('outputs') or []}
+    if kind == 'playbook':
+        return {o['contextPath'] for o in PLAYBOOKS.get(name, {}).get('outputs') or []}
+    return set()
+
+
+def is_produced(path: str, paths: set[str]) -> bool:
+    return any(p == path or p.startswith(path + '.') for p in paths)
+
+
+# --- the graph ------------------------------------------------------------------------------------------------------
+
+def edges(playbook: dict) -> dict[str, list[str]]:
+    return {tid: [n for targets in (task.get('nexttasks') or {}).values() for n in targets]
+            for tid, task in playbook['tasks'].items()}
+
+
+def reachable(graph: dict[str, list[str]], start: str) -> set[str]:
+    seen, todo = set(), [start]
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo.extend(graph.get(node, []))
+    return seen
+
+
+def ancestors(graph: dict[str, list[str]], target: str) -> set[str]:
+    return {node for node in graph if node != target and target in reachable(graph, node)}
+
+
+# --- the references -------------------------------------------------------------------------------------------------
+
+def references(task: dict) -> list[str]:
+    """Every path a task reads: ${...} in argument values, context sides of conditions, complex roots."""
+    found = []
+
+    def from_value(value):
+        if not isinstance(value, dict):
+            return
+        if 'complex' in value:
+            complex_ = value['complex']
+            found.append('.'.join(filter(None, (complex_.get('root'), complex_.get('accessor')))))
+        elif isinstance(value.get('simple'), str):
+            found.extend(REFERENCE.findall(value['simple']))
+
+    for value in (task.get('scriptarguments') or {}).values():
+        from_value(value)
+    for branch in task.get('conditions') or []:
+        for ors in branch['condition']:
+            for clause in ors:
+                for side in (clause.get('left'), clause.get('right')):
+                    if side and side.get('iscontext'):
+                        found.append(side['value']['simple'])
+                    elif side:
+                        from_value(side['value'])
+    return found
+
+
+def reference_problem(path: str, playbook: dict, earlier: set[str]) -> str | None:
+    root, _, rest = path.partition('.')
+    if root == 'inputs':
+        return None if rest in {i['key'] for i in playbook.get('inputs') or []} else f'unknown input "{rest}"'
+    if root == 'incident':
+        return None if rest in INCIDENT_ATTRIBUTES | set(FIELDS) else f'unknown incident field "{rest}"'
+    return None if is_produced(path, earlier) else f'"{path}" is not an output of any task that runs before it'
+
+
+# --- the checks -----------------------------------------------------------------------------------------------------
+
+def task_problems(playbook: dict) -> list[str]:
+    problems = []
+    graph = edges(playbook)
+    for tid, task in playbook['tasks'].items():
+        where = f'{playbook["id"]} task {tid} "{task["task"]["name"]}"'
+        kind, name = runs(task)
+        if not kind:
+            if task.get('scriptarguments'):
+                problems.append(f'{where}: has arguments but runs nothing')
+            continue
+        declared = declared_arguments(kind, name)
+        if declared is None:
+            problems.append(f'{where}: {kind} "{name}" is not in the pack, a built-in or a declared dependency')
+            continue
+        names, required = declared
+        given = set(task.get('scriptarguments') or {})
+        problems += [f'{where}: {name} has no argument "{a}"' for a in sorted(given - names)]
+        problems += [f'{where}: {name} needs argument "{a}"' for a in sorted(required - given)]
+        if kind == 'playbook' and not task.get('separatecontext'):
+            problems.append(f'{where}: sub-playbook runs without a separate context')
+    for tid, task in playbook['tasks'].items():
+        earlier = {p for a in ancestors(graph, tid) for p in produced(*runs(playbook['tasks'][a]))}
+        for path in references(task):
+            problem = reference_problem(path, playbook, earlier)
+            if problem:
+                problems.append(f'{playbook["id"]} task {tid} "{task["task"]["name"]}": {problem}')
+        for branch in task.get('conditions') or []:
+            for clause in (c for ors in branch['condition'] for c in ors):
+                if clause['operator'] not in OPERATORS:
+                    problems.append(f'{playbook["id"]} task {tid}: operator {clause["operator"]} is not one of '
+                                    f'{sorted(OPERATORS)}')
+    everything = {p for task in playbook['tasks'].values() for p in produced(*runs(task))}
+    problems += [f'{playbook["id"]}: output "{o["contextPath"]}" is written by no task'
+                 for o in playbook.get('outputs') or [] if not is_produced(o['contextPath'], everything)]
+    return problems
+
+
+def graph_problems(playbook: dict) -> list[str]:
+    graph, name = edges(playbook), playbook['id']
+    problems = [f'{name} task {tid}: next task {n} does not exist'
+                for tid, targets in graph.items() for n in targets if n not in graph]
+    if problems:
+        return problems
+    problems += [f'{name} task {tid} is not reachable from the start'
+                 for tid in sorted(set(graph) - reachable(graph, playbook['starttaskid']))]
+    ends = [tid for tid, targets in graph.items() if not targets]
+    if len(ends) != 1:
+        return problems + [f'{name}: {len(ends)} end tasks ({ends}); every path must reach the one end']
+    problems += [f'{name} task {tid} does not reach the end task {ends[0]}'
+                 for tid in graph if ends[0] not in reachable(graph, tid)]
+    problems += [f'{name} task {tid} is on a loop' for tid in graph
+                 if any(tid in reachable(graph, n) for n in graph[tid])]
+    return problems
+
+
+def polling_problems(playbook: dict) -> list[str]:
+    problems = []
+    for tid, task in playbook['tasks'].items():
+        kind, name = runs(task)
+        if kind != 'command' or not COMMANDS.get(name, {}).get('polling'):
+            continue
+        args = task.get('scriptarguments') or {}
+        where = f'{playbook["id"]} task {tid} "{task["task"]["name"]}"'
+        if (args.get('polling') or {}).get('simple') != 'true':
+            problems.append(f'{where}: {name} polls; call it with polling=true')
+        problems += [f'{where}: {name} should be given "{a}" (a playbook input)'
+                     for a in ('interval_in_seconds', 'timeout_in_seconds') if a not in args]
+        declared = {a['name'] for a in COMMANDS[name].get('arguments') or []}
+        if 'wait_for_processing' in declared and 'wait_for_processing' not in args:
+            problems.append(f'{where}: {name} should say whether to wait for processing')
+    return problems
+
+
+@pytest.mark.parametrize('playbook_id', sorted(PLAYBOOKS))
+def test_tasks_run_what_exists_with_declared_arguments_and_known_references(playbook_id):
+    problems = task_problems(PLAYBOOKS[playbook_id])
+    assert not problems, '\n'.join(problems)
+
+
+@pytest.mark.parametrize('playbook_id', sorted(PLAYBOOKS))
+def test_every_task_is_reachable_and_reaches_the_end(playbook_id):
+    problems = graph_problems(PLAYBOOKS[playbook_id])
+    assert not problems, '\n'.join(problems)
+
+
+@pytest.mark.parametrize('playbook_id', sorted(PLAYBOOKS))
+def test_polling_commands_run_in_polling_mode(playbook_id):
+    problems = polling_problems(PLAYBOOKS[playbook_id])
+    assert not problems, '\n'.join(problems)
+
+
+@pytest.mark.parametrize('playbook_id', sorted(PLAYBOOKS))
+def test_inputs_are_described_and_used(playbook_id):
+    playbook = PLAYBOOKS[playbook_id]
+    used = {path.partition('.')[2] for task in playbook['tasks'].values() for path in references(task)
+            if path.startswith('inputs.')}
+    for item in playbook.get('inputs') or []:
+        assert item.get('description', '').strip(), f'{playbook_id}: input {item["key"]} has no description'
+        assert item['key'] in used, f'{playbook_id}: input {item["key"]} is never used'
+
+
+def test_the_pack_playbooks_are_there_and_tested():
+    assert {'Cado Detection Response', 'Cado Acquire and Investigate', 'Cado Security - Test'} <= set(PLAYBOOKS)
+    test = PLAYBOOKS['Cado Security - Test']
+    assert test['id'] == test['name'] == 'Cado Security - Test'
+    assert 'Cado Security - Test' in INTEGRATION.get('tests', [])
+    assert 'Cado Security - Test' in SCRIPTS['CadoParseEvent'].get('tests', [])
+    for playbook_id in ('Cado Detection Response', 'Cado Acquire and Investigate'):
+        assert PLAYBOOKS[playbook_id].get('tests') == ['Cado Security - Test']
+        assert (PACK / 'Playbooks' / f'playbook-{playbook_id.replace(" ", "_")}_README.md').exists()
+    for path in PLAYBOOK_PATHS:
+        assert load(path).get('fromversion') == '6.10.0', path.name
+
+
+def test_incident_types_run_the_response_playbook():
+    for path in sorted(PACK.glob('IncidentTypes/*.json')):
+        incident_type = json.loads(path.read_text())
+        assert incident_type['playbookId'] in PLAYBOOKS, path.name
+
+
+def test_set_incident_writes_pack_fields_of_the_cado_types():
+    for playbook in PLAYBOOKS.values():
+        for task in playbook['tasks'].values():
+            if runs(task) == ('builtin', 'setIncident'):
+                for arg in set(task.get('scriptarguments') or {}) & set(FIELDS):
+                    assert {'Cado Detection', 'Cado Processing Event'} <= set(FIELDS[arg]['associatedTypes'])
+
+
+def test_the_checks_catch_deliberate_breakage():
+    """Each check must name the breakage it exists for."""
+    broken = copy.deepcopy(PLAYBOOKS['Cado Detection Response'])
+    tasks = broken['tasks']
+    tasks['3']['task']['script'] = '|||cado-detection-lsit'
+    tasks['10']['scriptarguments']['project'] = {'simple': '1'}
+    tasks['11']['scriptarguments']['limit'] = {'simple': '${inputs.AlarmLimt}'}
+    tasks['12']['scriptarguments']['project_id'] = {'simple': '${Cado.Nothing.id}'}
+    tasks['14']['scriptarguments']['cadonosuchfield'] = {'simple': 'x'}
+    tasks['13']['scriptarguments']['detection'] = {'simple': '${incident.nosuchfield}'}
+    tasks['8']['scriptarguments'].pop('polling')
+    tasks['7']['separatecontext'] = False
+    tasks['2']['conditions'][0]['condition'][0][0]['operator'] = 'isEqualNumberish'
+    problems = '\n'.join(task_problems(broken) + polling_problems(broken))
+    for expected in ('command "cado-detection-lsit" is not in the pack', 'cado-project-get has no argument "project"',
+                     'unknown input "AlarmLimt"', '"Cado.Nothing.id" is not an output of any task that runs before',
+                     'setIncident has no argument "cadonosuchfield"', 'unknown incident field "nosuchfield"',
+                     'cado-pipeline-get polls; call it with polling=true', 'without a separate context',
+                     'operator isEqualNumberish'):
+        assert expected in problems, expected
+    # A reference to an output written only later is caught too.
+    early = copy.deepcopy(PLAYBOOKS['Cado Detection Response'])
+    early['tasks']['3']['scriptarguments']['project_id'] = {'simple': '${Cado.Acquisition.project_id}'}
+    assert any('Cado.Acquisition.project_id' in p for p in task_problems(early))
+    orphan = copy.deepcopy(PLAYBOOKS['Cado Acquire and Investigate'])
+    orphan['tasks']['3']['nexttasks']['#default#'] = ['4']  # task 90 can no longer be reached
+    orphan['tasks']['99']['nexttasks'] = {'#none#': ['0']}  # a loop, and no end
+    problems = '\n'.join(graph_problems(orphan))
+    assert 'task 90 is not reachable' in problems and '0 end tasks' in problems
+    missing = copy.deepcopy(PLAYBOOKS['Cado Acquire and Investigate'])
+    missing['tasks']['20']['scriptarguments'].pop('instance_id')
+    assert any('needs argument "instance_id"' in p for p in task_problems(missing))

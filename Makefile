@@ -29,6 +29,7 @@ pack: setup validate
 	rm -rf $(DIST) && mkdir -p $(DIST)
 	$(SDK) unify -i $(INTEGRATION) -o $(DIST)
 	$(SDK) zip-packs -i $(PACK) -o $(DIST)
+	$(BIN)/python tools/check_pack_zip.py $(DIST)/uploadable_packs/CadoSecurity.zip
 	@echo
 	@echo "Upload to XSOAR:   $$(ls $(DIST)/uploadable_packs/CadoSecurity.zip)"
 	@echo "Unified YAML:      $$(ls $(DIST)/*.yml)"

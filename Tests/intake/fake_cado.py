@@ -89,6 +89,14 @@ class FakeCado:
             raise CommandError('Error in API call [404] - Not Found: project')
         return {dt('Cado.Project'): self.public(project)}
 
+    def cado_project_delete(self, args):
+        for project_id in str(args['project_ids']).split(','):
+            self.projects.pop(int(project_id))
+        return {}
+
+    def cado_pipeline_list(self, args):
+        return {}
+
     def acquire(self, command, args):
         assert str(args.get('polling')).lower() == 'true', f'{command} must poll'
         project = self.projects.get(int(args['project_id']))

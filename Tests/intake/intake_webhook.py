@@ -11,10 +11,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+from playbook_runner import get_path
+
 ROOT = Path(__file__).resolve().parents[2]
 PACK = ROOT / 'Packs' / 'CadoSecurity'
 SAMPLES = Path(__file__).resolve().parent / 'samples'
-VARIABLES = ('$detection_id', '$event_type', '$group_id', '$Title', '$Event')  # what Cado substitutes
 DEFAULT_NAME = 'Generic webhook triggered incident'
 
 
@@ -23,6 +24,9 @@ class WebhookRejected(Exception):
 
 
 def _replace(text: str, values: dict[str, str], escape: bool) -> str:
+    """One pass over the template: a substituted value is never substituted again."""
+    if not values:
+        return text
     pattern = re.compile('|'.join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
     return pattern.sub(lambda m: json.dumps(values[m.group(0)])[1:-1] if escape else values[m.group(0)], text)
 
@@ -69,24 +73,6 @@ def mapper() -> dict[str, Any]:
     return load_json(PACK / 'Classifiers' / 'classifier-mapper-incoming-Cado_Security.json')
 
 
-def resolve(data: Any, path: str) -> Any:
-    """A mapper's simple path: dots go into objects, lists are walked and flattened, as XSOAR's mapper does."""
-    values, listed = [data], False
-    for part in path.split('.'):
-        found = []
-        for value in values:
-            listed = listed or isinstance(value, list)
-            for item in value if isinstance(value, list) else [value]:
-                if isinstance(item, dict) and part in item:
-                    found.append(item[part])
-        values = found
-    if not values:
-        return None
-    if listed or isinstance(values[0], list):
-        return [v for value in values for v in (value if isinstance(value, list) else [value])]
-    return values[0]
-
-
 def apply_mapper(incident: dict[str, Any]) -> dict[str, Any]:
     """The incident after the pack's incoming mapper: custom fields (by cliName) and system fields filled."""
     fields = incident_fields()
@@ -94,7 +80,7 @@ def apply_mapper(incident: dict[str, Any]) -> dict[str, Any]:
     mapping = mapper()['mapping'].get(incident.get('type') or mapper()['defaultIncidentType'], {})
     mapped = dict(incident, CustomFields={})
     for name, rule in mapping.get('internalMapping', {}).items():
-        value = resolve(raw, rule['simple'])
+        value = get_path(raw, rule['simple'])  # dots go into objects, lists are walked, as XSOAR's mapper does
         if value in (None, '', []):
             continue
         if name in fields:

@@ -138,6 +138,20 @@ def test_hostile_samples_cover_the_cases():
     assert outcomes['hostile_event_not_json'] == 'valid JSON'
 
 
+def test_generic_webhook_rules():
+    """The documented rules the simulation applies: top-level name/type/occurred, rawJson or raw_json object else the
+    whole body, one incident per list item, a default name, and no incident for a body that is not JSON."""
+    [wrapped] = webhook.generic_webhook('{"name": "n", "type": "t", "occurred": "2024-01-01T00:00:00Z", '
+                                        '"rawJson": {"a": 1}}')
+    assert (wrapped['name'], wrapped['type'], wrapped['occurred']) == ('n', 't', '2024-01-01T00:00:00Z')
+    assert json.loads(wrapped['rawJSON']) == {'a': 1, 'headers': {'content-type': 'application/json'}}
+    older, plain = webhook.generic_webhook([{'raw_json': {'b': 2}}, {'c': 3}])
+    assert json.loads(older['rawJSON'])['b'] == 2 and older['name'] == webhook.DEFAULT_NAME
+    assert json.loads(plain['rawJSON'])['c'] == 3 and plain['type'] is None
+    with pytest.raises(webhook.WebhookRejected):
+        webhook.generic_webhook('{"name": "broken')
+
+
 def test_large_event_is_kept_whole():
     event = 'project 12 pipeline 345 ' + 'A' * 300_000
     body = webhook.substitute_escaped(CadoSecurity.xsoar_webhook_payload('processing_with_alarms'),
@@ -332,3 +346,10 @@ def test_pack_readme_shows_the_integrations_template_for_every_event_type():
                  'ext-<tenant-fqdn>/xsoar/instance/execute/<instance-name>', 'instance.execute.external.',
                  '<username>:<password>@', 'Not verified', 'fetch-incidents'):
         assert text in readme
+
+
+def test_the_test_playbook_passes_against_the_fake_and_cleans_up():
+    fake = FakeCado()
+    runner = run({'id': '7', 'name': 'test', 'rawJSON': '', 'CustomFields': {}}, fake, 'Cado Security - Test')
+    assert runner.path[-1] == 'Cado Security - Test/Test done'
+    assert fake.created == ['XSOAR test playbook 7'] and fake.projects == {}

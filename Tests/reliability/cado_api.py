@@ -112,7 +112,7 @@ def match_route(method: str, path: str) -> tuple[str, list[str]] | None:
     return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _fixture_text(name: str) -> str:
     return (TEST_DATA / f'{name}.json').read_text()
 

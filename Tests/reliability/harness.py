@@ -7,7 +7,6 @@ requests go to a real socket (fault suite) or to requests_mock (hostile-input su
 from __future__ import annotations
 
 import contextlib
-import copy
 import functools
 import json
 import logging
@@ -30,7 +29,8 @@ def _yml_cached(mtime: float) -> dict:
 
 
 def load_yml() -> dict:
-    return copy.deepcopy(_yml_cached(INTEGRATION_YML.stat().st_mtime))
+    """The integration YAML, parsed once per file version (shared: do not modify it)."""
+    return _yml_cached(INTEGRATION_YML.stat().st_mtime)
 
 
 def yml_commands(yml: dict | None = None) -> dict[str, list[dict]]:
@@ -113,17 +113,24 @@ class Outcome:
             merged.update(entry.get('EntryContext') or {})
         return merged
 
-    def emitted_text(self) -> str:
-        """Everything the pack handed to XSOAR, as one string (for the secret scan)."""
-        parts = [json.dumps(self.entries, default=repr), json.dumps(self.incidents, default=repr),
-                 json.dumps(self.last_run_calls, default=repr), '\n'.join(self.logs), '\n'.join(self.return_error_calls)]
+    def emitted(self) -> dict[str, str]:
+        """Everything the pack handed to XSOAR, by channel (for the secret scan)."""
+        channels = {'war-room entries (readable output, context, raw response)': json.dumps(self.entries, default=repr),
+                    'incidents': json.dumps(self.incidents, default=repr),
+                    'last run': json.dumps(self.last_run_calls, default=repr),
+                    'logs (demisto.debug/info/error/log, logging)': '\n'.join(self.logs),
+                    'return_error message': '\n'.join(self.return_error_calls)}
         if self.exception is not None:
-            parts += [repr(self.exception), str(self.exception)]
+            parts = [repr(self.exception), str(self.exception)]
             cause = self.exception.__cause__ or self.exception.__context__
             while cause is not None:
                 parts += [repr(cause), str(cause)]
                 cause = cause.__cause__ or cause.__context__
-        return '\n'.join(parts)
+            channels['exception raised from main()'] = '\n'.join(parts)
+        return channels
+
+    def emitted_text(self) -> str:
+        return '\n'.join(self.emitted().values())
 
 
 def run_main(command: str, args: dict[str, Any] | None = None, params: dict[str, Any] | None = None,
@@ -159,20 +166,22 @@ def _run_main(enter, command, args, params, last_run, capture_debug_logs) -> Out
         outcome.return_error_calls.append(str(message))
         return real_return_error(message, *a, **kw)
 
-    def patch(target, name, **kwargs):
-        enter(mock.patch.object(target, name, **kwargs))
+    def patch(target, name, replacement):
+        enter(mock.patch.object(target, name, new=replacement))
 
-    patch(demisto, 'command', return_value=command)
-    patch(demisto, 'args', return_value=dict(args or {}))
-    patch(demisto, 'params', return_value=dict(params or {}))
-    patch(demisto, 'results', side_effect=outcome.entries.append)
-    patch(demisto, 'incidents', side_effect=record_incidents)
-    patch(demisto, 'getLastRun', return_value=json.loads(json.dumps(last_run or {})))
-    patch(demisto, 'setLastRun', side_effect=outcome.last_run_calls.append)
-    patch(demisto, 'demistoVersion', return_value=dict(XSOAR_VERSION))
+    args, params = dict(args or {}), dict(params or {})
+    last_run_copy = json.loads(json.dumps(last_run or {}))
+    patch(demisto, 'command', lambda: command)
+    patch(demisto, 'args', lambda: args)
+    patch(demisto, 'params', lambda: params)
+    patch(demisto, 'results', outcome.entries.append)
+    patch(demisto, 'incidents', record_incidents)
+    patch(demisto, 'getLastRun', lambda: last_run_copy)
+    patch(demisto, 'setLastRun', outcome.last_run_calls.append)
+    patch(demisto, 'demistoVersion', lambda: dict(XSOAR_VERSION))
     for name in ('debug', 'info', 'log', 'error'):
-        patch(demisto, name, side_effect=log_to(name))
-    patch(CadoSecurity, 'return_error', side_effect=spy_return_error)
+        patch(demisto, name, log_to(name))
+    patch(CadoSecurity, 'return_error', spy_return_error)
 
     handler = _Capture(outcome.logs)
     root = logging.getLogger()

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, NamedTuple
+from urllib.parse import quote, urlparse
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -18,6 +19,7 @@ from urllib3.util import Retry
 BRAND = 'Cado Security'
 MAX_PAGE_SIZE = 100
 DEFAULT_LIMIT = 50
+FETCH_MAX_DEFAULT = 50
 FETCH_MAX_CAP = 200
 FETCH_MAX_PAGES = 10
 READ_RETRIES = 3
@@ -571,28 +573,31 @@ class Client(BaseClient):
 
     def __init__(self, base_url: str, api_key: str, verify: bool, proxy: bool, timeout: int,
                  default_account: str | None = None, default_region: str | None = None,
-                 default_project: str | None = None):
+                 default_project: int | None = None):
         # Analysts often paste the API root; every path below already starts with /api/v3.
         base_url = re.sub(r'(/api/v3)?/*$', '', base_url.strip())
         super().__init__(base_url=base_url, verify=verify, proxy=proxy,
                          headers={'Authorization': f'Bearer {api_key}', 'Accept': 'application/json'})
         self.timeout = timeout
+        self._secrets = (api_key,) if api_key else ()
         self.defaults = {'account': default_account, 'region': default_region, 'project': default_project}
         # One retrying adapter for the session's life: reads retry connection errors and 5xx with backoff; a write is
         # never resent once it may have reached the server (urllib3 retries only allowed_methods then); a proxy's
         # Retry-After cannot stall a command for hours. BaseClient's `retries` argument would instead remount an
         # adapter on every call (dropping the pooled connection), retry writes and honour any Retry-After.
-        retry = Retry(total=READ_RETRIES, connect=READ_RETRIES, read=READ_RETRIES, status=READ_RETRIES,
+        # `other=0`: a TLS failure (untrusted certificate) will not pass on a second try.
+        retry = Retry(total=READ_RETRIES, connect=READ_RETRIES, read=READ_RETRIES, status=READ_RETRIES, other=0,
                       backoff_factor=RETRY_BACKOFF, status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({'GET'}),
                       raise_on_status=False, respect_retry_after_header=False)
-        self._session.mount('https://', HTTPAdapter(max_retries=retry) if verify
-                            else SSLAdapter(max_retries=retry, verify=False))
-        self._session.mount('http://', HTTPAdapter(max_retries=retry))
+        scheme = urlparse(base_url).scheme or 'https'
+        self._session.mount(f'{scheme}://', SSLAdapter(max_retries=retry, verify=False)
+                            if scheme == 'https' and not verify else HTTPAdapter(max_retries=retry))
 
     def _call(self, name: str, path_args: dict[str, Any] | None = None, params: dict[str, Any] | None = None,
               body: Any = None) -> dict[str, Any]:
         endpoint = ENDPOINTS[name]
-        path = endpoint.path.format(**(path_args or {}))
+        # Path parameters are encoded whole, so an id can never add a segment, a query or a fragment.
+        path = endpoint.path.format(**{key: quote(str(value), safe='') for key, value in (path_args or {}).items()})
         if params:
             # requests would write Python booleans as "True"; the contract's boolean query parameters take "true".
             params = {key: str(value).lower() if isinstance(value, bool) else value for key, value in params.items()}
@@ -600,19 +605,23 @@ class Client(BaseClient):
             # Redirects are not followed: the API key must never be sent on to another origin.
             response = self._http_request(
                 endpoint.method, path, params=params, json_data=body, resp_type='response', timeout=self.timeout,
-                error_handler=partial(raise_for_response, endpoint, path_args or {}), allow_redirects=False)
-        except CadoApiError:
-            raise
+                error_handler=partial(raise_for_response, endpoint, path_args or {}, self._secrets),
+                allow_redirects=False)
+            return redact(decode_response(endpoint, response, self._secrets), self._secrets)
+        except CadoApiError as e:
+            failure = str(e)
         except (DemistoException, requests.exceptions.RequestException) as e:
             # Retried read timeouts surface as connection errors caused by a ReadTimeoutError.
             if isinstance(e, requests.exceptions.Timeout) or 'timed out' in str(e).lower():
-                raise CadoApiError(f'Cado did not answer {endpoint.method} {path} within {self.timeout} seconds. The '
-                                   'platform may be busy: try again, or raise the Request timeout in the instance '
-                                   'settings. If it never answers, check the Server URL.') from e
-            raise CadoApiError(f'Could not reach the Cado platform at {self._base_url} to {endpoint.action}. Check the '
-                               f'Server URL, the network path and the proxy and certificate settings. Details: '
-                               f'{e}') from e
-        return decode_response(endpoint, response)
+                failure = (f'Cado did not answer {endpoint.method} {path} within {self.timeout} seconds. The platform '
+                           'may be busy: try again, or raise the Request timeout in the instance settings. If it never '
+                           'answers, check the Server URL.')
+            else:
+                failure = (f'Could not reach the Cado platform at {self._base_url} to {endpoint.action}. Check the '
+                           f'Server URL, the network path and the proxy and certificate settings. Details: {e}')
+        # Raised outside the except blocks so that no chained exception keeps an unredacted text (an echoing proxy
+        # can return the key, and tracebacks are logged).
+        raise CadoApiError(redact(failure, self._secrets))
 
     # System
     def system_status(self) -> dict:
@@ -799,23 +808,29 @@ class Client(BaseClient):
 ''' ERROR TRANSLATION '''
 
 
-def error_details(response: requests.Response) -> str:
+def excerpt(value: Any, secrets: tuple[str, ...]) -> str:
+    """A short, single-line extract of what the platform sent, redacted before it is cut (a cut secret is not found)."""
+    return ' '.join(redact(str(value), secrets).split())[:200]
+
+
+def error_details(response: requests.Response, secrets: tuple[str, ...]) -> str:
     """The API envelope's message and support code, or a short excerpt of whatever else came back."""
     try:
         envelope = response.json()
     except ValueError:
-        text = ' '.join(response.text.split())[:200]
+        text = excerpt(response.text, secrets)
         return f'The answer was not JSON: "{text}"' if text else 'The answer had no body.'
     if not isinstance(envelope, dict):
-        return f'Unexpected answer: {str(envelope)[:200]}'
+        return f'Unexpected answer: {excerpt(envelope, secrets)}'
     message = envelope.get('message') or envelope.get('detail') or ''
     code = envelope.get('code')
     return f'{message} (Cado error code {code}: quote it to Cado support)' if code else str(message)
 
 
-def raise_for_response(endpoint: Endpoint, path_args: dict[str, Any], response: requests.Response) -> None:
+def raise_for_response(endpoint: Endpoint, path_args: dict[str, Any], secrets: tuple[str, ...],
+                       response: requests.Response) -> None:
     status = response.status_code
-    details = error_details(response)
+    details = error_details(response, secrets)
     if status == 401:
         message = ('Cado rejected the API key (HTTP 401). Check the API Key in the instance settings: it may be '
                    'mistyped, revoked or expired.')
@@ -843,7 +858,7 @@ def raise_for_response(endpoint: Endpoint, path_args: dict[str, Any], response: 
     raise CadoApiError(f'{message} {details}'.strip())
 
 
-def decode_response(endpoint: Endpoint, response: requests.Response) -> dict[str, Any]:
+def decode_response(endpoint: Endpoint, response: requests.Response, secrets: tuple[str, ...]) -> dict[str, Any]:
     if response.is_redirect:
         raise CadoApiError(f'Cado answered {endpoint.method} {endpoint.path} with a redirect (HTTP '
                            f'{response.status_code}) to {response.headers.get("Location")}. Set the Server URL to the '
@@ -860,20 +875,36 @@ def decode_response(endpoint: Endpoint, response: requests.Response) -> dict[str
         ) from e
     if not isinstance(envelope, dict):
         raise CadoApiError(f'Cado answered {endpoint.method} {endpoint.path} with an unexpected body: '
-                           f'{str(envelope)[:200]}')
+                           f'{excerpt(envelope, secrets)}')
     if envelope.get('status') == 'error':
-        raise CadoApiError(f'Cado could not {endpoint.action}: {error_details(response)}')
+        raise CadoApiError(f'Cado could not {endpoint.action}: {error_details(response, secrets)}')
     data = envelope.get('data')
     shape_ok = {'object': isinstance(data, dict),
                 'list': isinstance(data, list) and all(isinstance(item, dict) for item in data)}.get(endpoint.data, True)
     if not shape_ok:
         expected = 'a JSON object' if endpoint.data == 'object' else 'a list of JSON objects'
         raise CadoApiError(f'Cado answered {endpoint.method} {endpoint.path} with a "data" that is not {expected}: '
-                           f'{str(data)[:200]}. The platform version may not match the integration.')
+                           f'{excerpt(data, secrets)}. The platform version may not match the integration.')
     return envelope
 
 
 ''' HELPERS '''
+
+URL_PASSWORD = re.compile(r'(://[^/:@\s"\']+):[^/@\s"\']+@')
+
+
+def redact(value: Any, secrets: tuple[str, ...] = ()) -> Any:
+    """`value` with the given secrets and every URL password masked: a Generic Webhook URL carries its credentials
+    in its user-info, and an echoing proxy can return the API key."""
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, '****')
+        return URL_PASSWORD.sub(r'\1:****@', value)
+    if isinstance(value, dict):
+        return {key: redact(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact(item, secrets) for item in value]
+    return value
 
 
 def to_iso(timestamp: Any) -> Any:
@@ -924,41 +955,75 @@ def bad_value(name: str, value: Any, choices: tuple[str, ...]) -> ValueError:
     return ValueError(f'Invalid value "{value}" for argument "{name}". Allowed values: {", ".join(choices)}.')
 
 
+def is_empty(raw: Any) -> bool:
+    return raw is None or raw == [] or (isinstance(raw, str) and not raw.strip())
+
+
+def to_int(raw: Any, name: str) -> int:
+    """A whole number, strictly: arg_to_number alone turns "1.5" into 1 and fails on "²" with Python's own text."""
+    text = str(raw).strip()
+    try:
+        number = arg_to_number(text, arg_name=name, required=True)
+        exact = number is not None and float(text) == number and abs(number) < 2 ** 63
+    except (ValueError, TypeError, OverflowError):
+        exact = False
+    if isinstance(raw, bool) or not exact:
+        raise ValueError(f'Argument "{name}" must be a whole number, got "{text[:50]}".')
+    return number  # type: ignore[return-value]
+
+
+def to_bool(raw: Any, name: str) -> bool:
+    try:
+        return argToBoolean(raw)
+    except (ValueError, TypeError):
+        raise bad_value(name, str(raw)[:50], ('true', 'false')) from None
+
+
+def to_text(raw: Any, name: str) -> str:
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        raise ValueError(f'Argument "{name}" must be a single text value.')
+    return str(raw).strip()
+
+
+def text_list(raw: Any, name: str) -> list[str]:
+    return [text for text in (to_text(item, name) for item in argToList(raw)) if text]
+
+
+def to_epoch(raw: Any, name: str) -> int:
+    try:
+        moment = arg_to_datetime(to_text(raw, name), arg_name=name, required=True)
+        return int(moment.timestamp())  # type: ignore[union-attr]
+    except (ValueError, TypeError, OverflowError):
+        raise ValueError(f'Argument "{name}" must be a time: ISO 8601 (2024-01-31T00:00:00Z) or relative '
+                         '(3 days ago).') from None
+
+
 def parse_field(args: dict[str, Any], field: Field, defaults: dict[str, Any] | None = None) -> Any:
-    """The API value of one argument, validated; None when absent and optional."""
+    """The API value of one argument, validated; the field's default when absent and optional."""
     raw = args.get(field.arg)
-    if raw in (None, '', []) and field.fallback and defaults:
+    if is_empty(raw) and field.fallback and defaults:
         raw = defaults.get(field.fallback)
-    if raw in (None, '', []):
+    if is_empty(raw):
         if field.required and field.default is None:
             instance_hint = f' or set the instance\'s "{INSTANCE_DEFAULTS[field.fallback]}"' if field.fallback else ''
             raise ValueError(f'Missing required argument "{field.arg}": give it{instance_hint}.')
         return field.default
     kind = field.kind
     if kind == 'int':
-        return arg_to_number(raw, arg_name=field.arg, required=True)
+        return to_int(raw, field.arg)
     if kind == 'int_list':
-        return [arg_to_number(item, arg_name=field.arg, required=True) for item in argToList(raw)]
+        return [to_int(item, field.arg) for item in text_list(raw, field.arg)]
     if kind == 'bool':
-        try:
-            return argToBoolean(raw)
-        except ValueError:
-            raise bad_value(field.arg, raw, ('true', 'false')) from None
+        return to_bool(raw, field.arg)
     if kind == 'time':
-        moment = arg_to_datetime(raw, arg_name=field.arg, required=True)
-        return int(moment.timestamp())  # type: ignore[union-attr]
+        return to_epoch(raw, field.arg)
     if kind in ('json_object', 'json_list'):
         return parse_json_arg(field.arg, raw, as_list=kind == 'json_list')
-    if kind == 'list':
-        values = argToList(raw)
-        for value in values:
-            if field.choices and value not in field.choices:
-                raise bad_value(field.arg, value, field.choices)
-        return values
-    value = str(raw).strip()
-    if field.choices and value not in field.choices:
-        raise bad_value(field.arg, value, field.choices)
-    return value
+    values = text_list(raw, field.arg) if kind == 'list' else [to_text(raw, field.arg)]
+    for value in values:
+        if field.choices and value not in field.choices:
+            raise bad_value(field.arg, value[:50], field.choices)
+    return values if kind == 'list' else values[0]
 
 
 def parse_fields(args: dict[str, Any], fields: tuple[Field, ...], defaults: dict[str, Any] | None = None
@@ -985,9 +1050,9 @@ def parse_json_arg(name: str, raw: Any, as_list: bool) -> Any:
 
 
 def required_id(args: dict[str, Any], name: str) -> int:
-    number = arg_to_number(args.get(name), arg_name=name, required=True)
-    if number is None or number < 1:
-        raise ValueError(f'Argument "{name}" must be a positive integer, got "{args.get(name)}".')
+    number = parse_field(args, Field(name, name, 'int', required=True))
+    if number < 1:
+        raise ValueError(f'Argument "{name}" must be a positive whole number, got "{number}".')
     return number
 
 
@@ -1094,11 +1159,11 @@ def raise_if_unsuccessful(pipeline: dict[str, Any], label: str) -> None:
 
 def polling_settings(args: dict[str, Any]) -> tuple[bool, int, int]:
     polling = parse_field(args, Field('polling', 'polling', 'bool', default=False))
-    interval = arg_to_number(args.get('interval_in_seconds', 30), arg_name='interval_in_seconds', required=True)
-    timeout = arg_to_number(args.get('timeout_in_seconds', 1800), arg_name='timeout_in_seconds', required=True)
-    if interval is None or interval < MIN_POLL_INTERVAL:
+    interval = parse_field(args, Field('interval_in_seconds', 'interval_in_seconds', 'int', default=30))
+    timeout = parse_field(args, Field('timeout_in_seconds', 'timeout_in_seconds', 'int', default=1800))
+    if interval < MIN_POLL_INTERVAL:
         raise ValueError(f'Argument "interval_in_seconds" must be at least {MIN_POLL_INTERVAL}.')
-    if timeout is None or timeout < 0:
+    if timeout < 0:
         raise ValueError('Argument "timeout_in_seconds" must be a positive number of seconds.')
     return polling, interval, timeout
 
@@ -1113,14 +1178,15 @@ def poll_again(command: str, args: dict[str, Any], interval: int, timeout: int, 
                            f'{pipeline_state(waiting_on) if waiting_on else "not started"}'
                            f'{failing_subtask(waiting_on, ("RUNNING", "PENDING"))}. It keeps running in Cado; check '
                            'it with cado-pipeline-get, or raise timeout_in_seconds.')
-    next_args = {**args, 'polling': True, 'hide_polling_output': True, 'timeout_in_seconds': remaining}
+    # The state travels through the server: a URL argument keeps no password there (only the import needed it).
+    next_args = redact({**args, 'polling': True, 'hide_polling_output': True, 'timeout_in_seconds': remaining})
     # XSOAR's own timeout is kept above ours so that the error above, which names the subtask, is what ends the poll.
     scheduled = ScheduledCommand(command=command, next_run_in_seconds=interval, args=next_args,
                                  timeout_in_seconds=remaining + 2 * interval)
     if outputs is not None:
         outputs.scheduled_command = scheduled
         return outputs
-    hidden = argToBoolean(args.get('hide_polling_output', False))
+    hidden = parse_field(args, Field('hide_polling_output', 'hide_polling_output', 'bool', default=False))
     return CommandResults(readable_output=None if hidden else readable, scheduled_command=scheduled)
 
 
@@ -1143,7 +1209,7 @@ def test_module(client: Client, fetch_settings: dict[str, Any] | None) -> str:
 
 def project_create_command(client: Client, args: dict[str, Any]) -> CommandResults:
     name = parse_field(args, Field('name', 'case_name', required=True))
-    description = args.get('description')
+    description = parse_field(args, Field('description', 'description'))
     response = client.create_project(assign_params(case_name=name, description=description))
     project = {'id': (response.get('data') or {}).get('id'), 'details': assign_params(name=name,
                                                                                        description=description)}
@@ -1180,8 +1246,8 @@ def project_delete_command(client: Client, args: dict[str, Any]) -> CommandResul
 
 def incident_project_get_command(client: Client, args: dict[str, Any]) -> CommandResults:
     incident_id = parse_field(args, Field('incident_id', 'incident_id', required=True))
-    if len(incident_id) > 500:
-        raise ValueError('Argument "incident_id" must be at most 500 characters.')
+    if len(incident_id) > 500 or incident_id in ('.', '..'):
+        raise ValueError('Argument "incident_id" must be an incident ID of at most 500 characters.')
     response = client.get_incident_project(incident_id)
     project = {**(response.get('data') or {}), 'incident_id': incident_id}
     return entity_results(PROJECT, project, response, title=f'Cado project linked to incident {incident_id}')
@@ -1203,9 +1269,10 @@ def acquisition_body(client: Client, source: Source, args: dict[str, Any]) -> di
 
 def pipeline_ids_from(source: Source, response: dict[str, Any]) -> list[int]:
     data = response.get('data') or {}
-    ids = [item.get('id') for item in data.get('pipeline_ids') or []] if source.returns_list \
+    listed = data.get('pipeline_ids') if isinstance(data.get('pipeline_ids'), list) else []
+    ids = [item.get('id') for item in listed if isinstance(item, dict)] if source.returns_list \
         else [data.get('pipeline_id')]
-    ids = [pipeline_id for pipeline_id in ids if pipeline_id is not None]
+    ids = [pipeline_id for pipeline_id in ids if isinstance(pipeline_id, int) and not isinstance(pipeline_id, bool)]
     if not ids:
         raise CadoApiError(f'Cado accepted the {source.label} acquisition but its answer named no pipeline: '
                            f'{str(data)[:200]}')
@@ -1217,16 +1284,17 @@ def acquisition_record(source: Source, args: dict[str, Any], pipeline_ids: list[
                        counts: dict[str, int] | None = None) -> dict[str, Any]:
     """The one Cado.Acquisition shape, whatever the source."""
     pipeline = pipeline or {}
-    project = args.get('project_id') or (pipeline.get('project') or {}).get('id')
+    project = parse_field(args, Field('project_id', 'project_id', 'int')) or (pipeline.get('project') or {}).get('id')
     evidence = (processing or {}).get('evidence') or pipeline.get('evidence') or {}
-    resource = args.get(source.resource_arg) if source.resource_arg else None
+    resource_field = next((field for field in source.fields if field.arg == source.resource_arg), None)
+    resource = parse_field(args, resource_field) if resource_field else None
     qualifier = parse_field(args, source.label_arg) if source.label_arg else None
     return remove_empty_elements({
         'pipeline_id': pipeline_ids[0],
         'pipeline_ids': pipeline_ids,
-        'project_id': arg_to_number(project) if project is not None else None,
+        'project_id': project,
         'source': f'{source.label} ({qualifier})' if qualifier else source.label,
-        'resource_id': ', '.join(argToList(resource)) if isinstance(resource, list) else resource,
+        'resource_id': redact(', '.join(resource) if isinstance(resource, list) else resource),
         'status': status,
         'processing_pipeline_id': ((processing or {}).get('pipeline') or {}).get('id'),
         'processing_status': pipeline_state(processing) if processing else None,
@@ -1278,8 +1346,9 @@ def poll_acquisition(client: Client, args: dict[str, Any], command: str, interva
                      wait_for_processing: bool) -> CommandResults:
     source = SOURCES[command]
     pipeline_id = required_id(args, 'pipeline_id')
-    pipeline_ids = [arg_to_number(item) for item in argToList(args.get('pipeline_ids'))] or [pipeline_id]
-    processing_id = arg_to_number(args.get('processing_pipeline_id'))
+    pipeline_ids = parse_field(args, Field('pipeline_ids', 'pipeline_ids', 'int_list')) or [pipeline_id]
+    processing_id = parse_field(args, Field('processing_pipeline_id', 'processing_pipeline_id', 'int'))
+    created = parse_field(args, Field('acquisition_created', 'acquisition_created', 'int'))
     if processing_id is None:
         pipeline = client.get_pipeline(pipeline_id).get('data') or {}
         raise_if_unsuccessful(pipeline, f'{source.label} acquisition')
@@ -1295,8 +1364,9 @@ def poll_acquisition(client: Client, args: dict[str, Any], command: str, interva
         if processing is None:
             return poll_again(command, args, interval, timeout, {}, f'{source.label} processing',
                               readable=f'Acquisition pipeline {pipeline_id} is complete; waiting for processing.')
+        created = int(pipeline['created']) if isinstance(pipeline.get('created'), int | float) else None
         args = {**args, 'processing_pipeline_id': (processing.get('pipeline') or {}).get('id'),
-                'acquisition_created': pipeline.get('created')}
+                'acquisition_created': created}
     else:
         processing = client.get_pipeline(processing_id).get('data') or {}
     raise_if_unsuccessful(processing, f'{source.label} processing')
@@ -1305,10 +1375,10 @@ def poll_acquisition(client: Client, args: dict[str, Any], command: str, interva
         return poll_again(command, args, interval, timeout, processing, f'{source.label} processing',
                           readable=f'Cado processing pipeline {args.get("processing_pipeline_id")} is {state}.')
     evidence_id = (processing.get('evidence') or {}).get('id')
-    project_id = arg_to_number(args.get('project_id')) or (processing.get('project') or {}).get('id')
+    project_id = parse_field(args, Field('project_id', 'project_id', 'int')) or (processing.get('project') or {}).get('id')
     counts = finding_counts(client, project_id, evidence_id)
     record = acquisition_record(source, {**args, 'project_id': project_id}, pipeline_ids, 'complete',
-                                {'created': arg_to_number(args.get('acquisition_created'))}, processing, counts)
+                                {'created': created}, processing, counts)
     return entity_results(ACQUISITION, record, processing,
                           title=f'Cado {record["source"]} acquisition and processing complete')
 
@@ -1412,15 +1482,6 @@ def indicator_list_command(client: Client, args: dict[str, Any]) -> CommandResul
 
 ''' COMMANDS: webhooks '''
 
-WEBHOOK_URL_USERINFO = re.compile(r'(://[^/:@\s]+):[^/@\s]+@')
-
-
-def webhook_context(webhook: dict[str, Any]) -> dict[str, Any]:
-    """Generic Webhook credentials may sit in the URL's user-info; they are masked before they reach the war room."""
-    url = webhook.get('url')
-    return {**webhook, 'url': WEBHOOK_URL_USERINFO.sub(r'\1:****@', url)} if isinstance(url, str) else webhook
-
-
 def xsoar_webhook_payload(event_type: str) -> dict[str, str]:
     if event_type not in XSOAR_WEBHOOK_PAYLOADS:
         raise bad_value('event_types', event_type, tuple(XSOAR_WEBHOOK_PAYLOADS))
@@ -1428,7 +1489,7 @@ def xsoar_webhook_payload(event_type: str) -> dict[str, str]:
 
 
 def webhook_list_command(client: Client, args: dict[str, Any]) -> CommandResults:
-    return list_results(client, args, LISTINGS['cado-webhook-list'], transform=webhook_context)
+    return list_results(client, args, LISTINGS['cado-webhook-list'])
 
 
 def webhook_create_command(client: Client, args: dict[str, Any]) -> CommandResults:
@@ -1459,7 +1520,7 @@ def webhook_create_command(client: Client, args: dict[str, Any]) -> CommandResul
                                f'{e}') from e
         responses.append(response)
         data = response.get('data') or {}
-        created.append(webhook_context({**(data.get('webhook') or body), 'id': data.get('id')}))
+        created.append({**(data.get('webhook') or redact(body)), 'id': data.get('id')})
     return entity_results(WEBHOOK, created, responses[0] if len(responses) == 1 else responses,
                           title='Cado webhooks created')
 
@@ -1476,7 +1537,7 @@ def webhook_update_command(client: Client, args: dict[str, Any]) -> CommandResul
         raise ValueError('Give at least one of "name", "url", "event_type", "payload_type", "payload" or "enabled".')
     response = client.update_webhook(webhook_id, body)
     data = response.get('data') or {}
-    webhook = webhook_context({**(data.get('webhook') or body), 'id': data.get('id') or webhook_id})
+    webhook = {**(data.get('webhook') or redact(body)), 'id': data.get('id') or webhook_id}
     return entity_results(WEBHOOK, webhook, response, title=f'Cado webhook {webhook_id} updated')
 
 
@@ -1578,25 +1639,53 @@ def fetch_incidents(client: Client, last_run: dict[str, Any], first_fetch: int, 
     return {'updated_start_timestamp': start, 'seen': sorted([list(key) for key in seen], key=str)}, incidents
 
 
+def instance_setting(params: dict[str, Any], field: Field, display: str) -> Any:
+    """An instance parameter parsed like an argument, with errors that name it as the instance settings show it."""
+    try:
+        return parse_field(params, field)
+    except ValueError as e:
+        raise ValueError(f'Instance parameter "{display}" is not valid. {e}') from None
+
+
 def fetch_settings(params: dict[str, Any]) -> dict[str, Any]:
-    first_fetch = arg_to_datetime(params.get('first_fetch') or '3 days', arg_name='First fetch time', required=True)
-    max_fetch = arg_to_number(params.get('max_fetch') or 50, arg_name='Maximum incidents per fetch', required=True)
-    if max_fetch is None or max_fetch < 1:
-        raise ValueError('"Maximum incidents per fetch" must be a positive integer.')
-    severities = argToList(params.get('severity'))
-    sources = argToList(params.get('source'))
-    for name, values, choices in (('Severity', severities, SEVERITIES), ('Detection source', sources,
-                                                                         DETECTION_SOURCES)):
-        for value in values:
-            if value not in choices:
-                raise bad_value(name, value, choices)
+    first_fetch = instance_setting(params, Field('first_fetch', 'first_fetch', 'time'), 'First fetch time')
+    max_fetch = instance_setting(params, Field('max_fetch', 'max_fetch', 'int', default=FETCH_MAX_DEFAULT),
+                                 'Maximum incidents per fetch')
+    if max_fetch < 1:
+        raise ValueError('Instance parameter "Maximum incidents per fetch" must be a positive whole number.')
     return {
-        'first_fetch': int(first_fetch.timestamp()),  # type: ignore[union-attr]
+        'first_fetch': first_fetch or to_epoch('3 days', 'first_fetch'),
         'max_fetch': min(max_fetch, FETCH_MAX_CAP),
-        'severities': severities,
-        'sources': sources,
-        'fetch_updated': argToBoolean(params.get('fetch_updated_detections', False)),
+        'severities': instance_setting(params, Field('severity', 'severity', 'list', choices=SEVERITIES),
+                                       'Severity') or [],
+        'sources': instance_setting(params, Field('source', 'source', 'list', choices=DETECTION_SOURCES),
+                                    'Detection source') or [],
+        'fetch_updated': instance_setting(params, Field('fetch_updated_detections', '', 'bool', default=False),
+                                          'Create incidents for updated detections'),
     }
+
+
+def build_client(params: dict[str, Any], api_key: str) -> Client:
+    url = instance_setting(params, Field('url', 'url', required=True), 'Server URL')
+    if not re.match(r'https?://[^/\s]+', url, re.IGNORECASE):
+        raise ValueError('Instance parameter "Server URL" must be the platform\'s address, e.g. '
+                         'https://cado.example.com.')
+    if not api_key or any(char.isspace() or not char.isprintable() for char in api_key):
+        raise ValueError('Instance parameter "API Key" is empty or holds spaces or line breaks: paste the key again.')
+    timeout = instance_setting(params, Field('timeout', 'timeout', 'int', default=60), 'Request timeout (seconds)')
+    if timeout < 1:
+        raise ValueError('Instance parameter "Request timeout (seconds)" must be a positive whole number.')
+    return Client(
+        base_url=url,
+        api_key=api_key,
+        verify=not instance_setting(params, Field('insecure', '', 'bool', default=False),
+                                    'Trust any certificate (not secure)'),
+        proxy=instance_setting(params, Field('proxy', '', 'bool', default=False), 'Use system proxy settings'),
+        timeout=timeout,
+        default_account=instance_setting(params, Field('default_account', ''), 'Default cloud account'),
+        default_region=instance_setting(params, Field('default_region', ''), 'Default region'),
+        default_project=instance_setting(params, Field('default_project', '', 'int'), 'Default project ID'),
+    )
 
 
 ''' DISPATCH '''
@@ -1638,21 +1727,13 @@ COMMANDS: dict[str, Callable[[Client, dict[str, Any]], CommandResults]] = {
 def main() -> None:
     params = demisto.params()
     command = demisto.command()
-    api_key = (params.get('credentials') or {}).get('password') or ''
+    credentials = params.get('credentials')
+    api_key = str((credentials.get('password') if isinstance(credentials, dict) else '') or '').strip()
     try:
-        client = Client(
-            base_url=params.get('url') or '',
-            api_key=api_key,
-            verify=not argToBoolean(params.get('insecure', False)),
-            proxy=argToBoolean(params.get('proxy', False)),
-            timeout=arg_to_number(params.get('timeout') or 60, arg_name='Request timeout', required=True) or 60,
-            default_account=params.get('default_account') or None,
-            default_region=params.get('default_region') or None,
-            default_project=params.get('default_project') or None,
-        )
+        client = build_client(params, api_key)
         demisto.debug(f'Command being called is {command}')
         if command == 'test-module':
-            is_fetch = argToBoolean(params.get('isFetch', False))
+            is_fetch = instance_setting(params, Field('isFetch', '', 'bool', default=False), 'Fetch incidents')
             return_results(test_module(client, fetch_settings(params) if is_fetch else None))
         elif command == 'fetch-incidents':
             next_run, incidents = fetch_incidents(client, demisto.getLastRun() or {}, **fetch_settings(params))
@@ -1663,7 +1744,7 @@ def main() -> None:
         else:
             raise NotImplementedError(f'Command {command} is not implemented by the {BRAND} integration.')
     except Exception as e:
-        message = str(e).replace(api_key, '****') if api_key else str(e)
+        message = redact(str(e), (api_key,) if api_key else ())
         return_error(f'Failed to execute {command} command.\nError:\n{message}')
 
 

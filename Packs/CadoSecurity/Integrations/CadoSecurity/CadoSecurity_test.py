@@ -625,7 +625,7 @@ SUCCESS_CASES = [
                 '/api/v3/import/google-workspace', 'import_google_workspace',
                 {'investigation_id': 12, 'account_name': 'gws-acme', **LOG_WINDOW_BODY,
                  'application_names': ['login', 'drive']},
-                'Google Workspace', 'login,drive', (4300,)),
+                'Google Workspace', 'login, drive', (4300,)),
     Case('cado-detection-investigate', {'detections': json.dumps([DETECTION])}, 'POST', '/api/v3/detections/import',
          'detection_investigate', None, {'detections': [DETECTION]}, 'Cado.Acquisition', 'pipeline_id',
          'Cado Detection acquisition started', ('Pipeline Id', 'Source'),
@@ -771,9 +771,6 @@ SUCCESS_CASES += [
          {'selected_appliance': ['dt-eu-1'], 'per_page': ['50']}))]
 CASE_IDS = [f'{case.command}-{case.args.get("provider")}' if case.command == 'cado-xdr-device-list' else case.command
             for case in SUCCESS_CASES]
-NO_ARGUMENT_COMMANDS = {'cado-project-list', 'cado-cloud-account-list', 'cado-webhook-list',
-                        'cado-detection-group-list', 'cado-detection-list', 'cado-alarm-list', 'cado-evidence-list',
-                        'cado-pipeline-list'}
 
 
 def serve(requests_mock, case: Case, **response) -> None:
@@ -841,6 +838,12 @@ def test_dispatch_table_matches_yaml(yaml_commands):
     assert len(yaml_commands) >= 45
 
 
+# Arguments the code reads under a name built at run time (polling, paging and the instance defaults).
+COMMON_ARGUMENTS = {'page', 'page_size', 'limit', 'next_token', 'polling', 'interval_in_seconds',
+                    'timeout_in_seconds', 'hide_polling_output', 'pipeline_id', 'pipeline_ids',
+                    'processing_pipeline_id', 'wait_for_processing', 'project_id', 'account', 'region'}
+
+
 def test_yaml_arguments_are_read_by_the_code(yaml_commands):
     """An argument the YAML offers but the code never reads would be silently ignored."""
     source = Path(CadoSecurity.__file__).read_text()
@@ -848,12 +851,6 @@ def test_yaml_arguments_are_read_by_the_code(yaml_commands):
               for argument in command.get('arguments', [])
               if f"'{argument['name']}'" not in source and argument['name'] not in COMMON_ARGUMENTS]
     assert not unread
-
-
-# Arguments the code reads under a name built at run time (polling, paging and the instance defaults).
-COMMON_ARGUMENTS = {'page', 'page_size', 'limit', 'next_token', 'polling', 'interval_in_seconds',
-                    'timeout_in_seconds', 'hide_polling_output', 'pipeline_id', 'pipeline_ids',
-                    'processing_pipeline_id', 'wait_for_processing', 'project_id', 'account', 'region'}
 
 
 @pytest.mark.parametrize('case', SUCCESS_CASES, ids=CASE_IDS)
@@ -934,6 +931,13 @@ def test_redirects_are_not_followed_with_the_key(mocker, requests_mock):
     assert not elsewhere.called
 
 
+def test_an_id_cannot_leave_its_path_segment(mocker, requests_mock):
+    requests_mock.get(f'{BASE}/api/v3/incidents/INC%2F..%2Fprojects%3Fx%231', json=load('incident_project_get'))
+    succeed(mocker, 'cado-incident-project-get', {'incident_id': 'INC/../projects?x#1'})
+    assert urlparse(requests_mock.last_request.url).path == '/api/v3/incidents/INC%2F..%2Fprojects%3Fx%231'
+    assert requests_mock.call_count == 1
+
+
 def test_base_url_with_api_suffix_and_slash_is_accepted(mocker, requests_mock):
     requests_mock.get(f'{BASE}/api/v3/projects/12', json=load('project_get'))
     succeed(mocker, 'cado-project-get', {'project_id': '12'}, {'url': f'{BASE}/api/v3/'})
@@ -998,6 +1002,10 @@ ERRORS = {
     'refused': ({'exc': requests.exceptions.ConnectionError('[Errno 111] Connection refused')},
                 ('Could not reach', 'Server URL')),
     'success-not-json': ({'status_code': 200, 'text': NOT_JSON}, ('non-JSON',)),
+    'success-not-an-object': ({'status_code': 200, 'json': [ENVELOPE]}, ('unexpected body',)),
+    '429': ({'status_code': 429, 'json': {'status': 'error', 'message': 'Too many requests', 'code': 'RATE_429'}},
+            ('HTTP 429', 'Too many requests')),
+    '418': ({'status_code': 418, 'text': ''}, ('HTTP 418',)),
 }
 
 
@@ -1019,6 +1027,25 @@ def test_command_errors(mocker, requests_mock, request, case, error):
         else:
             for value in path_values.values():
                 assert value in message, '404 names the id that was not found'
+
+
+@pytest.mark.parametrize('case', SUCCESS_CASES, ids=CASE_IDS)
+def test_success_envelope_of_another_shape(mocker, requests_mock, case):
+    """A success envelope whose `data` is not what the operation returns (another platform version, a proxy) is
+    reported, not turned into a KeyError; operations that return no data accept an empty answer."""
+    if 'data' in load(case.fixture):
+        serve(requests_mock, case, json={'status': 'success', 'data': 'maintenance mode'}, status_code=case.status)
+        assert '"data"' in fail(mocker, case.command, case.args)
+    else:
+        serve(requests_mock, case, status_code=204, text='')
+        assert case.readable in succeed(mocker, case.command, case.args).readable_output
+
+
+@pytest.mark.parametrize('case', [case for case in SUCCESS_CASES if case.prefix == 'Cado.Acquisition'],
+                         ids=lambda case: case.command)
+def test_import_answer_without_pipeline(mocker, requests_mock, case):
+    serve(requests_mock, case, json={'status': 'success', 'data': {}})
+    assert 'no pipeline' in fail(mocker, case.command, case.args)
 
 
 # ============================================================================================================
@@ -1101,15 +1128,31 @@ class FakeCado:
         self.server.server_close()
 
 
-@pytest.fixture(params=['https-insecure', 'https-verified', 'http'])
+@pytest.fixture(params=['https-insecure', 'https-verified'])
 def fake_cado(tmp_path, mocker, monkeypatch, request):
-    """Over TLS trusted by 'Trust any certificate' or by a CA bundle (the two adapters XSOAR mounts), or plain HTTP."""
+    """Over TLS trusted by 'Trust any certificate' or by a CA bundle: the two adapters XSOAR mounts."""
     mocker.patch.object(CadoSecurity, 'RETRY_BACKOFF', 0)  # retry at once; the backoff itself is urllib3's
-    with FakeCado(tmp_path, tls=request.param != 'http') as server:
+    for name in ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE'):  # XSOAR's insecure mode deletes them: restore afterwards
+        if name in os.environ:
+            monkeypatch.setenv(name, os.environ[name])
+    with FakeCado(tmp_path) as server:
         server.insecure = request.param == 'https-insecure'
-        if server.cert_file and not server.insecure:
+        if not server.insecure:
             monkeypatch.setenv('REQUESTS_CA_BUNDLE', server.cert_file)
         yield server
+
+
+def test_plain_http_read_failure_is_reported_truthfully(tmp_path, mocker):
+    """Over plain http (a local Prism, a lab platform) a read either retries or does not say it did."""
+    mocker.patch.object(CadoSecurity, 'RETRY_BACKOFF', 0)
+    with FakeCado(tmp_path, tls=False) as server:
+        server.answers = [(503, load('error_server'))]
+        message = fail(mocker, 'cado-project-get', {'project_id': '12'}, {'url': server.url})
+    assert 'HTTP 503' in message
+    if len(server.requests) == 1:
+        assert 'retrying' not in message, 'no retry was made over http'
+    else:
+        assert len(server.requests) == 4
 
 
 def _real_params(fake_cado) -> dict:
@@ -1210,6 +1253,7 @@ BAD_ARGUMENTS = [
     ('cado-project-get', {'project_id': 'twelve'}, ('project_id',)),
     ('cado-project-get', {'project_id': '-5'}, ('project_id',)),
     ('cado-project-get', {'project_id': '0'}, ('project_id',)),
+    ('cado-project-get', {'project_id': '12.5'}, ('project_id',)),
     ('cado-project-delete', {'project_ids': '12,abc'}, ('project_ids',)),
     ('cado-pipeline-get', {'pipeline_id': 'x1'}, ('pipeline_id',)),
     ('cado-pipeline-cancel', {'pipeline_id': 'all'}, ('pipeline_id',)),
@@ -1232,6 +1276,9 @@ BAD_ARGUMENTS = [
     ('cado-pipeline-get', {'pipeline_id': '4281', 'polling': 'true', 'timeout_in_seconds': 'never'},
      ('timeout_in_seconds',)),
     ('cado-indicator-list', {'project_id': '12', 'limit': 'all'}, ('limit',)),
+    ('cado-indicator-list', {'project_id': '12', 'limit': '0'}, ('limit',)),
+    ('cado-pipeline-get', {'pipeline_id': '4281', 'polling': 'true', 'timeout_in_seconds': '-5'},
+     ('timeout_in_seconds',)),
     # bad booleans
     ('cado-aws-ec2-acquire', {**EC2, 'acquire_with_host': 'maybe'}, ('acquire_with_host', 'true', 'false')),
     ('cado-pipeline-get', {'pipeline_id': '4281', 'polling': 'sometimes'}, ('polling',)),
@@ -1657,8 +1704,8 @@ def test_webhook_create_one_per_event_type_with_the_xsoar_templates(mocker, requ
     sent: list[dict] = []
 
     def answer(request, context):
-        body = json.loads(request.body, object_pairs_hook=lambda pairs: dict(pairs))
-        sent.append(json.loads(request.body))
+        body = json.loads(request.body)
+        sent.append(body)
         context.status_code = 201
         return {'status': 'success', 'data': {'id': 30 + len(sent), 'webhook': {**body, 'enabled': True}}}
 

@@ -103,7 +103,6 @@ TEMPLATE_EVENT_RE = re.compile(r'"cado_event"\s*:\s*"(.*)"\s*}?\s*$', re.DOTALL)
 # Keys searched (case-insensitively, at any depth) for each piece of the event.
 KEYS = {
     'event_type': ('cado_webhook_event', 'webhook_event', 'event_type', 'eventtype', 'event'),
-    'cado_event_type': ('cado_event_type', 'event_type', 'detection_type'),
     'detection_id': ('cado_detection_id', 'detection_id', 'detectionid'),
     'group_id': ('cado_group_id', 'group_id', 'detection_group_id', 'groupid'),
     'project_id': ('project_id', 'investigation_id', 'projectid', 'investigationid', 'case_id'),
@@ -311,24 +310,20 @@ def resource_from_dict(item: dict, source_provider: str) -> list[dict[str, str]]
     plain_id = _clean_id(item.get('resource_id') or item.get('id') or item.get('instance_id')
                          or item.get('device_id') or item.get('resource_name') or item.get('name'))
     parsed = resources_from_text(f'{full_id} {plain_id}')
-    lowered = {str(k).lower(): v for k, v in item.items()}
-    provider = _provider(lowered.get('provider') or lowered.get('cloud_provider') or lowered.get('cloud'))
-    type_ = _resource_type(lowered.get('type') or lowered.get('resource_type') or lowered.get('resourcetype'))
-    region = _clean(find(item, KEYS['region']))
-    zone = _clean(find(item, KEYS['zone']))
-    account = _clean(find(item, KEYS['account']))
-    if parsed:
+    region, zone, account = (_clean(find(item, KEYS[key])) for key in ('region', 'zone', 'account'))
+    if parsed:  # a full identifier says most; the object's own keys fill the rest
         first = parsed[0]
-        if plain_id and plain_id not in (first['id'], first['full_id']) and not resources_from_text(plain_id):
-            first['id'] = first['id'] or plain_id
         for key, value in (('region', region), ('zone', zone), ('account', account)):
             first[key] = first[key] or value
-        return parsed[:1]
+        return [first]
     if not plain_id and not full_id:
         return []
-    provider = provider or source_provider
-    return [resource(provider, type_ or default_type(provider), plain_id or full_id, region=region, zone=zone, account=account,
-                     full_id=full_id or plain_id)]
+    lowered = {str(k).lower(): v for k, v in item.items()}
+    provider = _provider(lowered.get('provider') or lowered.get('cloud_provider') or lowered.get('cloud')) \
+        or source_provider
+    type_ = _resource_type(lowered.get('type') or lowered.get('resource_type') or lowered.get('resourcetype'))
+    return [resource(provider, type_ or default_type(provider), plain_id or full_id, region=region, zone=zone,
+                     account=account, full_id=full_id or plain_id)]
 
 
 def collect_resources(layers: list[Any], source_provider: str) -> list[dict[str, str]]:
@@ -383,8 +378,9 @@ def cado_account_for(res: dict[str, str], accounts: Any) -> str:
                   and _provider(a.get('type')) == res.get('provider')]
     account = res.get('account', '')
     if account:
+        whole = re.compile(rf'(?<![\w-]){re.escape(account)}(?![\w-])')
         for candidate in candidates:
-            if account in (_clean(candidate.get('public_identifier')) + ' ' + _clean(candidate.get('account_name'))):
+            if whole.search(f"{_clean(candidate.get('public_identifier'))} {_clean(candidate.get('account_name'))}"):
                 return _clean(candidate.get('account_name')) or _clean(candidate.get('id'))
     if len(candidates) == 1:
         return _clean(candidates[0].get('account_name')) or _clean(candidates[0].get('id'))
@@ -600,6 +596,8 @@ def apply_results(event: dict[str, Any], args: dict[str, Any], detections: list[
                      if event['pipeline_id'] and _clean_id(p.get('id')) == event['pipeline_id']), {})
     if pipeline and _clean(pipeline.get('status')):
         event['pipeline_state'] = _clean(pipeline.get('status')).lower()
+    if pipeline and isinstance(pipeline.get('project'), dict):
+        event['project_id'] = event['project_id'] or _clean_id(pipeline['project'].get('id'))
     project = select_project(_objects(args.get('projects')), event)
     if project:
         event['project_id'] = event['project_id'] or _clean_id(project.get('id'))

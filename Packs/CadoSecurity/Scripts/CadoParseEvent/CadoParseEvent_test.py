@@ -258,6 +258,8 @@ def test_gcp_override_with_zone():
     ([{'id': 3, 'account_name': 'only-aws', 'type': 'aws', 'public_identifier': 'x'},
       {'id': 4, 'account_name': 'gcp', 'type': 'gcp'}], 'only-aws'),
     ([{'id': 5, 'account_name': 'a', 'type': 'aws'}, {'id': 6, 'account_name': 'b', 'type': 'aws'}], ''),
+    ([{'id': 7, 'account_name': 'x', 'type': 'aws', 'public_identifier': '91234567890123'},  # digits inside, not it
+      {'id': 8, 'account_name': 'y', 'type': 'aws', 'public_identifier': 'arn:aws:iam::555:role/R'}], ''),
     ('not a list', ''),
 ])
 def test_cado_account_matching(accounts, expected):
@@ -456,6 +458,9 @@ def test_acquisition_and_pipeline_results():
                                                 event='pipeline 345 project 12'),
                           'pipelines': [{'id': 344, 'status': 'failed'}, {'id': 345, 'status': 'Complete'}]})
     assert polled['pipeline_state'] == 'complete' and polled['pipeline_running'] is False
+    no_project = parse_event({'event': 'pipeline 345', 'pipelines': [{'id': 345, 'status': 'complete',
+                                                                        'project': {'id': 12, 'name': 'p'}}]})
+    assert no_project['project_id'] == '12'
 
 
 def test_pipeline_fields_from_the_incident_on_a_rerun():

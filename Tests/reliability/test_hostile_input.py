@@ -207,11 +207,14 @@ def _query_names():
     return spec_query_names()
 
 
-def names_for(command: str) -> set[str]:
-    names = {a['name'] for a in COMMANDS[command]}
-    for name, display in PARAM_NAMES.items():
-        names |= {name, display, display.split(' (')[0]}
-    return names
+def names_for(command: str) -> list[re.Pattern]:
+    """How an error may name its input: an argument name as a word (`"limit"`, `limit must...`), or an instance
+    parameter by name or display name."""
+    names = {a['name'] for a in COMMANDS[command]} | set(PARAM_NAMES)
+    patterns = [re.compile(rf'(?<![\w-]){re.escape(name)}(?![\w-])', re.IGNORECASE) for name in names]
+    for display in PARAM_NAMES.values():
+        patterns.append(re.compile(re.escape(display.split(' (')[0]), re.IGNORECASE))
+    return patterns
 
 
 def error_problems(command: str, outcome: Outcome, touched: set[str]) -> list[str]:
@@ -222,7 +225,7 @@ def error_problems(command: str, outcome: Outcome, touched: set[str]) -> list[st
         short = message[:400]
         if PYTHON_INTERNALS.search(message):
             problems.append(f'error is a Python internal, not a message: {short}')
-        elif not any(name.lower() in message.lower() for name in names_for(command)):
+        elif not any(pattern.search(message.split('Error:', 1)[-1]) for pattern in names_for(command)):
             problems.append(f'error names no argument or parameter: {short}')
     return problems
 

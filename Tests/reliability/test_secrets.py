@@ -160,6 +160,19 @@ def scan_all(server: FaultServer, capfd, mode: str | None, debug: bool, monkeypa
     return reports
 
 
+def describe(reports: list[str], limit: int = 25) -> str:
+    shown = reports[:limit]
+    more = f'\n... and {len(reports) - limit} more' if len(reports) > limit else ''
+    return f'{len(reports)} secrets emitted:\n' + '\n'.join(shown) + more
+
+
+def test_the_scanner_finds_whole_cut_and_encoded_secrets():
+    assert leaks(f'Bearer {API_KEY}')
+    assert leaks(f'...Bearer {API_KEY[:18]}"')  # cut by an excerpt
+    assert leaks(SECRET_URL) and leaks(SECRET_URL_ENCODED)
+    assert not leaks('Bearer **** https://xsoar-intake:****@ext-acme.crtx.eu.paloaltonetworks.com/')
+
+
 def test_secrets_are_really_sent_where_they_belong(secret_server, skip_backoff_sleep):
     """Guard against a vacuous scan: the key does reach the platform, and the webhook URL does reach Cado."""
     secret_server.reset()
@@ -172,14 +185,14 @@ def test_secrets_are_really_sent_where_they_belong(secret_server, skip_backoff_s
 
 def test_no_secret_on_success_paths(secret_server, capfd, monkeypatch, skip_backoff_sleep):
     reports = scan_all(secret_server, capfd, None, False, monkeypatch)
-    assert not reports, 'secrets emitted:\n' + '\n'.join(reports)
+    assert not reports, describe(reports)
 
 
 @pytest.mark.parametrize('debug', [False, True], ids=['normal', 'debug-mode'])
 @pytest.mark.parametrize('mode', sorted(ERROR_MODES))
 def test_no_secret_on_error_paths(mode, debug, secret_server, capfd, monkeypatch, skip_backoff_sleep):
     reports = scan_all(secret_server, capfd, mode, debug, monkeypatch)
-    assert not reports, 'secrets emitted:\n' + '\n'.join(reports)
+    assert not reports, describe(reports)
 
 
 @pytest.fixture

@@ -63,14 +63,15 @@ DETECTION_INCIDENT_TYPE = 'Cado Detection'
 PROCESSING_INCIDENT_TYPE = 'Cado Processing Event'
 
 # $Event has no published structure and may hold quotes, so detection templates leave it out (the playbook reads
-# the detection by id) and processing templates put it last, where breaking the JSON cannot lose the fields before it.
+# the detection by id). Processing templates put it first: should Cado substitute it unescaped, keys it smuggles in
+# come before the real name/type, and JSON parsers keep the last duplicate.
 XSOAR_WEBHOOK_PAYLOADS: dict[str, dict[str, str]] = {
     **{event: {'name': 'Cado detection $detection_id: $Title', 'type': DETECTION_INCIDENT_TYPE,
                'cado_webhook_event': event, 'cado_event_type': '$event_type', 'cado_detection_id': '$detection_id',
                'cado_group_id': '$group_id', 'cado_title': '$Title', 'source_brand': BRAND}
        for event in DETECTION_EVENTS},
-    **{event: {'name': 'Cado: $Title', 'type': PROCESSING_INCIDENT_TYPE, 'cado_webhook_event': event,
-               'cado_title': '$Title', 'source_brand': BRAND, 'cado_event': '$Event'}
+    **{event: {'cado_event': '$Event', 'name': 'Cado: $Title', 'type': PROCESSING_INCIDENT_TYPE,
+               'cado_webhook_event': event, 'cado_title': '$Title', 'source_brand': BRAND}
        for event in PROCESSING_EVENTS},
 }
 

@@ -1719,7 +1719,7 @@ def test_webhook_create_one_per_event_type_with_the_xsoar_templates(mocker, requ
                          'cado_webhook_event': 'detection_created', 'cado_event_type': '$event_type',
                          'cado_detection_id': '$detection_id', 'cado_group_id': '$group_id', 'cado_title': '$Title',
                          'source_brand': 'Cado Security'}
-    assert list(processing)[-1] == 'cado_event' and processing['cado_event'] == '$Event'
+    assert list(processing)[0] == 'cado_event' and processing['cado_event'] == '$Event'
     assert processing['type'] == 'Cado Processing Event' and processing['cado_webhook_event'] == 'processing_failed'
     assert '$Event' not in json.dumps(detection)
     assert [hook['id'] for hook in result.outputs] == [31, 32]

@@ -1,6 +1,8 @@
 """Puts XSOAR's run-time modules and every pack integration/script folder on sys.path, as XSOAR's content
 repository does. The modules are the project's test doubles under Tests/, or XSOAR's real ones when
-XSOAR_MODULES_DIR names a folder holding demistomock.py, CommonServerPython.py and CommonServerUserPython.py."""
+XSOAR_MODULES_DIR names a folder holding demistomock.py, CommonServerPython.py and CommonServerUserPython.py.
+Also puts the project's shared test code on it, in either case: tools/ (prism: the vendor spec and its patch
+table) and Tests/support/ (loopback: a self-signed certificate and a loopback HTTP(S) server)."""
 import os
 import sys
 from pathlib import Path
@@ -11,6 +13,7 @@ if os.environ.get('XSOAR_MODULES_DIR'):
 else:
     _PATHS = [ROOT / 'Tests' / name for name in ('demistomock', 'CommonServerPython', 'CommonServerUserPython')]
 _PATHS += sorted(ROOT.glob('Packs/*/Integrations/*')) + sorted(ROOT.glob('Packs/*/Scripts/*'))
+_PATHS += [ROOT / 'tools', ROOT / 'Tests' / 'support']
 for path in reversed(_PATHS):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))

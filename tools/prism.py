@@ -2,7 +2,8 @@
 
 The one place that finds the vendor's spec, applies the listed patches to a copy of it, starts and stops
 Prism, records the HTTP exchanges a command makes and reads Prism's verdict on each of them. Used by the
-contract suite (Tests/contract/conftest.py) and by the local command runner (tools/run_command.py).
+contract suite (Tests/contract/conftest.py), the local command runner (tools/run_command.py) and the
+integration's unit tests (find_spec, load_patched_spec; the root conftest.py puts tools/ on sys.path).
 
 Prism (npm package @stoplight/prism-cli, pinned in package.json / package-lock.json) is installed with
 `npm ci` at the repository root. The spec is never copied into the repository: it is read from
@@ -159,14 +160,23 @@ def apply_patches(spec: dict, patches: tuple[SpecPatch, ...] = SPEC_PATCHES) -> 
     return applied
 
 
-def write_patched_spec(spec_path: Path, out_dir: Path) -> tuple[Path, dict, list[SpecPatch]]:
-    """Write the patched copy of the spec into out_dir; returns (path, patched spec, applied patches)."""
+def load_patched_spec(spec_path: Path) -> tuple[dict, list[SpecPatch]]:
+    """The spec at spec_path with every patch of SPEC_PATCHES applied; returns (patched spec, applied patches).
+
+    What every check against the contract reads: Prism (via write_patched_spec) and the integration's unit tests.
+    """
     spec = json.loads(Path(spec_path).read_text(encoding='utf-8'))
     original = copy.deepcopy(spec)
     applied = apply_patches(spec)
     for patch in applied:  # check the result, not only the bookkeeping
         if not patch.applied_in(spec) or patch.applied_in(original):
             raise ContractHarnessError(f'spec patch not reflected in the patched copy: {patch.describe()}')
+    return spec, applied
+
+
+def write_patched_spec(spec_path: Path, out_dir: Path) -> tuple[Path, dict, list[SpecPatch]]:
+    """Write the patched copy of the spec into out_dir; returns (path, patched spec, applied patches)."""
+    spec, applied = load_patched_spec(spec_path)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / f'patched-{Path(spec_path).name}'

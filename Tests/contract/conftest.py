@@ -5,16 +5,11 @@ All spec-finding, patching and Prism start/stop code lives in tools/prism.py (sh
 - Every patch in prism.SPEC_PATCHES (JSON pointer, key removed, reason) must apply, or the suite errors.
 - Prism missing is a failure (run `npm ci`), never a skip.
 """
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT / 'tools') not in sys.path:
-    sys.path.insert(0, str(ROOT / 'tools'))
-
-import prism  # noqa: E402  (tools/prism.py)
+import prism  # tools/prism.py (the root conftest.py puts tools/ on sys.path)
 
 
 @pytest.fixture(scope='session')

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import requests
 
-import prism  # tools/prism.py (conftest.py puts tools/ on sys.path)
+import prism  # tools/prism.py (the root conftest.py puts tools/ on sys.path)
 import run_command  # tools/run_command.py: YAML command names, instance params, execute() through main()
 
 YML = run_command.load_integration_yml() if run_command.INTEGRATION_YML.exists() else {}

@@ -10,6 +10,7 @@ import contextlib
 import functools
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
@@ -19,6 +20,14 @@ import yaml
 from .cado_api import INTEGRATION_YML
 
 ERROR_ENTRY_TYPE = 4
+# Texts of Python's own exceptions: an error entry showing one is not a message an analyst can act on.
+PYTHON_INTERNALS = re.compile(
+    r"object has no attribute|NoneType|not subscriptable|unhashable|KeyError|IndexError|TypeError|AttributeError|"
+    r"invalid literal|could not convert|Traceback|object is not iterable|unsupported operand|list index out of range|"
+    r"is out of range|value out of range|timestamp out of range|cannot convert|OverflowError|too large to convert|"
+    r"codec can't|surrogates not allowed|"
+    r"unexpected keyword|positional argument|not supported between instances|must be real number|"
+    r"can only concatenate|object is not callable|expected str instance")
 XSOAR_VERSION = {'version': '8.4.0', 'buildNumber': '100000'}
 SERVER_HANDLED = ('fetch-incidents',)  # return_error raises instead of writing an entry
 

@@ -13,9 +13,9 @@ Defined behaviour under a fault, for every command:
 from __future__ import annotations
 
 import json
-import re
 import socket
 import time
+from datetime import UTC, datetime
 from unittest import mock
 
 import pytest
@@ -24,11 +24,8 @@ from .command_cases import POLLING_ARGS, READS, VALID_ARGS, WRITES
 from .conftest import API_KEY, api_responder
 from .detection_feed import DetectionFeed
 from .fault_server import CloseNoReply, Delay, FaultServer, Redirect, Reply, ResetMidBody
-from .harness import Outcome, instance_params, run_main
+from .harness import PYTHON_INTERNALS, Outcome, instance_params, run_main
 
-PYTHON_INTERNALS = re.compile(r"object has no attribute|NoneType|not subscriptable|unhashable|KeyError|IndexError|"
-                              r"TypeError|AttributeError|invalid literal|could not convert|Traceback|"
-                              r"object is not iterable|unsupported operand|list index out of range")
 MAX_READ_ATTEMPTS = 4  # one request and at most three retries
 DOWN = {'status': 'error', 'message': 'Service temporarily unavailable', 'code': 'UNAVAILABLE_503'}
 FETCH_PARAMS = {'isFetch': True, 'first_fetch': '2020-01-01T00:00:00Z', 'max_fetch': '200'}
@@ -564,3 +561,34 @@ def test_fetch_survives_a_bulk_update_larger_than_one_run_can_page_through(http_
     assert not missing, f'{len(missing)} detections never fetched (first {missing[:5]}); last state holds ' \
                         f'{len(last_run.get("seen") or [])} seen pairs at {last_run.get("updated_start_timestamp")}'
     assert len(delivered) == len(set(delivered)), 'duplicates'
+
+
+UNREADABLE_TIMES = {
+    # A platform sending its times as ISO 8601 strings where the contract has epoch milliseconds (a half-upgraded
+    # platform). The feed still filters on the same times, as a real platform would.
+    'iso-strings': lambda d: {**d, **{key: datetime.fromtimestamp(d[key] / 1000, tz=UTC).isoformat().replace('+00:00', 'Z')
+                                      for key in ('updated_datetime', 'created_datetime')}},
+    'null': lambda d: {**d, 'updated_datetime': None, 'created_datetime': None},
+}
+
+
+@pytest.mark.parametrize('variant', sorted(UNREADABLE_TIMES))
+def test_fetch_with_unreadable_detection_times_neither_crashes_nor_drops_silently(variant, http_server):
+    """Detections whose timestamps cannot be read must either still be delivered (once each), or the fetch must
+    fail with a clear error without moving its state; never a Python error text, never a silent loss."""
+    feed = DetectionFeed(150)
+
+    def odd_times(request, n):
+        body = feed.page(request.query)
+        body['data'] = [UNREADABLE_TIMES[variant](d) for d in body['data']]
+        return Reply(200, body)
+
+    http_server.set_script(feed_script(feed, odd_times))
+    delivered, outcomes, _ = run_fetches(http_server, runs=5)
+    failures = [o for o in outcomes if o.errors]
+    for outcome in failures:
+        assert not PYTHON_INTERNALS.search(outcome.errors[0]), outcome.errors[0]
+        assert_no_fetch_progress(outcome)
+    if not failures:
+        assert sorted(delivered) == feed.all_ids(), \
+            f'{len(feed.all_ids()) - len(set(delivered))} of {len(feed.all_ids())} detections silently not delivered'

@@ -3,18 +3,15 @@
 requests_mock covers request shaping and error texts; a real loopback server (plain and TLS) covers what
 only a socket shows: retries, read timeouts, refused connections and certificate failures.
 """
-import datetime as dt
-import json
+import contextlib
 import os
-import ssl
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import CommonServerPython as csp
 import pytest
 import requests
 from CommonServerPython import BaseClient, DemistoException
+from loopback import Answer, LoopbackServer, self_signed_certificate  # Tests/support/loopback.py
 
 BASE = 'https://api.example.com/v1'
 
@@ -238,177 +235,103 @@ def test_with_metrics_counts_calls(requests_mock):
 
 # -------------------------------------------------------------------------------- loopback servers
 
-class _Handler(BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        server = self.server
-        server.hits += 1
-        status, delay = server.script.pop(0) if server.script else (200, 0)
-        time.sleep(delay)
-        body = json.dumps({'hit': server.hits}).encode()
-        self.send_response(status)
-        self.send_header('Content-Type', 'application/json')
-        self.send_header('Content-Length', str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_POST = do_GET
-
-
-def _serve(script, tls_context=None):
-    server = ThreadingHTTPServer(('127.0.0.1', 0), _Handler)
-    server.daemon_threads = True
-    server.hits = 0
-    server.script = list(script)
-    if tls_context:
-        server.socket = tls_context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.05}, daemon=True)
-    thread.start()
-    scheme = 'https' if tls_context else 'http'
-    return server, f'{scheme}://127.0.0.1:{server.server_address[1]}'
-
-
-@pytest.fixture
-def http_server():
-    servers = []
-
-    def start(script=()):
-        server, url = _serve(script)
-        servers.append(server)
-        return server, url
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.fixture(scope='module')
 def certificate(tmp_path_factory):
     """A self-signed certificate for 127.0.0.1: (cert_path, key_path)."""
-    import ipaddress
-
-    x509 = pytest.importorskip('cryptography.x509')
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, '127.0.0.1')])
-    now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address('127.0.0.1'))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    folder = tmp_path_factory.mktemp('tls')
-    cert_path, key_path = folder / 'cert.pem', folder / 'key.pem'
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return str(cert_path), str(key_path)
+    pytest.importorskip('cryptography.x509')
+    return self_signed_certificate(tmp_path_factory.mktemp('tls'))
 
 
 @pytest.fixture
-def https_server(certificate):
-    servers = []
+def start_server(request):
+    """start_server(answers, tls=False) starts a LoopbackServer (over TLS with `certificate`); all are stopped after
+    the test. With no answers, each request is answered 200 {"hit": <its number>}."""
+    with contextlib.ExitStack() as servers:
+        def start(answers=(), tls=False):
+            certificate = request.getfixturevalue('certificate') if tls else None
+            return servers.enter_context(LoopbackServer(answers, certificate))
 
-    def start(script=()):
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(*certificate)
-        server, url = _serve(script, context)
-        servers.append(server)
-        return server, url
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+        yield start
 
 
-def test_https_retries_on_listed_statuses(https_server, certificate):
-    server, url = https_server([(503, 0), (503, 0), (200, 0)])
-    client = BaseClient(url, verify=certificate[0])
+def test_https_retries_on_listed_statuses(start_server, certificate):
+    server = start_server([Answer(503), Answer(503), Answer(200)], tls=True)
+    client = BaseClient(server.url, verify=certificate[0])
     assert client._http_request('GET', 'x', retries=2, status_list_to_retry=[503], backoff_factor=0) == {'hit': 3}
-    assert server.hits == 3
+    assert len(server.requests) == 3
 
 
-def test_https_retries_exhausted(https_server, certificate):
-    server, url = https_server([(503, 0)] * 3)
+def test_https_retries_exhausted(start_server, certificate):
+    server = start_server([Answer(503)], tls=True)
     with pytest.raises(DemistoException) as error:
-        BaseClient(url, verify=certificate[0])._http_request('GET', 'x', retries=2, status_list_to_retry=[503],
-                                                             backoff_factor=0)
+        BaseClient(server.url, verify=certificate[0])._http_request('GET', 'x', retries=2, status_list_to_retry=[503],
+                                                                    backoff_factor=0)
     assert str(error.value).startswith('Error in API call [503] - Service Unavailable\n{"hit": 3}')
-    assert server.hits == 3
+    assert len(server.requests) == 3
 
 
-def test_https_retries_exhausted_with_raise_on_status(https_server, certificate):
-    server, url = https_server([(503, 0)] * 3)
+def test_https_retries_exhausted_with_raise_on_status(start_server, certificate):
+    server = start_server([Answer(503)], tls=True)
     with pytest.raises(DemistoException) as error:
-        BaseClient(url, verify=certificate[0])._http_request('GET', 'x', retries=2, status_list_to_retry=[503],
-                                                             backoff_factor=0, raise_on_status=True)
+        BaseClient(server.url, verify=certificate[0])._http_request('GET', 'x', retries=2, status_list_to_retry=[503],
+                                                                    backoff_factor=0, raise_on_status=True)
     assert str(error.value) == 'Max Retries Error- Request attempts with 2 retries failed. \n' \
                                'Reason: too many 503 error responses'
     assert isinstance(error.value.exception, requests.exceptions.RetryError)
-    assert server.hits == 3
+    assert len(server.requests) == 3
 
 
-def test_statuses_not_listed_are_not_retried(https_server, certificate):
-    server, url = https_server([(500, 0), (200, 0)])
+def test_statuses_not_listed_are_not_retried(start_server, certificate):
+    server = start_server([Answer(500), Answer(200)], tls=True)
     with pytest.raises(DemistoException, match=r'^Error in API call \[500\]'):
-        BaseClient(url, verify=certificate[0])._http_request('GET', 'x', retries=2, status_list_to_retry=[503],
-                                                             backoff_factor=0)
-    assert server.hits == 1
+        BaseClient(server.url, verify=certificate[0])._http_request('GET', 'x', retries=2, status_list_to_retry=[503],
+                                                                    backoff_factor=0)
+    assert len(server.requests) == 1
 
 
-def test_plain_http_is_not_retried(http_server):
+def test_plain_http_is_not_retried(start_server):
     # XSOAR mounts its retry adapter on https:// only.
-    server, url = http_server([(503, 0), (200, 0)])
+    server = start_server([Answer(503), Answer(200)])
     with pytest.raises(DemistoException, match=r'^Error in API call \[503\] - Service Unavailable'):
-        BaseClient(url)._http_request('GET', 'x', retries=2, status_list_to_retry=[503], backoff_factor=0)
-    assert server.hits == 1
+        BaseClient(server.url)._http_request('GET', 'x', retries=2, status_list_to_retry=[503], backoff_factor=0)
+    assert len(server.requests) == 1
 
 
 @pytest.mark.filterwarnings('ignore::urllib3.exceptions.InsecureRequestWarning')
-def test_untrusted_certificate(https_server):
-    server, url = https_server()
+def test_untrusted_certificate(start_server):
+    server = start_server(tls=True)
     with pytest.raises(DemistoException) as error:
-        BaseClient(url)._http_request('GET', 'x')
+        BaseClient(server.url)._http_request('GET', 'x')
     assert str(error.value) == "SSL Certificate Verification Failed - try selecting 'Trust any certificate' " \
                                "checkbox in the integration configuration."
-    assert BaseClient(url, verify=False)._http_request('GET', 'x') == {'hit': 1}
+    assert BaseClient(server.url, verify=False)._http_request('GET', 'x') == {'hit': 1}
 
 
-def test_read_timeout_on_a_slow_server(http_server):
-    server, url = http_server([(200, 1.0)])
+def test_read_timeout_on_a_slow_server(start_server):
+    server = start_server([Answer(delay=1.0)])
     started = time.monotonic()
     with pytest.raises(requests.exceptions.ReadTimeout):
-        BaseClient(url, timeout=0.2)._http_request('GET', 'x')
+        BaseClient(server.url, timeout=0.2)._http_request('GET', 'x')
     assert time.monotonic() - started < 0.9
-    server2, url2 = http_server([(200, 1.0)])
+    server2 = start_server([Answer(delay=1.0)])
     with pytest.raises(requests.exceptions.ReadTimeout):
-        BaseClient(url2)._http_request('GET', 'x', timeout=0.2)
+        BaseClient(server2.url)._http_request('GET', 'x', timeout=0.2)
 
 
-def test_refused_connection(http_server):
-    server, url = http_server()
-    server.shutdown()
-    server.server_close()
+def test_refused_connection(start_server):
+    server = start_server()
+    server.stop()
     with pytest.raises(DemistoException) as error:
-        BaseClient(url)._http_request('GET', 'x')
+        BaseClient(server.url)._http_request('GET', 'x')
     message = str(error.value)
     assert message.startswith('Verify that the server URL parameter is correct and that you have access to the '
                               'server from your host.\nError Type: <requests.exceptions.ConnectionError>\n')
     assert isinstance(error.value.exception, requests.exceptions.ConnectionError)
 
 
-def test_session_is_reused_across_calls(http_server):
-    server, url = http_server()
-    client = BaseClient(url)
+def test_session_is_reused_across_calls(start_server):
+    server = start_server()
+    client = BaseClient(server.url)
     session = client._session
     assert client._http_request('GET', 'a') == {'hit': 1}
     assert client._http_request('POST', 'b', json_data={}) == {'hit': 2}

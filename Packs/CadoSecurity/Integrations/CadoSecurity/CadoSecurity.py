@@ -917,6 +917,22 @@ def to_iso(timestamp: Any) -> Any:
     return moment.isoformat(timespec='milliseconds' if moment.microsecond else 'seconds').replace('+00:00', 'Z')
 
 
+def epoch_millis(timestamp: Any) -> int | None:
+    """Milliseconds since the epoch from what the contract promises (epoch milliseconds) or what a beta platform may
+    send instead (epoch seconds, numeric text, ISO 8601 text); None when there is no readable time."""
+    if isinstance(timestamp, str):
+        try:
+            timestamp = float(timestamp)
+        except ValueError:
+            try:
+                return int(datetime.fromisoformat(timestamp.replace('Z', '+00:00')).timestamp() * 1000)
+            except ValueError:
+                return None
+    if isinstance(timestamp, bool) or not isinstance(timestamp, (int, float)):
+        return None
+    return int(timestamp if abs(timestamp) >= 1e11 else timestamp * 1000)
+
+
 def with_iso_times(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: to_iso(item) if key in TIMESTAMP_FIELDS else with_iso_times(item) for key, item in value.items()}
@@ -1619,11 +1635,13 @@ def fetch_incidents(client: Client, last_run: dict[str, Any], first_fetch: int, 
             break
         advanced = False
         for detection in batch:
-            updated = detection.get('updated_datetime') or detection.get('created_datetime') or 0
+            # A detection without a readable time is placed in the boundary second: delivered once, never dropped.
+            updated = (epoch_millis(detection.get('updated_datetime')) or epoch_millis(detection.get('created_datetime'))
+                       or start * 1000)
             key = (detection.get('id'), updated)
             if key in seen:
                 continue
-            created = detection.get('created_datetime') or updated
+            created = epoch_millis(detection.get('created_datetime')) or updated
             first_seen = created >= window_start * 1000 and key[0] not in known_ids
             known_ids.add(key[0])
             if first_seen or fetch_updated:

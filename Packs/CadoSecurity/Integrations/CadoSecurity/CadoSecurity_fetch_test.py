@@ -8,18 +8,17 @@ The detections in test_data/fetch_*.json are synthetic.
 """
 import copy
 import json
-import os
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import demistomock as demisto
+import prism  # tools/prism.py: where the vendor's spec is and the one table of patches to it
 import pytest
 from CadoSecurity import FETCH_MAX_CAP, FETCH_MAX_PAGES, Client, XSOAR_WEBHOOK_PAYLOADS, fetch_incidents, fetch_settings, main
 from CommonServerPython import DemistoException, IncidentSeverity
 
 HERE = Path(__file__).resolve().parent
 TEST_DATA = HERE / 'test_data'
-SPEC_PATH = Path(os.environ.get('CADO_OPENAPI_SPEC') or HERE.parents[3].parent / 'shared' / 'cado-api' / 'cado-api.json')
 BASE_URL = 'https://cado.test'
 DETECTIONS_URL = f'{BASE_URL}/api/v3/detections'
 T0 = 1735689600  # 2025-01-01T00:00:00Z, seconds: every fixture detection is updated after it
@@ -103,13 +102,14 @@ def all_keys(fake: FakeCado) -> set[tuple[int, int]]:
 
 def test_fetch_fixtures_match_the_contract():
     """Every detection fixture is a valid 200 answer of GET /api/v3/detections, the error one a valid error envelope."""
-    if not SPEC_PATH.is_file():
-        pytest.skip(f'Cado OpenAPI spec not found at {SPEC_PATH} (set CADO_OPENAPI_SPEC)')
+    spec_path = prism.find_spec()
+    if spec_path is None:
+        pytest.skip(f'Cado OpenAPI spec not found: {prism.spec_location_hint()}')
     from jsonschema import Draft202012Validator
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT202012
 
-    spec = json.loads(SPEC_PATH.read_text())
+    spec, _ = prism.load_patched_spec(spec_path)
     registry = Registry().with_resource('urn:cado', Resource.from_contents(spec, default_specification=DRAFT202012))
     operation = '/paths/~1api~1v3~1detections/get/responses'
 

@@ -4,14 +4,9 @@ Every command runs through main() as XSOAR runs it, against requests_mock servin
 (each one checked against the vendor's contract), and every request it sends is checked against the contract.
 Only XSOAR's public API is used, so these tests also pass against XSOAR's real demistomock/CommonServerPython.
 """
-import datetime
-import http.server
-import ipaddress
 import json
 import os
 import re
-import ssl
-import threading
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlparse
@@ -22,11 +17,11 @@ import yaml
 
 import demistomock as demisto
 import CadoSecurity
+import prism  # tools/prism.py: where the vendor's spec is and the one table of patches to it
+from loopback import LoopbackServer, self_signed_certificate  # Tests/support/loopback.py
 
 HERE = Path(__file__).resolve().parent
 TEST_DATA = HERE / 'test_data'
-REPO_ROOT = next((folder for folder in HERE.parents if (folder / 'Packs').is_dir()), HERE)
-SPEC_PATH = Path(os.environ.get('CADO_OPENAPI_SPEC') or REPO_ROOT.parent / 'shared' / 'cado-api' / 'cado-api.json')
 YAML_PATH = HERE / 'CadoSecurity.yml'
 
 BASE = 'https://cado.example.com'
@@ -132,46 +127,34 @@ LEGACY_MISSING_REQUIRED = {name: {'status'} for name in FIXTURE_OPERATIONS if na
 # The contract
 # ============================================================================================================
 
-# Defects of the 2.324.0 spec, patched (only these) before anything is checked against it:
-SPEC_PATCHES = {
-    'webhook url format': 'webhook `url` is declared `format: hostname` in all five places but holds a full URL '
-                          '(../shared/cado-api/README.md); the format is dropped.',
-    'import/url pattern': 'POST /api/v3/import/url `url.pattern` is escaped twice (`\\\\S` for `\\S`), so no URL '
-                          'at all matches it; the escaping is undone.',
-}
-URL_IMPORT_PATTERN = ('paths', '/api/v3/import/url', 'post', 'requestBody', 'content', 'application/json', 'schema',
-                      'properties', 'url')
+# The spec is read from where tools/prism.py finds it, with the patches of prism.SPEC_PATCHES (the two documented
+# defects of the 2.324.0 spec, with their reasons) applied: the same document Prism serves to the contract suite.
+URL_IMPORT_POINTER = '/paths/~1api~1v3~1import~1url/post/requestBody/content/application~1json/schema/properties/url'
 
 
-def _openapi_to_json_schema(node: Any, where: tuple = ()) -> Any:
-    """The vendor marks nullable fields with OpenAPI 3.0's `nullable: true`: honour it as a JSON Schema type union.
-    Then the SPEC_PATCHES above. Nothing else is changed."""
+def nullable_as_type_union(node: Any) -> Any:
+    """The vendor marks nullable fields with OpenAPI 3.0's `nullable: true`: honour it as a JSON Schema type union
+    (Prism does so itself; jsonschema needs it spelled out). Nothing else is changed."""
     if isinstance(node, dict):
-        node = {key: _openapi_to_json_schema(value, (*where, key)) for key, value in node.items()}
-        if node.get('format') == 'hostname':
-            node.pop('format')
-        if where == URL_IMPORT_PATTERN:
-            node['pattern'] = node['pattern'].replace('\\\\', '\\')
+        node = {key: nullable_as_type_union(value) for key, value in node.items()}
         if node.pop('nullable', False) is True and isinstance(node.get('type'), str):
             node['type'] = [node['type'], 'null']
         return node
     if isinstance(node, list):
-        return [_openapi_to_json_schema(value, where) for value in node]
+        return [nullable_as_type_union(value) for value in node]
     return node
 
 
-def test_spec_patches_apply_where_intended(contract):
-    raw = json.loads(SPEC_PATH.read_text())
-    url_schema = raw
-    for part in URL_IMPORT_PATTERN:
-        url_schema = url_schema[part]
-    assert '\\\\S' in url_schema['pattern'], 'the spec was fixed upstream: drop the import/url patch'
-    patched = contract.resolve('/paths/~1api~1v3~1import~1url/post/requestBody/content/application~1json/schema'
-                               '/properties/url')
+def test_spec_patches_apply_where_intended(spec_path, contract):
+    raw = json.loads(spec_path.read_text())
+    assert '\\\\S' in prism.resolve_pointer(raw, URL_IMPORT_POINTER)['pattern'], \
+        'the spec was fixed upstream: drop the import/url patch'
+    patched = contract.resolve(URL_IMPORT_POINTER)
     assert re.search(patched['pattern'], 'https://files.example.com/evidence/a.zip')
     assert not re.search(patched['pattern'], 'mailto:soc@example.com')
     assert '"format": "hostname"' not in json.dumps(contract.document)
     assert json.dumps(raw).count('"format": "hostname"') == 5
+    assert all(patch.applied_in(contract.document) and not patch.applied_in(raw) for patch in prism.SPEC_PATCHES)
 
 
 class Contract:
@@ -182,7 +165,7 @@ class Contract:
         from referencing import Registry, Resource
         from referencing.jsonschema import DRAFT202012
 
-        self.document = _openapi_to_json_schema(spec)
+        self.document = nullable_as_type_union(spec)
         self.registry = Registry().with_resource(
             self.URI, Resource.from_contents(self.document, default_specification=DRAFT202012))
         self._validator_class = Draft202012Validator
@@ -192,14 +175,6 @@ class Contract:
     def validator(self, pointer: str):
         return self._validator_class({'$ref': f'{self.URI}#{pointer}'}, registry=self.registry,
                                      format_checker=self._validator_class.FORMAT_CHECKER)
-
-    def _deref(self, node: dict) -> tuple[dict, str | None]:
-        if '$ref' not in node:
-            return node, None
-        pointer = node['$ref'].lstrip('#')
-        for part in pointer.strip('/').split('/'):
-            node = self.document[part] if node is None else node[part]
-        return node, pointer
 
     def response_validator(self, method: str, path: str, status: str):
         pointer = f'/paths/{escape(path)}/{method.lower()}/responses/{status}'
@@ -211,10 +186,7 @@ class Contract:
         return self.validator(f'{pointer}/content/application~1json/schema')
 
     def resolve(self, pointer: str) -> Any:
-        node: Any = self.document
-        for part in pointer.strip('/').split('/'):
-            node = node[part.replace('~1', '/').replace('~0', '~')]
-        return node
+        return prism.resolve_pointer(self.document, pointer)
 
     def operation(self, method: str, path: str) -> tuple[str | None, dict | None, dict[str, str]]:
         """The contract path template, operation and path parameter values matching a concrete request path."""
@@ -318,10 +290,18 @@ def undeclared_fields(value: Any, schema: dict, prefix: str = '') -> list[str]:
 
 
 @pytest.fixture(scope='module')
-def contract() -> Contract:
-    if not SPEC_PATH.is_file():
-        pytest.skip(f'Cado OpenAPI spec not found at {SPEC_PATH} (set CADO_OPENAPI_SPEC)')
-    return Contract(json.loads(SPEC_PATH.read_text()))
+def spec_path() -> Path:
+    path = prism.find_spec()
+    if path is None:
+        pytest.skip(f'Cado OpenAPI spec not found: {prism.spec_location_hint()}')
+    return path
+
+
+@pytest.fixture(scope='module')
+def contract(spec_path) -> Contract:
+    spec, applied = prism.load_patched_spec(spec_path)
+    assert applied == list(prism.SPEC_PATCHES), 'not every listed spec patch was applied'
+    return Contract(spec)
 
 
 # ============================================================================================================
@@ -1017,7 +997,7 @@ def test_command_errors(mocker, requests_mock, request, case, error):
     message = fail(mocker, case.command, case.args)
     for phrase in phrases:
         assert phrase in message
-    assert requests_mock.call_count == 1, 'one attempt (retries happen below requests_mock, see FakeCado)'
+    assert requests_mock.call_count == 1, 'one attempt (retries happen below requests_mock, see the loopback tests)'
     if error in ('403', '404'):
         contract = request.getfixturevalue('contract')
         _, _, path_values = contract.operation(case.method, case.path)
@@ -1052,101 +1032,30 @@ def test_import_answer_without_pipeline(mocker, requests_mock, case):
 # Retries (real HTTP: requests_mock bypasses the transport where urllib3 retries)
 # ============================================================================================================
 
-def _self_signed_certificate(directory: Path) -> tuple[str, str]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, '127.0.0.1')])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-                   .not_valid_after(now + datetime.timedelta(days=1))
-                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address('127.0.0.1'))]),
-                                  critical=False)
-                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                   .sign(key, hashes.SHA256()))
-    cert_file, key_file = directory / 'cert.pem', directory / 'key.pem'
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return str(cert_file), str(key_file)
-
-
-class FakeCado:
-    """A loopback HTTP(S) server answering from a queue of (status, body[, headers]); the last answer repeats.
-    Records requests and client connections."""
-
-    def __init__(self, directory: Path, tls: bool = True):
-        self.answers: list[tuple[int, Any]] = []
-        self.requests: list[tuple[str, str]] = []
-        self.connections: set[tuple[str, int]] = set()
-        fake = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = 'HTTP/1.1'
-
-            def _answer(self):
-                length = int(self.headers.get('Content-Length') or 0)
-                if length:
-                    self.rfile.read(length)
-                fake.requests.append((self.command, self.path))
-                fake.connections.add(self.client_address)
-                status, body, *headers = fake.answers.pop(0) if len(fake.answers) > 1 else fake.answers[0]
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                for name, value in (headers[0] if headers else {}).items():
-                    self.send_header(name, value)
-                self.send_header('Content-Type', 'application/json')
-                self.send_header('Content-Length', str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = do_PATCH = do_DELETE = _answer
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-        self.cert_file = ''
-        if tls:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            self.cert_file, key_file = _self_signed_certificate(directory)
-            context.load_cert_chain(self.cert_file, key_file)
-            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
-        self.url = f'{"https" if tls else "http"}://127.0.0.1:{self.server.server_address[1]}'
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={'poll_interval': 0.01}, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+@pytest.fixture(scope='module')
+def certificate(tmp_path_factory) -> tuple[str, str]:
+    return self_signed_certificate(tmp_path_factory.mktemp('tls'))
 
 
 @pytest.fixture(params=['https-insecure', 'https-verified'])
-def fake_cado(tmp_path, mocker, monkeypatch, request):
-    """Over TLS trusted by 'Trust any certificate' or by a CA bundle: the two adapters XSOAR mounts."""
+def fake_cado(certificate, mocker, monkeypatch, request):
+    """A loopback Cado (answers queued by each test as (status, body[, headers]); the last one repeats) over TLS
+    trusted by 'Trust any certificate' or by a CA bundle: the two adapters XSOAR mounts."""
     mocker.patch.object(CadoSecurity, 'RETRY_BACKOFF', 0)  # retry at once; the backoff itself is urllib3's
     for name in ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE'):  # XSOAR's insecure mode deletes them: restore afterwards
         if name in os.environ:
             monkeypatch.setenv(name, os.environ[name])
-    with FakeCado(tmp_path) as server:
+    with LoopbackServer(certificate=certificate) as server:
         server.insecure = request.param == 'https-insecure'
         if not server.insecure:
-            monkeypatch.setenv('REQUESTS_CA_BUNDLE', server.cert_file)
+            monkeypatch.setenv('REQUESTS_CA_BUNDLE', certificate[0])
         yield server
 
 
-def test_plain_http_read_failure_is_reported_truthfully(tmp_path, mocker):
+def test_plain_http_read_failure_is_reported_truthfully(mocker):
     """Over plain http (a local Prism, a lab platform) a read either retries or does not say it did."""
     mocker.patch.object(CadoSecurity, 'RETRY_BACKOFF', 0)
-    with FakeCado(tmp_path, tls=False) as server:
-        server.answers = [(503, load('error_server'))]
+    with LoopbackServer([(503, load('error_server'))]) as server:
         message = fail(mocker, 'cado-project-get', {'project_id': '12'}, {'url': server.url})
     assert 'HTTP 503' in message
     if len(server.requests) == 1:

@@ -2,10 +2,13 @@
 repository does. The modules are the project's test doubles under Tests/, or XSOAR's real ones when
 XSOAR_MODULES_DIR names a folder holding demistomock.py, CommonServerPython.py and CommonServerUserPython.py.
 Also puts the project's shared test code on it, in either case: tools/ (prism: the vendor spec and its patch
-table) and Tests/support/ (loopback: a self-signed certificate and a loopback HTTP(S) server)."""
+table) and Tests/support/ (loopback: a self-signed certificate and a loopback HTTP(S) server); and provides the
+fixture every check against the vendor's contract starts from, `cado_spec_path`."""
 import os
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent
 if os.environ.get('XSOAR_MODULES_DIR'):
@@ -17,3 +20,14 @@ _PATHS += [ROOT / 'tools', ROOT / 'Tests' / 'support']
 for path in reversed(_PATHS):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
+
+
+@pytest.fixture(scope='session')
+def cado_spec_path() -> Path:
+    """The vendor's OpenAPI spec, found by tools/prism.py; a test that needs it skips, saying where, when it is absent."""
+    import prism
+
+    spec = prism.find_spec()
+    if spec is None:
+        pytest.skip(f'Cado OpenAPI spec absent: {prism.spec_location_hint()}')
+    return spec

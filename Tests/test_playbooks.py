@@ -69,19 +69,19 @@ def runs(task: dict) -> tuple[str, str]:
 
 def declared_arguments(kind: str, name: str) -> tuple[set[str], set[str]] | None:
     """(declared, required) arguments of what a task runs, or None when it does not exist."""
+    def names(items: list | None, key: str = 'name') -> tuple[set[str], set[str]]:
+        return {i[key] for i in items or []}, {i[key] for i in items or [] if i.get('required')}
+
     if kind == 'command' and name in COMMANDS:
-        args = COMMANDS[name].get('arguments') or []
-        return {a['name'] for a in args}, {a['name'] for a in args if a.get('required')}
+        return names(COMMANDS[name].get('arguments'))
     if kind == 'builtin' and name in builtins():
         return builtins()[name], set()
     if kind == 'script' and name in SCRIPTS:
-        args = SCRIPTS[name].get('args') or []
-        return {a['name'] for a in args}, {a['name'] for a in args if a.get('required')}
+        return names(SCRIPTS[name].get('args'))
     if kind == 'script' and name in dependency_scripts():
         return dependency_scripts()[name], set()
     if kind == 'playbook' and name in PLAYBOOKS:
-        inputs = PLAYBOOKS[name].get('inputs') or []
-        return {i['key'] for i in inputs}, {i['key'] for i in inputs if i.get('required')}
+        return names(PLAYBOOKS[name].get('inputs'), 'key')
     return None
 
 
@@ -160,11 +160,15 @@ def reference_problem(path: str, playbook: dict, earlier: set[str]) -> str | Non
 
 # --- the checks -----------------------------------------------------------------------------------------------------
 
+def task_label(playbook: dict, tid: str) -> str:
+    return f'{playbook["id"]} task {tid} "{playbook["tasks"][tid]["task"]["name"]}"'
+
+
 def task_problems(playbook: dict) -> list[str]:
     problems = []
     graph = edges(playbook)
     for tid, task in playbook['tasks'].items():
-        where = f'{playbook["id"]} task {tid} "{task["task"]["name"]}"'
+        where = task_label(playbook, tid)
         kind, name = runs(task)
         if not kind:
             if task.get('scriptarguments'):
@@ -185,7 +189,7 @@ def task_problems(playbook: dict) -> list[str]:
         for path in references(task):
             problem = reference_problem(path, playbook, earlier)
             if problem:
-                problems.append(f'{playbook["id"]} task {tid} "{task["task"]["name"]}": {problem}')
+                problems.append(f'{task_label(playbook, tid)}: {problem}')
         for branch in task.get('conditions') or []:
             for clause in (c for ors in branch['condition'] for c in ors):
                 if clause['operator'] not in OPERATORS:
@@ -222,7 +226,7 @@ def polling_problems(playbook: dict) -> list[str]:
         if kind != 'command' or not COMMANDS.get(name, {}).get('polling'):
             continue
         args = task.get('scriptarguments') or {}
-        where = f'{playbook["id"]} task {tid} "{task["task"]["name"]}"'
+        where = task_label(playbook, tid)
         if (args.get('polling') or {}).get('simple') != 'true':
             problems.append(f'{where}: {name} polls; call it with polling=true')
         problems += [f'{where}: {name} should be given "{a}" (a playbook input)'
@@ -233,21 +237,17 @@ def polling_problems(playbook: dict) -> list[str]:
     return problems
 
 
+CHECKS = {
+    'tasks-run-what-exists-with-declared-arguments-and-known-references': task_problems,
+    'every-task-is-reachable-and-reaches-the-end': graph_problems,
+    'polling-commands-run-in-polling-mode': polling_problems,
+}
+
+
+@pytest.mark.parametrize('check', CHECKS.values(), ids=CHECKS.keys())
 @pytest.mark.parametrize('playbook_id', sorted(PLAYBOOKS))
-def test_tasks_run_what_exists_with_declared_arguments_and_known_references(playbook_id):
-    problems = task_problems(PLAYBOOKS[playbook_id])
-    assert not problems, '\n'.join(problems)
-
-
-@pytest.mark.parametrize('playbook_id', sorted(PLAYBOOKS))
-def test_every_task_is_reachable_and_reaches_the_end(playbook_id):
-    problems = graph_problems(PLAYBOOKS[playbook_id])
-    assert not problems, '\n'.join(problems)
-
-
-@pytest.mark.parametrize('playbook_id', sorted(PLAYBOOKS))
-def test_polling_commands_run_in_polling_mode(playbook_id):
-    problems = polling_problems(PLAYBOOKS[playbook_id])
+def test_playbook_passes_check(playbook_id, check):
+    problems = check(PLAYBOOKS[playbook_id])
     assert not problems, '\n'.join(problems)
 
 

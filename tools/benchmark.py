@@ -29,19 +29,10 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
+from run_command import setup_import_paths  # tools/run_command.py: the sys.path the tests get
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / 'Tests'))
-
-
-def setup_import_paths() -> None:
-    """The sys.path the tests get: the root conftest.py puts the XSOAR doubles and the pack folders on it."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location('_cado_root_conftest', ROOT / 'conftest.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-
-
 setup_import_paths()
 
 from reliability.cado_api import respond  # noqa: E402

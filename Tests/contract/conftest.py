@@ -1,23 +1,14 @@
 """Contract suite fixtures: one Stoplight Prism for the session, serving a patched copy of Cado's OpenAPI spec.
 
 All spec-finding, patching and Prism start/stop code lives in tools/prism.py (shared with tools/run_command.py).
-- The spec is $CADO_OPENAPI_SPEC or ../shared/cado-api/cado-api.json; the suite skips only when it is absent.
+- The spec is $CADO_OPENAPI_SPEC or ../shared/cado-api/cado-api.json (fixture `cado_spec_path`, root conftest.py);
+  the suite skips only when it is absent.
 - Every patch in prism.SPEC_PATCHES (JSON pointer, key removed, reason) must apply, or the suite errors.
 - Prism missing is a failure (run `npm ci`), never a skip.
 """
-from pathlib import Path
-
 import pytest
 
 import prism  # tools/prism.py (the root conftest.py puts tools/ on sys.path)
-
-
-@pytest.fixture(scope='session')
-def cado_spec_path() -> Path:
-    spec = prism.find_spec()
-    if spec is None:
-        pytest.skip(f'Cado OpenAPI spec absent: {prism.spec_location_hint()}')
-    return spec
 
 
 @pytest.fixture(scope='session')

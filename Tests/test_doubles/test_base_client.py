@@ -254,18 +254,22 @@ def start_server(request):
         yield start
 
 
+def get_retrying_503(server, verify=True, **kwargs):
+    """One GET through BaseClient that may be retried twice, on 503 only, at once."""
+    return BaseClient(server.url, verify=verify)._http_request('GET', 'x', retries=2, status_list_to_retry=[503],
+                                                               backoff_factor=0, **kwargs)
+
+
 def test_https_retries_on_listed_statuses(start_server, certificate):
     server = start_server([Answer(503), Answer(503), Answer(200)], tls=True)
-    client = BaseClient(server.url, verify=certificate[0])
-    assert client._http_request('GET', 'x', retries=2, status_list_to_retry=[503], backoff_factor=0) == {'hit': 3}
+    assert get_retrying_503(server, certificate[0]) == {'hit': 3}
     assert len(server.requests) == 3
 
 
 def test_https_retries_exhausted(start_server, certificate):
     server = start_server([Answer(503)], tls=True)
     with pytest.raises(DemistoException) as error:
-        BaseClient(server.url, verify=certificate[0])._http_request('GET', 'x', retries=2, status_list_to_retry=[503],
-                                                                    backoff_factor=0)
+        get_retrying_503(server, certificate[0])
     assert str(error.value).startswith('Error in API call [503] - Service Unavailable\n{"hit": 3}')
     assert len(server.requests) == 3
 
@@ -273,8 +277,7 @@ def test_https_retries_exhausted(start_server, certificate):
 def test_https_retries_exhausted_with_raise_on_status(start_server, certificate):
     server = start_server([Answer(503)], tls=True)
     with pytest.raises(DemistoException) as error:
-        BaseClient(server.url, verify=certificate[0])._http_request('GET', 'x', retries=2, status_list_to_retry=[503],
-                                                                    backoff_factor=0, raise_on_status=True)
+        get_retrying_503(server, certificate[0], raise_on_status=True)
     assert str(error.value) == 'Max Retries Error- Request attempts with 2 retries failed. \n' \
                                'Reason: too many 503 error responses'
     assert isinstance(error.value.exception, requests.exceptions.RetryError)
@@ -284,8 +287,7 @@ def test_https_retries_exhausted_with_raise_on_status(start_server, certificate)
 def test_statuses_not_listed_are_not_retried(start_server, certificate):
     server = start_server([Answer(500), Answer(200)], tls=True)
     with pytest.raises(DemistoException, match=r'^Error in API call \[500\]'):
-        BaseClient(server.url, verify=certificate[0])._http_request('GET', 'x', retries=2, status_list_to_retry=[503],
-                                                                    backoff_factor=0)
+        get_retrying_503(server, certificate[0])
     assert len(server.requests) == 1
 
 
@@ -293,7 +295,7 @@ def test_plain_http_is_not_retried(start_server):
     # XSOAR mounts its retry adapter on https:// only.
     server = start_server([Answer(503), Answer(200)])
     with pytest.raises(DemistoException, match=r'^Error in API call \[503\] - Service Unavailable'):
-        BaseClient(server.url)._http_request('GET', 'x', retries=2, status_list_to_retry=[503], backoff_factor=0)
+        get_retrying_503(server)
     assert len(server.requests) == 1
 
 

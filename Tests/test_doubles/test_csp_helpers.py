@@ -63,40 +63,11 @@ def test_arg_to_boolean(value, expected):
     assert argToBoolean(value) is expected
 
 
-def test_arg_to_boolean_errors():
-    with pytest.raises(ValueError, match='^Argument does not contain a valid boolean-like value$'):
-        argToBoolean('maybe')
-    with pytest.raises(ValueError, match='^Argument does not contain a valid boolean-like value$'):
-        argToBoolean('')
-    with pytest.raises(ValueError, match='^Argument is neither a string nor a boolean$'):
-        argToBoolean(1)
-    with pytest.raises(ValueError, match='^Argument is neither a string nor a boolean$'):
-        argToBoolean(None)
-
-
 @pytest.mark.parametrize('arg, expected', [
     ('5', 5), ('1.0', 1), ('1.9', 1), ('-3', -3), (' 7 ', 7), (7, 7), (0, 0), ('0', 0), (None, None), ('', None),
 ])
 def test_arg_to_number(arg, expected):
     assert arg_to_number(arg, 'limit') == expected
-
-
-def test_arg_to_number_errors():
-    with pytest.raises(ValueError) as error:
-        arg_to_number('abc', 'limit')
-    assert str(error.value) == 'Invalid number: "limit"="abc"'
-    with pytest.raises(ValueError) as error:
-        arg_to_number('abc')
-    assert str(error.value) == '"abc" is not a valid number'
-    with pytest.raises(ValueError) as error:
-        arg_to_number(2.5, 'limit')  # floats are not accepted, only ints and numeric strings
-    assert str(error.value) == 'Invalid number: "limit"="2.5"'
-    with pytest.raises(ValueError) as error:
-        arg_to_number(None, 'limit', required=True)
-    assert str(error.value) == 'Missing "limit"'
-    with pytest.raises(ValueError) as error:
-        arg_to_number('', required=True)
-    assert str(error.value) == 'Missing required argument'
 
 
 def test_arg_to_datetime_epoch_seconds_and_milliseconds():
@@ -124,23 +95,36 @@ def test_arg_to_datetime_strings():
     assert aware.tzinfo is not None
 
 
-def test_arg_to_datetime_none_and_errors():
+def test_arg_to_datetime_none():
     assert arg_to_datetime(None) is None
+
+
+NOT_BOOLEAN_LIKE = 'Argument does not contain a valid boolean-like value'
+NOT_STRING_OR_BOOLEAN = 'Argument is neither a string nor a boolean'
+ARGUMENT_ERRORS = [  # (helper, args, kwargs, the ValueError's exact text)
+    (argToBoolean, ('maybe',), {}, NOT_BOOLEAN_LIKE),
+    (argToBoolean, ('',), {}, NOT_BOOLEAN_LIKE),
+    (argToBoolean, (1,), {}, NOT_STRING_OR_BOOLEAN),
+    (argToBoolean, (None,), {}, NOT_STRING_OR_BOOLEAN),
+    (arg_to_number, ('abc', 'limit'), {}, 'Invalid number: "limit"="abc"'),
+    (arg_to_number, ('abc',), {}, '"abc" is not a valid number'),
+    (arg_to_number, (2.5, 'limit'), {}, 'Invalid number: "limit"="2.5"'),  # only ints and numeric strings
+    (arg_to_number, (None, 'limit'), {'required': True}, 'Missing "limit"'),
+    (arg_to_number, ('',), {'required': True}, 'Missing required argument'),
+    (arg_to_datetime, (None, 'start'), {'required': True}, 'Missing "start"'),
+    (arg_to_datetime, (None,), {'required': True}, 'Missing required argument'),
+    (arg_to_datetime, ('not a date at all', 'start'), {}, 'Invalid date: "start"="not a date at all"'),
+    (arg_to_datetime, ('not a date at all',), {}, '"not a date at all" is not a valid date'),
+    (arg_to_datetime, (['2024-01-01'], 'start'), {}, "Invalid date: \"start\"=\"['2024-01-01']\""),
+]
+
+
+@pytest.mark.parametrize('helper, args, kwargs, message', ARGUMENT_ERRORS,
+                         ids=[f'{helper.__name__}{args}{kwargs or ""}' for helper, args, kwargs, _ in ARGUMENT_ERRORS])
+def test_argument_helper_errors(helper, args, kwargs, message):
     with pytest.raises(ValueError) as error:
-        arg_to_datetime(None, 'start', required=True)
-    assert str(error.value) == 'Missing "start"'
-    with pytest.raises(ValueError) as error:
-        arg_to_datetime(None, required=True)
-    assert str(error.value) == 'Missing required argument'
-    with pytest.raises(ValueError) as error:
-        arg_to_datetime('not a date at all', 'start')
-    assert str(error.value) == 'Invalid date: "start"="not a date at all"'
-    with pytest.raises(ValueError) as error:
-        arg_to_datetime('not a date at all')
-    assert str(error.value) == '"not a date at all" is not a valid date'
-    with pytest.raises(ValueError) as error:
-        arg_to_datetime(['2024-01-01'], 'start')
-    assert str(error.value) == "Invalid date: \"start\"=\"['2024-01-01']\""
+        helper(*args, **kwargs)
+    assert str(error.value) == message
 
 
 def test_assign_params():

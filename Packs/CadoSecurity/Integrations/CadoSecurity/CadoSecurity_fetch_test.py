@@ -100,16 +100,13 @@ def all_keys(fake: FakeCado) -> set[tuple[int, int]]:
 # ------------------------------------------------------------------------------------------------ fixtures
 
 
-def test_fetch_fixtures_match_the_contract():
+def test_fetch_fixtures_match_the_contract(cado_spec_path):
     """Every detection fixture is a valid 200 answer of GET /api/v3/detections, the error one a valid error envelope."""
-    spec_path = prism.find_spec()
-    if spec_path is None:
-        pytest.skip(f'Cado OpenAPI spec not found: {prism.spec_location_hint()}')
     from jsonschema import Draft202012Validator
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT202012
 
-    spec, _ = prism.load_patched_spec(spec_path)
+    spec, _ = prism.load_patched_spec(cado_spec_path)
     registry = Registry().with_resource('urn:cado', Resource.from_contents(spec, default_specification=DRAFT202012))
     operation = '/paths/~1api~1v3~1detections/get/responses'
 

@@ -127,8 +127,9 @@ LEGACY_MISSING_REQUIRED = {name: {'status'} for name in FIXTURE_OPERATIONS if na
 # The contract
 # ============================================================================================================
 
-# The spec is read from where tools/prism.py finds it, with the patches of prism.SPEC_PATCHES (the two documented
-# defects of the 2.324.0 spec, with their reasons) applied: the same document Prism serves to the contract suite.
+# The spec is the one tools/prism.py finds (fixture cado_spec_path, root conftest.py), with the patches of
+# prism.SPEC_PATCHES applied (the two documented defects of the 2.324.0 spec, each with its reason): the same
+# document Prism serves to the contract suite.
 URL_IMPORT_POINTER = '/paths/~1api~1v3~1import~1url/post/requestBody/content/application~1json/schema/properties/url'
 
 
@@ -145,8 +146,8 @@ def nullable_as_type_union(node: Any) -> Any:
     return node
 
 
-def test_spec_patches_apply_where_intended(spec_path, contract):
-    raw = json.loads(spec_path.read_text())
+def test_spec_patches_apply_where_intended(cado_spec_path, contract):
+    raw = json.loads(cado_spec_path.read_text())
     assert '\\\\S' in prism.resolve_pointer(raw, URL_IMPORT_POINTER)['pattern'], \
         'the spec was fixed upstream: drop the import/url patch'
     patched = contract.resolve(URL_IMPORT_POINTER)
@@ -290,16 +291,8 @@ def undeclared_fields(value: Any, schema: dict, prefix: str = '') -> list[str]:
 
 
 @pytest.fixture(scope='module')
-def spec_path() -> Path:
-    path = prism.find_spec()
-    if path is None:
-        pytest.skip(f'Cado OpenAPI spec not found: {prism.spec_location_hint()}')
-    return path
-
-
-@pytest.fixture(scope='module')
-def contract(spec_path) -> Contract:
-    spec, applied = prism.load_patched_spec(spec_path)
+def contract(cado_spec_path) -> Contract:
+    spec, applied = prism.load_patched_spec(cado_spec_path)
     assert applied == list(prism.SPEC_PATCHES), 'not every listed spec patch was applied'
     return Contract(spec)
 

@@ -10,16 +10,16 @@ from __future__ import annotations
 import copy
 import functools
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
+
+from prism import find_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 INTEGRATION_DIR = ROOT / 'Packs' / 'CadoSecurity' / 'Integrations' / 'CadoSecurity'
 TEST_DATA = INTEGRATION_DIR / 'test_data'
 INTEGRATION_YML = INTEGRATION_DIR / 'CadoSecurity.yml'
-SPEC_PATH = Path(os.environ.get('CADO_OPENAPI_SPEC') or ROOT.parent / 'shared' / 'cado-api' / 'cado-api.json')
 
 PROCESSING_PIPELINE_ID = 4282  # the processing pipeline in the fixtures (triggered by acquisition 4281)
 
@@ -163,18 +163,20 @@ def consistent_pagination(body: Any, query: dict[str, Any]) -> Any:
 
 def spec_operations() -> set[tuple[str, str]] | None:
     """Every (METHOD, path template) of the vendor contract, or None when the spec file is absent."""
-    if not SPEC_PATH.is_file():
+    spec_path = find_spec()
+    if spec_path is None:
         return None
-    spec = json.loads(SPEC_PATH.read_text())
+    spec = json.loads(spec_path.read_text())
     return {(method.upper(), path) for path, item in spec.get('paths', {}).items() for method in item
             if method.lower() in ('get', 'post', 'put', 'patch', 'delete')}
 
 
 def spec_query_names() -> dict[tuple[str, str], set[str]] | None:
     """Declared query parameter names per (METHOD, path template), or None without the spec."""
-    if not SPEC_PATH.is_file():
+    spec_path = find_spec()
+    if spec_path is None:
         return None
-    spec = json.loads(SPEC_PATH.read_text())
+    spec = json.loads(spec_path.read_text())
     names: dict[tuple[str, str], set[str]] = {}
     for path, item in spec.get('paths', {}).items():
         shared = [p for p in item.get('parameters', []) if isinstance(p, dict)]

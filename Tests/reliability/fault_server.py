@@ -7,8 +7,6 @@ TLS uses a throw-away self-signed certificate made with `cryptography`, which no
 """
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 import json
 import socket
 import ssl
@@ -18,9 +16,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from loopback import self_signed_certificate
 
 # ------------------------------------------------------------------------------------------------ actions
 
@@ -84,32 +83,6 @@ class RecordedRequest:
 
 
 # ------------------------------------------------------------------------------------------------ TLS
-
-
-def make_self_signed_cert(directory: Path) -> tuple[Path, Path]:
-    """A fresh EC key and a self-signed certificate for localhost/127.0.0.1 (untrusted by any CA bundle)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'localhost'),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, 'Cado pack reliability tests (untrusted)')])
-    now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName('localhost'),
-                                                        x509.IPAddress(ipaddress.ip_address('127.0.0.1'))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    cert_path, key_path = directory / 'cert.pem', directory / 'key.pem'
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_path, key_path
 
 
 # ------------------------------------------------------------------------------------------------ server
@@ -249,7 +222,7 @@ class FaultServer:
         self._tmp = tempfile.TemporaryDirectory() if tls else None
         context = None
         if tls:
-            cert, key = make_self_signed_cert(Path(self._tmp.name))
+            cert, key = self_signed_certificate(self._tmp.name)
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(cert, key)
             self.cert_path = cert

@@ -133,7 +133,7 @@ def test_every_yaml_command_is_dispatched_and_every_dispatched_command_is_declar
             assert f"'{command}'" in main_source, f'{path.name}: main() does not handle {command}'
 
 
-def test_checks_catch_deliberate_breakage():
+def test_checks_catch_deliberate_breakage(tmp_path):
     """The checks above must name each kind of breakage the issue lists."""
     broken = {
         'display': 'X', 'configuration': [{'name': 'url', 'type': 99, 'display': 'URL'}],
@@ -144,12 +144,9 @@ def test_checks_catch_deliberate_breakage():
                          {'contextPath': 'A.B.C.D.E.F', 'description': 'd', 'type': 'String'},
                          {'description': 'no path', 'type': 'String'}]},
             {'name': 'cado-x-get', 'description': 'again'}]}}
-    tmp = ROOT / 'Tests' / '.broken_integration.yml'
+    tmp = tmp_path / 'broken_integration.yml'
     tmp.write_text(yaml.safe_dump(broken))
-    try:
-        problems = '\n'.join(integration_problems(tmp))
-    finally:
-        tmp.unlink()
+    problems = '\n'.join(integration_problems(tmp))
     for expected in ('command "cado-x-get" has an empty description', 'argument "id" is declared more than once',
                      "type 'Strin'", 'deeper than 5 levels', 'has no contextPath', 'unknown type 99',
                      'command "cado-x-get" is declared more than once'):

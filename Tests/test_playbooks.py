@@ -35,7 +35,7 @@ def load(path: Path) -> dict:
 
 
 PLAYBOOK_PATHS = sorted(PACK.glob('Playbooks/*.yml')) + sorted(PACK.glob('TestPlaybooks/*.yml'))
-PLAYBOOKS = {load(p)['id']: load(p) for p in PLAYBOOK_PATHS}
+PLAYBOOKS = {doc['id']: doc for doc in map(load, PLAYBOOK_PATHS)}
 INTEGRATION = load(PACK / 'Integrations' / 'CadoSecurity' / 'CadoSecurity.yml')
 COMMANDS = {c['name']: c for c in INTEGRATION['script']['commands']}
 SCRIPTS = {s['name']: s for s in map(load, sorted(PACK.glob('Scripts/*/*.yml')))}
@@ -87,13 +87,8 @@ def declared_arguments(kind: str, name: str) -> tuple[set[str], set[str]] | None
 
 def produced(kind: str, name: str) -> set[str]:
     """Context paths a task writes."""
-    if kind == 'command':
-        return {o['contextPath'] for o in COMMANDS.get(name, {}).get('outputs') or []}
-    if kind == 'script':
-        return {o['contextPath'] for o in SCRIPTS.get(name, {}).get('outputs') or []}
-    if kind == 'playbook':
-        return {o['contextPath'] for o in PLAYBOOKS.get(name, {}).get('outputs') or []}
-    return set()
+    declared = {'command': COMMANDS, 'script': SCRIPTS, 'playbook': PLAYBOOKS}.get(kind, {}).get(name, {})
+    return {o['contextPath'] for o in declared.get('outputs') or []}
 
 
 def is_produced(path: str, paths: set[str]) -> bool:

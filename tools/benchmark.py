@@ -84,9 +84,10 @@ def command_rows(repeats: int) -> list[dict[str, Any]]:
             cases.append((command, 'with fetch enabled: + one detections page', args, 2,
                           {'isFetch': True, 'first_fetch': '3 days'}))
     for command, args in POLLING_ARGS.items():
-        note = 'polling step: pipeline complete' if command == 'cado-pipeline-get' else \
-            'polling step: acquisition + processing complete, counts'
-        cases.append((command, note, args, None, {}))
+        if command == 'cado-pipeline-get':
+            cases.append((command, 'polling step: pipeline complete', args, 1, {}))
+        else:
+            cases.append((command, 'polling step: acquisition + processing complete, counts', args, None, {}))
 
     rows = []
     with FaultServer(api) as server:
@@ -101,8 +102,6 @@ def command_rows(repeats: int) -> list[dict[str, Any]]:
                 times.append(time.perf_counter() - started)
                 requests = len(server.requests)
                 errors = outcome.errors or ([repr(outcome.uncaught)] if outcome.uncaught else [])
-            if minimum is None and command == 'cado-pipeline-get':
-                minimum = 1
             rows.append({'command': command, 'case': note, 'requests': requests, 'minimum': minimum,
                          'ms': statistics.median(times) * 1000, 'error': errors[0].splitlines()[-1] if errors else ''})
     return rows

@@ -391,10 +391,11 @@ class ExchangeRecorder:
 
 def prism_violations(exchange: Exchange) -> list[str]:
     """Prism's verdict on one exchange: error-level `sl-violations`, 422, 404/405 route errors."""
-    problems = []
     if exchange.error:
         return [f'no response ({exchange.error})']
-    raw = {k.lower(): v for k, v in exchange.response_headers.items()}.get('sl-violations')
+    problems = []
+    headers = {k.lower(): v for k, v in exchange.response_headers.items()}
+    raw = headers.get('sl-violations')
     if raw:
         try:
             violations = json.loads(raw)
@@ -406,7 +407,7 @@ def prism_violations(exchange: Exchange) -> list[str]:
                 problems.append(f'[{where}] {v.get("code", "")}: {v.get("message", "")}'.strip())
     if exchange.status == 422 and not problems:
         problems.append(f'422 from Prism (request validation): {exchange.response_text[:500]}')
-    content_type = {k.lower(): v for k, v in exchange.response_headers.items()}.get('content-type', '')
+    content_type = headers.get('content-type', '')
     if 'problem+json' in content_type and 'stoplight.io/prism/errors' in exchange.response_text:
         try:
             problem = json.loads(exchange.response_text)

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from playbook_runner import CommandError
+from playbook_runner import CommandError, dt_key
 
 DETECTIONS_DIR = Path(__file__).resolve().parents[2] / 'Packs/CadoSecurity/Scripts/CadoParseEvent/test_data'
 ACQUIRE_RESOURCE_ARG = {
@@ -20,10 +20,6 @@ def detection(name: str) -> dict:
     data = json.loads((DETECTIONS_DIR / name).read_text())
     data.pop('_comment', None)
     return data
-
-
-def dt(prefix: str, key: str = 'id') -> str:
-    return f'{prefix}(val.{key} && val.{key} == obj.{key})'
 
 
 class FakeCado:
@@ -63,17 +59,17 @@ class FakeCado:
         return handler(args)
 
     def cado_cloud_account_list(self, args):
-        return {dt('Cado.CloudAccount'): self.accounts}
+        return {dt_key('Cado.CloudAccount'): self.accounts}
 
     def cado_incident_project_get(self, args):
         project_id = self.incident_links.get(args['incident_id'])
         if project_id is None:
             raise CommandError('Error in API call [404] - Not Found: project linked to incident')
-        return {dt('Cado.Project'): dict(self.public(self.projects[project_id]), incident_id=args['incident_id'])}
+        return {dt_key('Cado.Project'): dict(self.public(self.projects[project_id]), incident_id=args['incident_id'])}
 
     def cado_project_list(self, args):
         found = [self.public(p) for p in self.projects.values() if args.get('name', '') in p['details']['name']]
-        return {dt('Cado.Project'): found} if found else {}
+        return {dt_key('Cado.Project'): found} if found else {}
 
     def cado_project_create(self, args):
         if any(p['details']['name'] == args['name'] for p in self.projects.values()):
@@ -81,13 +77,13 @@ class FakeCado:
         project_id = next(self.ids)
         self.projects[project_id] = self.project(project_id, args['name'])
         self.created.append(args['name'])
-        return {dt('Cado.Project'): {'id': project_id, 'details': {'name': args['name']}}}
+        return {dt_key('Cado.Project'): {'id': project_id, 'details': {'name': args['name']}}}
 
     def cado_project_get(self, args):
         project = self.projects.get(int(args['project_id']))
         if project is None:
             raise CommandError('Error in API call [404] - Not Found: project')
-        return {dt('Cado.Project'): self.public(project)}
+        return {dt_key('Cado.Project'): self.public(project)}
 
     def cado_project_delete(self, args):
         for project_id in str(args['project_ids']).split(','):
@@ -112,18 +108,18 @@ class FakeCado:
                   'detection_count': sum(d['investigation_id'] == project['id'] for d in self.detections)}
         if str(args.get('wait_for_processing')).lower() == 'true':
             record.update(processing_pipeline_id=pipeline_id + 1000, processing_status='complete')
-        return {dt('Cado.Acquisition', 'pipeline_id'): record}
+        return {dt_key('Cado.Acquisition', 'pipeline_id'): record}
 
     def cado_pipeline_get(self, args):
         assert str(args.get('polling')).lower() == 'true', 'cado-pipeline-get must poll in playbooks'
-        return {dt('Cado.Pipeline'): {'id': int(args['pipeline_id']), 'status': 'complete'}}
+        return {dt_key('Cado.Pipeline'): {'id': int(args['pipeline_id']), 'status': 'complete'}}
 
     def cado_detection_list(self, args):
         found = [d for d in self.detections if 'project_id' not in args or d['investigation_id'] == int(args['project_id'])]
         found.sort(key=lambda d: d['updated_datetime'], reverse=True)
-        return {dt('Cado.Detection'): found[:int(args.get('limit', 50))]} if found else {}
+        return {dt_key('Cado.Detection'): found[:int(args.get('limit', 50))]} if found else {}
 
     def cado_alarm_list(self, args):
         project = self.projects.get(int(args['project_id']))
         count = sum(project['alarms'].values()) if project else 0
-        return {dt('Cado.Alarm'): [{'id': n, 'severity': 3} for n in range(count)]} if count else {}
+        return {dt_key('Cado.Alarm'): [{'id': n, 'severity': 3} for n in range(count)]} if count else {}

@@ -11,10 +11,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from playbook_runner import get_path
+from playbook_runner import PACK, get_path
 
-ROOT = Path(__file__).resolve().parents[2]
-PACK = ROOT / 'Packs' / 'CadoSecurity'
 SAMPLES = Path(__file__).resolve().parent / 'samples'
 DEFAULT_NAME = 'Generic webhook triggered incident'
 
@@ -77,7 +75,8 @@ def apply_mapper(incident: dict[str, Any]) -> dict[str, Any]:
     """The incident after the pack's incoming mapper: custom fields (by cliName) and system fields filled."""
     fields = incident_fields()
     raw = json.loads(incident['rawJSON'])
-    mapping = mapper()['mapping'].get(incident.get('type') or mapper()['defaultIncidentType'], {})
+    rules = mapper()
+    mapping = rules['mapping'].get(incident.get('type') or rules['defaultIncidentType'], {})
     mapped = dict(incident, CustomFields={})
     for name, rule in mapping.get('internalMapping', {}).items():
         value = get_path(raw, rule['simple'])  # dots go into objects, lists are walked, as XSOAR's mapper does

@@ -83,6 +83,11 @@ def merge_entry_context(context: dict, entry_context: dict) -> None:
             parent[leaf] = (existing if isinstance(existing, list) else [existing]) + new_items
 
 
+def dt_key(path: str, key: str = 'id') -> str:
+    """An entry-context key whose items merge on `key`, as the integration's outputs_key_field writes them."""
+    return f'{path}(val.{key} && val.{key} == obj.{key})'
+
+
 class CommandError(Exception):
     pass
 
@@ -203,9 +208,8 @@ class Run:
                 for path in [r for r in roots if not any(r.startswith(p + '.') for p in roots)]:
                     value = get_path(child, path)
                     if value not in EMPTY:
-                        merge_entry_context(context, {path: value} if not path.startswith('Cado.') else
-                                            {f'{path}(val.{self.key_of(path)} && val.{self.key_of(path)} == '
-                                             f'obj.{self.key_of(path)})': value})
+                        key = dt_key(path, self.key_of(path)) if path.startswith('Cado.') else path
+                        merge_entry_context(context, {key: value})
             return follow('#none#')
         try:
             if inner.get('scriptName'):

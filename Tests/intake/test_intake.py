@@ -12,7 +12,7 @@ import intake_webhook as webhook
 import pytest
 from CadoParseEvent import parse_event_command
 from fake_cado import FakeCado, detection
-from playbook_runner import Run, load_yaml
+from playbook_runner import Run, playbooks
 
 SAMPLES = webhook.samples()
 MAIN, SUB = 'Cado Detection Response', 'Cado Acquire and Investigate'
@@ -205,7 +205,7 @@ def test_every_layout_field_is_filled_after_a_detection_run():
 
 def test_every_layout_field_has_a_source():
     """Each custom field a layout shows is a pack field of that type, filled by the mapper or by the playbook."""
-    main = load_yaml(webhook.PACK / 'Playbooks' / 'playbook-Cado_Detection_Response.yml')
+    main = playbooks()[MAIN]
     set_by_playbook = {arg for task in main['tasks'].values() if task['task'].get('script') == 'Builtin|||setIncident'
                        for arg in task.get('scriptarguments') or {}}
     mapped = {FIELDS[name]['cliName'] for rules in webhook.mapper()['mapping'].values()

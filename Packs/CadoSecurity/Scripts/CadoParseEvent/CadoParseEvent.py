@@ -85,12 +85,19 @@ GCS_RE = re.compile(r'(?://storage\.googleapis\.com/(?:projects/[^/\s]+/buckets/
 AZURE_RE = re.compile(r'/subscriptions/([\w-]+)/resourceGroups/([\w.()-]+)/providers/(Microsoft\.\w+/\w+)/([\w.-]+)',
                       re.IGNORECASE)
 MITRE_RE = re.compile(r'\bT\d{4}(?:\.\d{3})?\b')
+
+
+def _labelled_number(label: str) -> re.Pattern:
+    """A number after a label in free text: `detection 12`, `detection_id: 12`, `"pipeline_id": "12"`."""
+    return re.compile(rf'{label}[ _-]?(?:id)?["\']?\s*[:=#]?\s*["\']?(\d+)', re.IGNORECASE)
+
+
 TEXT_ID_RES = {
-    'detection_id': re.compile(r'detection[ _-]?(?:id)?["\']?\s*[:=#]?\s*["\']?(\d+)', re.IGNORECASE),
-    'group_id': re.compile(r'group[ _-]?(?:id)?["\']?\s*[:=#]?\s*["\']?(\d+)', re.IGNORECASE),
-    'project_id': re.compile(r'(?:project|investigation)[ _-]?(?:id)?["\']?\s*[:=#]?\s*["\']?(\d+)', re.IGNORECASE),
-    'pipeline_id': re.compile(r'pipeline[ _-]?(?:id)?["\']?\s*[:=#]?\s*["\']?(\d+)', re.IGNORECASE),
-    'evidence_id': re.compile(r'evidence[ _-]?(?:id)?["\']?\s*[:=#]?\s*["\']?(\d+)', re.IGNORECASE),
+    'detection_id': _labelled_number('detection'),
+    'group_id': _labelled_number('group'),
+    'project_id': _labelled_number('(?:project|investigation)'),
+    'pipeline_id': _labelled_number('pipeline'),
+    'evidence_id': _labelled_number('evidence'),
     'malicious': re.compile(r'(\d+)\s+malicious', re.IGNORECASE),
     'suspicious': re.compile(r'(\d+)\s+suspicious', re.IGNORECASE),
     'severity': re.compile(r'\bseverity\b\W{0,3}(\w+)|\b(\w+)[ _-]severity\b', re.IGNORECASE),
@@ -139,6 +146,11 @@ def _clean(value: Any) -> str:
 def _clean_id(value: Any) -> str:
     text = _clean(value)
     return text if re.fullmatch(r'[\w.:/@-]{1,200}', text) else ''
+
+
+def _as_list(value: Any) -> list:
+    """A value found under a key that holds one item or a list of them; nothing found is an empty list."""
+    return value if isinstance(value, list) else [value] if value else []
 
 
 def _count(value: Any) -> int | None:
@@ -330,9 +342,7 @@ def collect_resources(layers: list[Any], source_provider: str) -> list[dict[str,
     """Resources from structured resource lists first, else identifiers found anywhere in the event."""
     found: list[dict[str, str]] = []
     for layer in layers:
-        listed = find(layer, ('resource_data', 'resources', 'resource'), scalar=False)
-        listed = listed if isinstance(listed, list) else [listed] if listed else []
-        for item in listed:
+        for item in _as_list(find(layer, ('resource_data', 'resources', 'resource'), scalar=False)):
             if isinstance(item, dict):
                 found += resource_from_dict(item, source_provider)
             elif _clean_id(item):
@@ -399,8 +409,7 @@ def acquisition_hint(resources: list[dict[str, str]], accounts: Any = None) -> t
 def mitre_of(layers: list[Any]) -> tuple[list[str], list[str]]:
     names: list[str] = []
     for layer in layers:
-        raw = find(layer, ('mitre', 'mitre_attack', 'mitre_techniques', 'techniques'), scalar=False)
-        items = raw if isinstance(raw, list) else [raw] if raw else []
+        items = _as_list(find(layer, ('mitre', 'mitre_attack', 'mitre_techniques', 'techniques'), scalar=False))
         names += [_clean(item) for item in items if _clean(item)]
     names = list(dict.fromkeys(names))
     return list(dict.fromkeys(t for name in names for t in MITRE_RE.findall(name))), names
@@ -536,8 +545,6 @@ def apply_overrides(event: dict[str, Any], args: dict[str, Any]) -> dict[str, An
     for key in ('region', 'zone', 'account', 'resource_group'):
         if _clean(args.get(key)) and event['resources']:
             event['resources'][0][key] = _clean(args.get(key))
-    for key in ('project_id', 'detection_id', 'pipeline_id'):
-        event[key] = _clean_id(args.get(key)) or event[key]
     return event
 
 
@@ -559,9 +566,8 @@ def _objects(value: Any) -> list[dict]:
     return [item for item in data if isinstance(item, dict)]
 
 
-def relevant_detections(value: Any, event: dict[str, Any]) -> list[dict]:
+def relevant_detections(detections: list[dict], event: dict[str, Any]) -> list[dict]:
     """Detections about this event only: the same detection id, else the same project; never unrelated ones."""
-    detections = [unwrap(d) for d in _objects(value)]
     if event['detection_id']:
         return [d for d in detections if _clean_id(d.get('id')) == event['detection_id']]
     if event['project_id']:
@@ -624,8 +630,9 @@ def parse_event(args: dict[str, Any], incident: dict[str, Any] | None = None) ->
     primary = parse_one(value)
     for key in ('project_id', 'detection_id', 'pipeline_id'):  # explicit ids decide which detections are related
         primary[key] = _clean_id(args.get(key)) or primary[key]
-    detections = relevant_detections(args.get('detection'), primary)
-    event = merge_events([primary] + [parse_one(d) for d in detections], primary['form'])
+    detections = [unwrap(d) for d in _objects(args.get('detection'))]
+    related = relevant_detections(detections, primary)
+    event = merge_events([primary] + [parse_one(d) for d in related], primary['form'])
     event['category'] = primary['category'] if primary['category'] != 'unknown' else event['category']
     event = apply_overrides(event, args)
     incident_id = _clean_id(args.get('incident_id')) or _clean_id(incident.get('id'))
@@ -635,7 +642,7 @@ def parse_event(args: dict[str, Any], incident: dict[str, Any] | None = None) ->
                       f'{prefix} {incident_id}'[:80] if incident_id else '')})
     state = _clean(args.get('pipeline_state')).lower()
     event['pipeline_state'] = state or event['pipeline_state']
-    event = apply_results(event, args, [unwrap(d) for d in _objects(args.get('detection'))])
+    event = apply_results(event, args, detections)
     command, target = acquisition_hint(event['resources'], args.get('cloud_accounts'))
     if target and _clean(args.get('cado_account')):
         target['cado_account'] = _clean(args.get('cado_account'))

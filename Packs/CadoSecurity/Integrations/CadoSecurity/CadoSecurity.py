@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
+from string import Template
 from typing import Any, NamedTuple
 from urllib.parse import quote, urlparse
 
@@ -1166,12 +1167,14 @@ def failing_subtask(pipeline: dict[str, Any], states: tuple[str, ...]) -> str:
     return ''
 
 
-def raise_if_unsuccessful(pipeline: dict[str, Any], label: str) -> None:
+def checked_state(pipeline: dict[str, Any], label: str) -> str:
+    """The pipeline's state, unless it failed or was cancelled: then an error naming the subtask that did."""
     state = pipeline_state(pipeline)
     if state in ('failed', 'cancelled'):
         pipeline_id = (pipeline.get('pipeline') or {}).get('id')
         raise CadoApiError(f'The Cado {label} pipeline {pipeline_id} {"failed" if state == "failed" else "was cancelled"}'
                            f'{failing_subtask(pipeline, ("FAILURE", "CANCELLED"))}. See it in Cado under Pipelines.')
+    return state
 
 
 def polling_settings(args: dict[str, Any]) -> tuple[bool, int, int]:
@@ -1231,10 +1234,6 @@ def project_create_command(client: Client, args: dict[str, Any]) -> CommandResul
     project = {'id': (response.get('data') or {}).get('id'), 'details': assign_params(name=name,
                                                                                        description=description)}
     return entity_results(PROJECT, project, response, title=f'Cado project {project["id"]} created')
-
-
-def project_list_command(client: Client, args: dict[str, Any]) -> CommandResults:
-    return list_results(client, args, LISTINGS['cado-project-list'])
 
 
 def project_get_command(client: Client, args: dict[str, Any]) -> CommandResults:
@@ -1368,8 +1367,7 @@ def poll_acquisition(client: Client, args: dict[str, Any], command: str, interva
     created = parse_field(args, Field('acquisition_created', 'acquisition_created', 'int'))
     if processing_id is None:
         pipeline = client.get_pipeline(pipeline_id).get('data') or {}
-        raise_if_unsuccessful(pipeline, f'{source.label} acquisition')
-        state = pipeline_state(pipeline)
+        state = checked_state(pipeline, f'{source.label} acquisition')
         if state != 'complete':
             return poll_again(command, args, interval, timeout, pipeline, f'{source.label} acquisition',
                               readable=f'Cado {source.label} acquisition pipeline {pipeline_id} is {state}.')
@@ -1386,8 +1384,7 @@ def poll_acquisition(client: Client, args: dict[str, Any], command: str, interva
                 'acquisition_created': created}
     else:
         processing = client.get_pipeline(processing_id).get('data') or {}
-    raise_if_unsuccessful(processing, f'{source.label} processing')
-    state = pipeline_state(processing)
+    state = checked_state(processing, f'{source.label} processing')
     if state != 'complete':
         return poll_again(command, args, interval, timeout, processing, f'{source.label} processing',
                           readable=f'Cado processing pipeline {args.get("processing_pipeline_id")} is {state}.')
@@ -1422,8 +1419,7 @@ def pipeline_get_command(client: Client, args: dict[str, Any]) -> CommandResults
     response = client.get_pipeline(pipeline_id)
     pipeline = response.get('data') or {}
     if polling:
-        raise_if_unsuccessful(pipeline, (pipeline.get('pipeline') or {}).get('type') or 'requested')
-        state = pipeline_state(pipeline)
+        state = checked_state(pipeline, (pipeline.get('pipeline') or {}).get('type') or 'requested')
         if state != 'complete':
             return poll_again('cado-pipeline-get', args, interval, timeout, pipeline, 'pipeline',
                               readable=f'Cado pipeline {pipeline_id} is {state}.')
@@ -1505,10 +1501,6 @@ def xsoar_webhook_payload(event_type: str) -> dict[str, str]:
     return dict(XSOAR_WEBHOOK_PAYLOADS[event_type])
 
 
-def webhook_list_command(client: Client, args: dict[str, Any]) -> CommandResults:
-    return list_results(client, args, LISTINGS['cado-webhook-list'])
-
-
 def webhook_create_command(client: Client, args: dict[str, Any]) -> CommandResults:
     name, url = (parse_field(args, Field(arg, arg, required=True)) for arg in ('name', 'url'))
     event_types = parse_field(args, Field('event_types', 'event_type', 'list', required=True,
@@ -1575,24 +1567,16 @@ def webhook_test_command(client: Client, args: dict[str, Any]) -> CommandResults
 
 
 def detection_incident(detection: dict[str, Any], first_seen: bool) -> dict[str, Any]:
-    """An incident whose rawJSON has the same shape as a detection webhook body, plus the full detection."""
-    detection_id = detection.get('id')
+    """An incident whose rawJSON is the detection webhook template filled in (so one mapper serves push and pull),
+    plus the full detection."""
     title = detection.get('name') or ''
-    name = f'Cado detection {detection_id}: {title}'
-    raw = {
-        'name': name,
-        'type': DETECTION_INCIDENT_TYPE,
-        'cado_webhook_event': 'detection_created' if first_seen else 'detection_updated',
-        'cado_event_type': title,
-        'cado_detection_id': str(detection_id),
-        'cado_group_id': str(detection.get('investigation_id') or ''),
-        'cado_title': title,
-        'source_brand': BRAND,
-        'cado_detection': detection,
-    }
+    values = {'detection_id': str(detection.get('id')), 'Title': title, 'event_type': title,
+              'group_id': str(detection.get('investigation_id') or '')}
+    template = XSOAR_WEBHOOK_PAYLOADS['detection_created' if first_seen else 'detection_updated']
+    raw = {**{key: Template(value).substitute(values) for key, value in template.items()}, 'cado_detection': detection}
     occurred = detection.get('created_datetime') if first_seen else detection.get('updated_datetime')
     return {
-        'name': name,
+        'name': raw['name'],
         'type': DETECTION_INCIDENT_TYPE,
         'occurred': to_iso(occurred or detection.get('updated_datetime')),
         'severity': SEVERITY_TO_INCIDENT.get(str(detection.get('severity')).lower(), IncidentSeverity.UNKNOWN),
@@ -1636,12 +1620,12 @@ def fetch_incidents(client: Client, last_run: dict[str, Any], first_fetch: int, 
         advanced = False
         for detection in batch:
             # A detection without a readable time is placed in the boundary second: delivered once, never dropped.
-            updated = (epoch_millis(detection.get('updated_datetime')) or epoch_millis(detection.get('created_datetime'))
-                       or start * 1000)
+            created = epoch_millis(detection.get('created_datetime'))
+            updated = epoch_millis(detection.get('updated_datetime')) or created or start * 1000
             key = (detection.get('id'), updated)
             if key in seen:
                 continue
-            created = epoch_millis(detection.get('created_datetime')) or updated
+            created = created or updated
             first_seen = created >= window_start * 1000 and key[0] not in known_ids
             known_ids.add(key[0])
             if first_seen or fetch_updated:
@@ -1711,15 +1695,15 @@ def build_client(params: dict[str, Any], api_key: str) -> Client:
 
 COMMANDS: dict[str, Callable[[Client, dict[str, Any]], CommandResults]] = {
     'cado-project-create': project_create_command,
-    'cado-project-list': project_list_command,
     'cado-project-get': project_get_command,
     'cado-project-update': project_update_command,
     'cado-project-delete': project_delete_command,
     'cado-incident-project-get': incident_project_get_command,
     **{command: partial(acquire_command, command=command) for command in SOURCES},
     **{command: partial(list_results, listing=LISTINGS[command]) for command in (
-        'cado-cloud-account-list', 'cado-aws-ec2-instance-list', 'cado-aws-s3-bucket-list', 'cado-aws-s3-object-list',
-        'cado-aws-lambda-function-list', 'cado-gcp-gce-instance-list', 'cado-gcp-gcs-bucket-list',
+        'cado-project-list', 'cado-webhook-list', 'cado-cloud-account-list', 'cado-aws-ec2-instance-list',
+        'cado-aws-s3-bucket-list', 'cado-aws-s3-object-list', 'cado-aws-lambda-function-list',
+        'cado-gcp-gce-instance-list', 'cado-gcp-gcs-bucket-list',
         'cado-azure-vm-list', 'cado-azure-disk-list', 'cado-detection-list', 'cado-detection-group-list',
         'cado-detection-artifact-list', 'cado-alarm-list', 'cado-evidence-list')},
     'cado-xdr-device-list': xdr_device_list_command,
@@ -1732,7 +1716,6 @@ COMMANDS: dict[str, Callable[[Client, dict[str, Any]], CommandResults]] = {
     'cado-alarm-summary-get': alarm_summary_get_command,
     'cado-evidence-get': evidence_get_command,
     'cado-indicator-list': indicator_list_command,
-    'cado-webhook-list': webhook_list_command,
     'cado-webhook-create': webhook_create_command,
     'cado-webhook-update': webhook_update_command,
     'cado-webhook-delete': webhook_delete_command,

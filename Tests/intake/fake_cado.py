@@ -13,6 +13,9 @@ ACQUIRE_RESOURCE_ARG = {
     'cado-gcp-gce-acquire': 'instance_name', 'cado-gcp-gcs-acquire': 'bucket', 'cado-azure-vm-acquire': 'vm_name',
     'cado-azure-disk-acquire': 'disk_name', 'cado-xdr-device-acquire': 'device_id',
     'cado-darktrace-endpoint-acquire': 'device_id', 'cado-url-acquire': 'url',
+    'cado-aws-ecs-acquire': 'container_name', 'cado-aws-eks-acquire': 'container_name',
+    'cado-gcp-gke-acquire': 'container_name', 'cado-azure-blob-acquire': 'blob_name',
+    'cado-azure-aks-acquire': 'container_name',
 }
 
 

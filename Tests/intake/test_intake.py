@@ -335,8 +335,71 @@ def test_sub_playbook_creates_nothing_for_a_resource_it_cannot_acquire():
     runner = run(other_incident(), fake, SUB, {'ResourceID': 'arn:aws:iam::123456789012:user/alice'})
     assert fake.created == [] and fake.acquired == []
     assert f'{SUB}/Nothing Cado can acquire' in runner.path
+
+
+@pytest.mark.parametrize('inputs, command, expected', [
+    ({'ResourceID': 'arn:aws:eks:us-east-2:123456789012:cluster/prod', 'PodName': 'web-5d9f', 'PodNamespace': 'shop',
+      'ContainerName': 'nginx'}, 'cado-aws-eks-acquire',
+     {'cluster_name': 'prod', 'region': 'us-east-2', 'account': 'aws-prod', 'pod_name': 'web-5d9f',
+      'pod_namespace': 'shop', 'container_name': 'nginx'}),
+    ({'Provider': 'aws', 'ResourceType': 'ecs', 'ResourceID': 'arn:aws:ecs:eu-west-1:123456789012:cluster/jobs',
+      'TaskName': 'nightly', 'ContainerName': 'worker'}, 'cado-aws-ecs-acquire',
+     {'cluster_name': 'jobs', 'region': 'eu-west-1', 'account': 'aws-prod', 'task_name': 'nightly',
+      'container_name': 'worker'}),
+    ({'ResourceID': 'projects/acme/zones/europe-west2-a/clusters/gke-1', 'PodName': 'api-0', 'PodNamespace': 'default',
+      'ContainerName': 'api'}, 'cado-gcp-gke-acquire',
+     {'gcp_project': 'acme', 'cluster_name': 'gke-1', 'zone': 'europe-west2-a', 'pod_name': 'api-0',
+      'pod_namespace': 'default', 'container_name': 'api'}),
+    ({'ResourceID': '/subscriptions/s-1/resourceGroups/rg-1/providers/Microsoft.Storage/storageAccounts/acmelogs',
+      'ContainerName': 'audit', 'BlobName': 'day1.log'}, 'cado-azure-blob-acquire',
+     {'subscription_id': 's-1', 'storage_account_name': 'acmelogs', 'container_name': 'audit', 'blob_name': 'day1.log',
+      'account': 'azure-prod'}),
+    ({'Provider': 'azure', 'ResourceType': 'aks', 'ResourceID': 'aks-1', 'Account': 's-1', 'ResourceGroup': 'rg-1',
+      'PodName': 'pay-1', 'PodNamespace': 'pay', 'ContainerName': 'svc'}, 'cado-azure-aks-acquire',
+     {'subscription_id': 's-1', 'resource_group': 'rg-1', 'cluster_name': 'aks-1', 'pod_name': 'pay-1',
+      'pod_namespace': 'pay', 'container_name': 'svc', 'account': 'azure-prod'}),
+])
+def test_sub_playbook_acquires_containers_and_blobs_with_their_details(inputs, command, expected):
+    fake = FakeCado()
+    runner = Run(other_incident(), fake, {'CadoParseEvent': script})
+    context = runner.run(SUB, inputs)
+    [(called, args)] = fake.acquired
+    assert called == command and expected.items() <= args.items()
+    assert args['polling'] == 'true' and args['wait_for_processing'] == 'true'
+    assert fake.created == ['XSOAR incident 900'] and args['project_id'] == '500'
+    assert runner.path[-1] == f'{SUB}/Done' and f'{SUB}/Acquisition failed' not in runner.path
+    assert context['Cado']['Acquisition']['processing_status'] == 'complete'
+
+
+def test_sub_playbook_eks_end_to_end():
+    fake = FakeCado(alarms={500: (1, 2)})
+    inputs = {'Provider': 'aws', 'ResourceType': 'EKSCluster', 'ResourceID': 'prod', 'Region': 'us-east-1',
+              'PodName': 'web-5d9f', 'PodNamespace': 'shop', 'ContainerName': 'nginx'}
+    runner = Run(other_incident(), fake, {'CadoParseEvent': script})
+    context = runner.run(SUB, inputs)
+    [(called, args)] = fake.acquired
+    assert called == 'cado-aws-eks-acquire'
+    assert args == {'project_id': '500', 'account': 'aws-prod', 'region': 'us-east-1', 'cluster_name': 'prod',
+                    'pod_name': 'web-5d9f', 'pod_namespace': 'shop', 'container_name': 'nginx', 'polling': 'true',
+                    'wait_for_processing': 'true', 'interval_in_seconds': '30', 'timeout_in_seconds': '3600'}
+    assert [name for name, _ in runner.calls] == [
+        'cado-cloud-account-list', 'CadoParseEvent', 'cado-incident-project-get', 'cado-project-list', 'CadoParseEvent',
+        'cado-project-create', 'CadoParseEvent', 'cado-aws-eks-acquire', 'cado-project-get', 'cado-alarm-list',
+        'cado-detection-list']
+    assert context['Cado']['Acquisition']['resource_id'] == 'nginx'
+    assert context['Cado']['Project']['alarms'] == {'malicious': 1, 'suspicious': 2}
+    assert len(context['Cado']['Alarm']) == 3
+    assert runner.path[-1] == f'{SUB}/Done'
+
+
+def test_sub_playbook_container_without_its_details_is_left_for_manual_acquisition():
+    """Without the pod, namespace and container names no container command can succeed: none is sent, and the
+    analyst is told to acquire it by hand (a Cado Detection on an EKS cluster carries only the cluster)."""
+    fake = FakeCado()
     runner = run(other_incident(), fake, SUB, {'Provider': 'aws', 'ResourceType': 'eks', 'ResourceID': 'prod'})
-    assert fake.acquired == [] and f'{SUB}/Acquire this resource type manually' in runner.path
+    assert fake.acquired == [] and fake.created == ['XSOAR incident 900']
+    assert not [call for call in runner.calls if call[0].endswith('-acquire')]
+    assert f'{SUB}/Acquire this resource type manually' in runner.path and runner.path[-1] == f'{SUB}/Done'
 
 
 def test_pack_readme_shows_the_integrations_template_for_every_event_type():

@@ -23,6 +23,13 @@ INTEGRATION_YML = INTEGRATION_DIR / 'CadoSecurity.yml'
 
 PROCESSING_PIPELINE_ID = 4282  # the processing pipeline in the fixtures (triggered by acquisition 4281)
 
+
+
+def cursor_pages(fixture: str):
+    """A cursor-paginated listing: `<fixture>_page1` first, `<fixture>_page2` once the request carries a cursor."""
+    return lambda query: f'{fixture}_page2' if query.get('cursor') else f'{fixture}_page1'
+
+
 # (method, contract path template) -> fixture name; a callable picks one from the request.
 ROUTES: dict[tuple[str, str], Any] = {
     ('GET', '/api/v3/system/status'): 'system_status',
@@ -52,18 +59,15 @@ ROUTES: dict[tuple[str, str], Any] = {
     ('POST', '/api/v3/import/google-workspace'): 'import_google_workspace',
     ('POST', '/api/v3/detections/import'): 'detection_investigate',
     ('GET', '/api/v3/accounts'): 'account_list',
-    ('GET', '/api/v3/import/aws/ec2'): lambda q: 'aws_ec2_instance_list_page2' if q.get('cursor')
-    else 'aws_ec2_instance_list_page1',
-    ('GET', '/api/v3/import/aws/s3/buckets'): lambda q: 'aws_s3_bucket_list_page2' if q.get('cursor')
-    else 'aws_s3_bucket_list_page1',
+    ('GET', '/api/v3/import/aws/ec2'): cursor_pages('aws_ec2_instance_list'),
+    ('GET', '/api/v3/import/aws/s3/buckets'): cursor_pages('aws_s3_bucket_list'),
     ('GET', '/api/v3/import/aws/s3/objects'): 'aws_s3_object_list',
     ('GET', '/api/v3/import/aws/lambda'): 'aws_lambda_function_list',
     ('GET', '/api/v3/import/gcp/gce'): 'gcp_gce_instance_list',
     ('GET', '/api/v3/import/gcp/gcs/buckets'): 'gcp_gcs_bucket_list',
     ('GET', '/api/v3/import/azure/virtual-machine'): 'azure_vm_list',
     ('GET', '/api/v3/import/azure/disk'): 'azure_disk_list',
-    ('GET', '/api/v3/import/xdr/crowdstrike'): lambda q: 'xdr_device_list_page2' if q.get('cursor')
-    else 'xdr_device_list_page1',
+    ('GET', '/api/v3/import/xdr/crowdstrike'): cursor_pages('xdr_device_list'),
     ('GET', '/api/v3/import/xdr/sentinelone'): 'xdr_sentinelone_device_list',
     ('GET', '/api/v3/import/xdr/defender'): 'xdr_defender_device_list',
     ('GET', '/api/v3/import/xdr/csensor'): 'xdr_darktrace_device_list',

@@ -161,25 +161,10 @@ def execute(command: str, args: dict, params: dict, patch_object: Callable, last
     return outcome
 
 
-def follow_up_args(scheduled: dict, prism_ids: bool) -> dict:
-    """The arguments XSOAR passes to the next run of a scheduled (polling) command.
-
-    With `prism_ids`, the id 0 in pipeline arguments is read as 1: Prism's static examples give every integer as 0,
-    while Cado ids start at 1 (and 0 would read as "no pipeline yet" and start the acquisition again).
-    """
-    def one_for_zero(value: Any) -> Any:
-        if isinstance(value, list):
-            return [one_for_zero(item) for item in value]
-        if isinstance(value, str) and ',' in value:
-            return ','.join(str(one_for_zero(part.strip())) for part in value.split(','))
-        if str(value) == '0':
-            return '1' if isinstance(value, str) else 1
-        return value
-
-    args = dict(scheduled.get('PollingArgs') or {})
-    if prism_ids:
-        args = {name: one_for_zero(value) if 'pipeline_id' in name else value for name, value in args.items()}
-    return args
+def follow_up_args(scheduled: dict) -> dict:
+    """The arguments XSOAR passes to the next run of a scheduled (polling) command. Ids are passed as they are: the
+    integration tells a present id of 0 (Prism's static examples give every integer as 0) from an absent one."""
+    return dict(scheduled.get('PollingArgs') or {})
 
 
 def patcher(stack: contextlib.ExitStack) -> Callable:
@@ -287,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
             scheduled = outcome.scheduled()
             if not (opts.follow and scheduled and code == 0):
                 break
-            command, run_args = scheduled['PollingCommand'], follow_up_args(scheduled, prism_ids=local)
+            command, run_args = scheduled['PollingCommand'], follow_up_args(scheduled)
             print(f'\n(--follow: run {run + 1}: {command} {json.dumps(run_args)})', file=sys.stderr)
             if not local:
                 time.sleep(float(scheduled.get('NextRun') or 10))

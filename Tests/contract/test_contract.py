@@ -7,8 +7,8 @@ operation (Prism lets unknown ones through). Every command must also end without
 with the contract's static examples, which the integration must be able to read.
 
 Prism's static examples give every integer as 0 (ids included) and every pipeline as `complete`. Polling runs are
-therefore followed step by step as XSOAR would run the scheduled command, with the id 0 in the scheduled arguments
-read as 1 (Cado ids start at 1).
+followed step by step as XSOAR would run the scheduled command, with the scheduled arguments as they are (an id of 0
+is a present id).
 """
 from __future__ import annotations
 
@@ -143,7 +143,11 @@ CASES: dict[str, list[Case]] = {
     'cado-azure-disk-acquire': acquisition({'project_id': PROJECT, 'account': AZURE_ACCOUNT,
                                             'disk_name': 'web-vm-01_OsDisk_1', 'subscription_id': AZURE_SUBSCRIPTION,
                                             'resource_group': AZURE_RG, 'acquire_with_host': 'false',
-                                            'acquisition_resource_group': 'rg-forensics', 'fast_scan': 'true'}),
+                                            'acquisition_resource_group': 'rg-forensics'},
+                                           Case({'project_id': PROJECT, 'account': AZURE_ACCOUNT,
+                                                 'disk_name': 'web-vm-01_OsDisk_1', 'subscription_id': AZURE_SUBSCRIPTION,
+                                                 'resource_group': AZURE_RG, 'acquire_with_host': 'false',
+                                                 'fast_scan': 'true'}, 'fast-scan')),
     'cado-azure-blob-acquire': acquisition({'project_id': PROJECT, 'account': AZURE_ACCOUNT,
                                             'subscription_id': AZURE_SUBSCRIPTION, 'storage_account_name': 'prodlogs',
                                             'container_name': 'insights-logs', 'blob_name': 'signin/2024/05/01.json'}),
@@ -396,7 +400,7 @@ def test_command_against_contract(command, case, prism_mock, exchanges, mocker):
         scheduled = outcome.scheduled()
         if not (case.follow_polling and scheduled and not outcome.errors()):
             break
-        run_name, run_args = scheduled['PollingCommand'], run_command.follow_up_args(scheduled, prism_ids=True)
+        run_name, run_args = scheduled['PollingCommand'], run_command.follow_up_args(scheduled)
 
     failures = []
     for step, (name, args, outcome, sent) in enumerate(runs, start=1):

@@ -217,7 +217,7 @@ class Source(NamedTuple):
     fields: tuple[Field, ...]  # project, account and region fields first: their body names differ per endpoint
     host_options: str = ''  # '' | 'optional' | 'required': whether the body takes Cado Host options
     returns_list: bool = False  # True: the answer carries pipeline_ids [{id}], else pipeline_id
-    no_processing_arg: str = ''  # boolean argument that skips processing, incompatible with wait_for_processing
+    no_processing: tuple[str, ...] = ()  # body fields that, when true, make an import Cado will never process
     label_arg: Field | None = None  # an argument that only qualifies `source` (it is not sent)
 
 
@@ -231,7 +231,7 @@ SOURCES: dict[str, Source] = {
         Field('fast_scan', 'fast_scan', 'bool'),
         Field('convert_image', 'convert_image', 'bool'),
         Field('skip_processing', 'skip_processing', 'bool')),
-        host_options='optional', returns_list=True, no_processing_arg='skip_processing'),
+        host_options='optional', returns_list=True, no_processing=('skip_processing', 'fast_scan')),
     'cado-aws-s3-acquire': Source('AWS S3', 'import_aws_s3', 'bucket', (
         project_field('project_id'), account_field('cloud_id', required=False),
         Field('bucket', 'bucket', required=True),
@@ -265,7 +265,7 @@ SOURCES: dict[str, Source] = {
         Field('fast_scan', 'fast_scan', 'bool'),
         Field('use_acquisition_service_account', 'use_acquisition_service_account', 'bool'),
         Field('subnet', 'subnet')),
-        returns_list=True),
+        returns_list=True, no_processing=('fast_scan',)),
     'cado-gcp-gcs-acquire': Source('GCP GCS', 'import_gcp_gcs', 'bucket', (
         project_field('project_id'), account_field('account_name'),
         Field('bucket', 'bucket', required=True),
@@ -291,7 +291,7 @@ SOURCES: dict[str, Source] = {
         Field('acquisition_resource_group', 'acquisition_resource_group'),
         Field('acquire_with_host', 'acquire_with_host', 'bool', required=True, default=False),
         Field('scan_only', 'scan', 'bool')),
-        host_options='optional', returns_list=True),
+        host_options='optional', returns_list=True, no_processing=('scan',)),
     'cado-azure-disk-acquire': Source('Azure Disk', 'import_azure_disk', 'disk_name', (
         project_field('investigation_id'), account_field('account_name'),
         Field('disk_name', 'disk_name', required=True),
@@ -299,7 +299,8 @@ SOURCES: dict[str, Source] = {
         Field('resource_group', 'resource_group', required=True),
         Field('acquisition_resource_group', 'acquisition_resource_group'),
         Field('acquire_with_host', 'acquire_with_host', 'bool', required=True, default=False),
-        Field('fast_scan', 'fast_scan', 'bool'))),
+        Field('fast_scan', 'fast_scan', 'bool')),
+        no_processing=('fast_scan',)),
     'cado-azure-blob-acquire': Source('Azure Blob', 'import_azure_blob', 'blob_name', (
         project_field('investigation_id'), account_field('account_name'),
         Field('subscription_id', 'subscription_id', required=True),
@@ -345,7 +346,7 @@ SOURCES: dict[str, Source] = {
     'cado-detection-investigate': Source('Detection', 'investigate_detections', '', (
         Field('detections', 'detections', 'json_list', required=True),
         Field('skip_acquisition', 'skip_acquisition', 'bool')),
-        no_processing_arg='skip_acquisition'),
+        no_processing=('skip_acquisition',)),
 }
 
 ''' OUTPUT SPECS: context prefix, key and the readable table of each entity '''
@@ -1129,24 +1130,48 @@ def list_results(client: Client, args: dict[str, Any], listing: Listing,
 
 ''' PIPELINE STATE '''
 
+ENDED_STATES = ('complete', 'failed', 'cancelled')
+SUBTASK_COUNTS = ('total', 'success', 'failure', 'pending', 'running', 'cancelled')
+
+
+def subtask_counts(pipeline: dict[str, Any]) -> dict[str, int]:
+    """The summary's counts, or counts of the subtasks' states when a platform sends no summary."""
+    summary = pipeline.get('summary')
+    if isinstance(summary, dict):
+        return {key: summary.get(key) or 0 for key in SUBTASK_COUNTS}
+    states = [str(subtask.get('state')).upper() for subtask in pipeline.get('subtasks') or []
+              if isinstance(subtask, dict)]
+    return {'total': len(states), **{key: states.count(state) for key, state in (
+        ('success', 'SUCCESS'), ('failure', 'FAILURE'), ('pending', 'PENDING'), ('running', 'RUNNING'),
+        ('cancelled', 'CANCELLED'))}}
+
 
 def pipeline_state(pipeline: dict[str, Any]) -> str:
-    """The pipeline's status; platforms before 2.269 have none, so it is derived from the subtask summary."""
+    """The pipeline's state, by these rules:
+    1. A `status` Cado knows (queued, in_progress, complete, failed, cancelled) is taken as it is.
+    2. Any other `status` (a later platform's) counts as in_progress: polling waits for a known end or times out;
+       it never guesses an end from a word it does not know.
+    3. Without `status` (platforms before 2.269) the state is derived from `aborted`, `terminated` and the subtask
+       counts. The pipeline has ended when it is terminated or aborted, or when it has subtasks and none is pending
+       or running. Not ended: in_progress once a subtask has started, else queued (no subtasks yet is queued).
+       Ended: failed when a subtask failed; else cancelled when aborted or a subtask was cancelled; else complete
+       only when it had subtasks and every one succeeded; else (ended with no subtasks, or before some ran) failed.
+    """
     status = pipeline.get('status')
     if status in PIPELINE_STATES:
         return status
-    summary = pipeline.get('summary') or {}
-    total = summary.get('total') or 0
-    unfinished = (summary.get('pending') or 0) + (summary.get('running') or 0)
-    finished = bool(pipeline.get('terminated') or pipeline.get('aborted')) or (total > 0 and unfinished == 0)
-    if not finished:
-        started = (summary.get('running') or 0) + (summary.get('success') or 0) + (summary.get('failure') or 0)
-        return 'in_progress' if started else 'queued'
-    if summary.get('failure'):
+    if status not in (None, ''):
+        return 'in_progress'
+    counts = subtask_counts(pipeline)
+    unfinished = counts['pending'] + counts['running']
+    ended = bool(pipeline.get('terminated') or pipeline.get('aborted')) or (counts['total'] > 0 and unfinished == 0)
+    if not ended:
+        return 'in_progress' if counts['total'] > counts['pending'] else 'queued'
+    if counts['failure']:
         return 'failed'
-    if pipeline.get('aborted') or summary.get('cancelled'):
+    if pipeline.get('aborted') or counts['cancelled']:
         return 'cancelled'
-    return 'complete'
+    return 'complete' if counts['total'] and counts['success'] == counts['total'] else 'failed'
 
 
 def pipeline_context(pipeline: dict[str, Any]) -> dict[str, Any]:
@@ -1155,29 +1180,30 @@ def pipeline_context(pipeline: dict[str, Any]) -> dict[str, Any]:
     return {'id': details.get('id'), 'type': details.get('type'), **pipeline, 'status': pipeline_state(pipeline)}
 
 
-def failing_subtask(pipeline: dict[str, Any], states: tuple[str, ...]) -> str:
-    """The first subtask in the first of `states` that has one: a failure explains a run better than what it cancelled."""
-    subtasks = pipeline.get('subtasks') or []
-    for state in states:
+def stopping_point(pipeline: dict[str, Any], state: str) -> dict[str, str]:
+    """The subtask where a pipeline failed, was cancelled or still runs, and the reason in Cado's last words."""
+    wanted = {'failed': ('FAILURE', 'CANCELLED', 'RUNNING', 'PENDING'), 'cancelled': ('CANCELLED', 'FAILURE'),
+              }.get(state, ('RUNNING', 'PENDING'))
+    subtasks = [subtask for subtask in pipeline.get('subtasks') or [] if isinstance(subtask, dict)]
+    for subtask_state in wanted:
         for subtask in subtasks:
-            if subtask.get('state') == state:
+            if str(subtask.get('state')).upper() == subtask_state:
                 progress = subtask.get('progress_text') or []
-                last_words = f': {progress[-1]}' if progress else ''
-                return f' at subtask "{subtask.get("name")}" ({state}){last_words}'
-    return ''
+                never_ran = state == 'failed' and subtask_state in ('RUNNING', 'PENDING')
+                reason = ('the pipeline ended before this subtask finished' if never_ran
+                          else str(progress[-1]) if progress else subtask_state.lower().replace('failure', 'failed'))
+                return {'failed_subtask': str(subtask.get('name')), 'reason': reason}
+    if state == 'failed':
+        return {'reason': 'the pipeline ended without a successful subtask'}
+    return {'reason': 'cancelled'} if state == 'cancelled' else {}
 
 
-def checked_state(pipeline: dict[str, Any], label: str) -> str:
-    """The pipeline's state, unless it failed or was cancelled: then an error naming the subtask that did."""
-    state = pipeline_state(pipeline)
-    if state in ('failed', 'cancelled'):
-        pipeline_id = (pipeline.get('pipeline') or {}).get('id')
-        raise CadoApiError(f'The Cado {label} pipeline {pipeline_id} {"failed" if state == "failed" else "was cancelled"}'
-                           f'{failing_subtask(pipeline, ("FAILURE", "CANCELLED"))}. See it in Cado under Pipelines.')
-    return state
+def describe_stop(point: dict[str, str]) -> str:
+    subtask = f' at subtask "{point["failed_subtask"]}"' if point.get('failed_subtask') else ''
+    return f'{subtask}: {point["reason"]}' if point.get('reason') else subtask
 
 
-def polling_settings(args: dict[str, Any]) -> tuple[bool, int, int]:
+def polling_settings(args: dict[str, Any], first_run: bool) -> tuple[bool, int, int]:
     polling = parse_field(args, Field('polling', 'polling', 'bool', default=False))
     interval = parse_field(args, Field('interval_in_seconds', 'interval_in_seconds', 'int', default=30))
     timeout = parse_field(args, Field('timeout_in_seconds', 'timeout_in_seconds', 'int', default=1800))
@@ -1185,29 +1211,38 @@ def polling_settings(args: dict[str, Any]) -> tuple[bool, int, int]:
         raise ValueError(f'Argument "interval_in_seconds" must be at least {MIN_POLL_INTERVAL}.')
     if timeout < 0:
         raise ValueError('Argument "timeout_in_seconds" must be a positive number of seconds.')
+    # Later runs carry the remaining time, which may fall below one interval before the last check.
+    if polling and first_run and timeout < interval:
+        raise ValueError(f'Argument "timeout_in_seconds" ({timeout}) must be at least "interval_in_seconds" '
+                         f'({interval}): polling would time out before its first check.')
     return polling, interval, timeout
 
 
-def poll_again(command: str, args: dict[str, Any], interval: int, timeout: int, waiting_on: dict[str, Any],
-               label: str, readable: str | None = None, outputs: CommandResults | None = None) -> CommandResults:
-    """Schedules the next poll, carrying the remaining time in timeout_in_seconds; past it, fails naming the step."""
-    remaining = timeout - interval
-    if remaining < 0:
-        pipeline_id = (waiting_on.get('pipeline') or {}).get('id') or args.get('pipeline_id')
-        raise CadoApiError(f'Timed out waiting for the Cado {label} pipeline {pipeline_id}: it is still '
-                           f'{pipeline_state(waiting_on) if waiting_on else "not started"}'
-                           f'{failing_subtask(waiting_on, ("RUNNING", "PENDING"))}. It keeps running in Cado; check '
-                           'it with cado-pipeline-get, or raise timeout_in_seconds.')
+def is_given(args: dict[str, Any], name: str) -> bool:
+    """Whether a polling-state argument is present: an id of 0 is present, though falsy."""
+    return not is_empty(args.get(name))
+
+
+def poll_again(command: str, args: dict[str, Any], interval: int, timeout: int,
+               readable: str | None = None, outputs: CommandResults | None = None) -> CommandResults:
+    """Schedules the next poll, carrying the remaining time in timeout_in_seconds (the caller has checked that time
+    remains: timeout >= interval)."""
     # The state travels through the server: a URL argument keeps no password there (only the import needed it).
-    next_args = redact({**args, 'polling': True, 'hide_polling_output': True, 'timeout_in_seconds': remaining})
-    # XSOAR's own timeout is kept above ours so that the error above, which names the subtask, is what ends the poll.
+    next_args = redact({**args, 'polling': True, 'hide_polling_output': True, 'polling_followup': True,
+                        'timeout_in_seconds': timeout - interval})
+    # XSOAR's own timeout is kept above ours so that our timeout, which names the subtask, is what ends the poll.
     scheduled = ScheduledCommand(command=command, next_run_in_seconds=interval, args=next_args,
-                                 timeout_in_seconds=remaining + 2 * interval)
+                                 timeout_in_seconds=timeout + interval)
     if outputs is not None:
         outputs.scheduled_command = scheduled
         return outputs
     hidden = parse_field(args, Field('hide_polling_output', 'hide_polling_output', 'bool', default=False))
     return CommandResults(readable_output=None if hidden else readable, scheduled_command=scheduled)
+
+
+def with_error_entry(results: CommandResults, message: str) -> list[CommandResults]:
+    """The context a playbook branches on, then an error entry so that the task stops in front of an analyst."""
+    return [results, CommandResults(readable_output=message, raw_response=message, entry_type=EntryType.ERROR)]
 
 
 ''' COMMANDS: test-module '''
@@ -1296,105 +1331,198 @@ def pipeline_ids_from(source: Source, response: dict[str, Any]) -> list[int]:
 
 
 def acquisition_record(source: Source, args: dict[str, Any], pipeline_ids: list[int], status: str,
-                       pipeline: dict[str, Any] | None = None, processing: dict[str, Any] | None = None,
-                       counts: dict[str, int] | None = None) -> dict[str, Any]:
-    """The one Cado.Acquisition shape, whatever the source."""
-    pipeline = pipeline or {}
-    project = parse_field(args, Field('project_id', 'project_id', 'int')) or (pipeline.get('project') or {}).get('id')
-    evidence = (processing or {}).get('evidence') or pipeline.get('evidence') or {}
+                       pipelines: list[dict[str, Any]] = (), **details: Any) -> dict[str, Any]:
+    """The one Cado.Acquisition shape, whatever the source: the outcome, then one entry per pipeline."""
     resource_field = next((field for field in source.fields if field.arg == source.resource_arg), None)
     resource = parse_field(args, resource_field) if resource_field else None
     qualifier = parse_field(args, source.label_arg) if source.label_arg else None
+    first = pipelines[0] if pipelines else {}
     return remove_empty_elements({
         'pipeline_id': pipeline_ids[0],
         'pipeline_ids': pipeline_ids,
-        'project_id': project,
+        'project_id': parse_field(args, Field('project_id', 'project_id', 'int')),
         'source': f'{source.label} ({qualifier})' if qualifier else source.label,
         'resource_id': redact(', '.join(resource) if isinstance(resource, list) else resource),
         'status': status,
-        'processing_pipeline_id': ((processing or {}).get('pipeline') or {}).get('id'),
-        'processing_status': pipeline_state(processing) if processing else None,
-        'evidence_id': evidence.get('id'),
-        'created': pipeline.get('created'),
-        **(counts or {}),
+        'processing_pipeline_id': first.get('processing_pipeline_id'),
+        'evidence_id': first.get('evidence_id'),
+        'created': parse_field(args, Field('acquisition_created', 'acquisition_created', 'int')),
+        **details,
+        'pipelines': list(pipelines),
     })
 
 
-def finding_counts(client: Client, project_id: int | None, evidence_id: int | None) -> dict[str, int]:
-    """Alarms found in the acquired evidence and detections in its project: one request each."""
-    if project_id is None:
-        return {}
-    summary = client.get_alarm_summary(assign_params(investigation_id=project_id, evidence_id=evidence_id))
-    detections = client.list_detections({'investigation_id': project_id, 'page': 1, 'per_page': 1})
-    return {'alarm_count': (summary.get('data') or {}).get('total') or 0,
-            'detection_count': (detections.get('pagination') or {}).get('total_records') or 0}
-
-
-def acquire_command(client: Client, args: dict[str, Any], command: str) -> CommandResults:
+def acquire_command(client: Client, args: dict[str, Any], command: str) -> CommandResults | list[CommandResults]:
     source = SOURCES[command]
-    polling, interval, timeout = polling_settings(args)
+    followup = is_given(args, 'pipeline_id')
+    polling, interval, timeout = polling_settings(args, first_run=not followup)
     wait_for_processing = parse_field(args, Field('wait_for_processing', 'wait_for_processing', 'bool',
                                                   default=False))
     if wait_for_processing and not polling:
         raise ValueError('Argument "wait_for_processing" needs "polling" set to true.')
-    if args.get('pipeline_id'):
+    if followup:
         return poll_acquisition(client, args, command, interval, timeout, wait_for_processing)
-    if polling and timeout < interval:
-        raise ValueError(f'Argument "timeout_in_seconds" ({timeout}) must be at least "interval_in_seconds" '
-                         f'({interval}): the acquisition would time out before its first check.')
     body = acquisition_body(client, source, args)
-    if wait_for_processing and source.no_processing_arg and body.get(source.no_processing_arg):
-        raise ValueError(f'Argument "wait_for_processing" cannot be used with "{source.no_processing_arg}": no '
-                         'processing would follow.')
+    skipping = [field.arg for field in source.fields if field.api in source.no_processing and body.get(field.api)]
+    if wait_for_processing and skipping:
+        raise ValueError(f'Argument "wait_for_processing" cannot be used with "{skipping[0]}": Cado does not process '
+                         'what such an import collects, so there is no processing to wait for.')
     response = getattr(client, source.endpoint)(body)
     pipeline_ids = pipeline_ids_from(source, response)
     project = body.get('project_id') or body.get('investigation_id')
-    state_args = {**args, 'project_id': project} if project else dict(args)
-    record = acquisition_record(source, state_args, pipeline_ids, 'queued')
-    results = entity_results(ACQUISITION, record, response, title=f'Cado {record["source"]} acquisition started')
+    state_args = {**args, 'project_id': project} if project is not None else dict(args)
+    # Nothing has been read back from Cado yet: the import was accepted, which is all "submitted" claims.
+    record = acquisition_record(source, state_args, pipeline_ids, 'submitted',
+                                [{'id': pipeline_id} for pipeline_id in pipeline_ids])
+    results = entity_results(ACQUISITION, record, response, title=f'Cado {record["source"]} acquisition submitted')
     if not polling:
         return results
     next_args = {**state_args, 'pipeline_id': pipeline_ids[0], 'pipeline_ids': ','.join(map(str, pipeline_ids))}
-    return poll_again(command, next_args, interval, timeout, {}, source.label, outputs=results)
+    return poll_again(command, next_args, interval, timeout, outputs=results)
+
+
+def find_processing_pipeline(client: Client, acquisition_id: int) -> dict[str, Any] | None:
+    """The newest processing pipeline that Cado started for this acquisition pipeline. Each item's type and link are
+    checked too: a platform that ignores a filter would otherwise hand over an unrelated pipeline."""
+    response = client.list_pipelines({'triggering_pipeline_id': acquisition_id, 'type': 'processing',
+                                      'order_by': '-created', 'page': 1, 'per_page': 10})
+    linked = [pipeline for pipeline in response.get('data') or []
+              if pipeline.get('triggering_pipeline_id') == acquisition_id
+              and (pipeline.get('pipeline') or {}).get('type') == 'processing']
+    return max(linked, key=lambda pipeline: (epoch_millis(pipeline.get('created')) or 0,
+                                             (pipeline.get('pipeline') or {}).get('id') or 0), default=None)
+
+
+def parse_followers(args: dict[str, Any]) -> dict[int, int | None]:
+    """Polling state "4281:4290,4282:": acquisition pipelines known complete, each with its processing pipeline once
+    found."""
+    followers: dict[int, int | None] = {}
+    for pair in text_list(args.get('processing_pipeline_ids'), 'processing_pipeline_ids'):
+        acquisition_id, _, processing_id = pair.partition(':')
+        followers[to_int(acquisition_id, 'processing_pipeline_ids')] = \
+            to_int(processing_id, 'processing_pipeline_ids') if processing_id else None
+    return followers
+
+
+def pipeline_entry(pipeline: dict[str, Any], prefix: str = '') -> dict[str, Any]:
+    """What one pipeline tells about its part of an acquisition, under `prefix` (processing_) for the processing
+    pipeline; where it stopped when it failed or was cancelled."""
+    state = pipeline_state(pipeline)
+    evidence = pipeline.get('evidence') or {}
+    entry = {f'{prefix}pipeline_id' if prefix else 'id': (pipeline.get('pipeline') or {}).get('id'),
+             f'{prefix}status': state, 'evidence_id': evidence.get('id'),
+             'name': evidence.get('name') or pipeline.get('name')}
+    if not prefix:
+        entry['created'] = pipeline.get('created')
+    return {**entry, **(stopping_point(pipeline, state) if state != 'complete' else {})}
+
+
+def read_track(client: Client, acquisition_id: int, followers: dict[int, int | None],
+               wait_for_processing: bool) -> dict[str, Any]:
+    """The current state of one acquisition pipeline and, once it is complete, of its processing pipeline: one
+    request per pipeline. Updates `followers` with what it learns."""
+    if acquisition_id in followers:
+        entry: dict[str, Any] = {'id': acquisition_id, 'status': 'complete'}
+    else:
+        entry = {**pipeline_entry(client.get_pipeline(acquisition_id).get('data') or {}), 'id': acquisition_id}
+        if entry['status'] != 'complete' or not wait_for_processing:
+            return entry
+        followers[acquisition_id] = None
+    processing_id = followers[acquisition_id]
+    processing = (client.get_pipeline(processing_id).get('data') or {} if processing_id is not None
+                  else find_processing_pipeline(client, acquisition_id))
+    if not processing:
+        return {**entry, 'reason': 'waiting for Cado to start processing'}
+    entry = {**entry, **remove_empty_elements(pipeline_entry(processing, 'processing_'))}
+    followers[acquisition_id] = entry['processing_pipeline_id']
+    return entry
+
+
+def track_outcome(entry: dict[str, Any], wait_for_processing: bool) -> str:
+    if entry['status'] != 'complete' or not wait_for_processing:
+        return entry['status']
+    return entry.get('processing_status') or 'in_progress'
+
+
+def overall_outcome(outcomes: list[str]) -> str:
+    """complete only when every pipeline is; a failure anywhere fails the acquisition; else cancelled."""
+    if any(outcome not in ENDED_STATES for outcome in outcomes):
+        return 'in_progress'
+    if all(outcome == 'complete' for outcome in outcomes):
+        return 'complete'
+    return 'failed' if 'failed' in outcomes else 'cancelled'
+
+
+def finding_counts(client: Client, project_id: int | None, evidence_ids: list[int]) -> dict[str, Any]:
+    """Alarms in the acquired evidence (one request per evidence item) and detections of every type in its project.
+    Without an evidence item named by Cado there is no alarm count: the project's would count other acquisitions."""
+    if project_id is None:
+        return {}
+    counts: dict[str, Any] = {}
+    if evidence_ids:
+        counts['alarm_count'] = sum(
+            (client.get_alarm_summary({'investigation_id': project_id, 'evidence_id': evidence_id}).get('data')
+             or {}).get('total') or 0 for evidence_id in evidence_ids)
+    detections = client.list_detections({'investigation_id': project_id, 'detection_type': 'all', 'page': 1,
+                                         'per_page': 1})
+    counts['detection_count'] = (detections.get('pagination') or {}).get('total_records') or 0
+    return counts
+
+
+def pipelines_summary(entries: list[dict[str, Any]]) -> str:
+    """Each pipeline's state as Cado reports it, with its processing pipeline and where it stopped or is running."""
+    parts = []
+    for entry in entries:
+        name = f' ({entry["name"]})' if entry.get('name') else ''
+        processing = (f', processing pipeline {entry["processing_pipeline_id"]} {entry.get("processing_status")}'
+                      if entry.get('processing_pipeline_id') is not None else '')
+        parts.append(f'pipeline {entry["id"]}{name} {entry["status"]}{processing}{describe_stop(entry)}')
+    return '; '.join(parts)
 
 
 def poll_acquisition(client: Client, args: dict[str, Any], command: str, interval: int, timeout: int,
-                     wait_for_processing: bool) -> CommandResults:
+                     wait_for_processing: bool) -> CommandResults | list[CommandResults]:
     source = SOURCES[command]
-    pipeline_id = required_id(args, 'pipeline_id')
-    pipeline_ids = parse_field(args, Field('pipeline_ids', 'pipeline_ids', 'int_list')) or [pipeline_id]
-    processing_id = parse_field(args, Field('processing_pipeline_id', 'processing_pipeline_id', 'int'))
-    created = parse_field(args, Field('acquisition_created', 'acquisition_created', 'int'))
-    if processing_id is None:
-        pipeline = client.get_pipeline(pipeline_id).get('data') or {}
-        state = checked_state(pipeline, f'{source.label} acquisition')
-        if state != 'complete':
-            return poll_again(command, args, interval, timeout, pipeline, f'{source.label} acquisition',
-                              readable=f'Cado {source.label} acquisition pipeline {pipeline_id} is {state}.')
-        if not wait_for_processing:
-            record = acquisition_record(source, args, pipeline_ids, state, pipeline)
-            return entity_results(ACQUISITION, record, pipeline, title=f'Cado {record["source"]} acquisition complete')
-        followers = client.list_pipelines({'triggering_pipeline_id': pipeline_id, 'page': 1, 'per_page': 1})
-        processing = next(iter(followers.get('data') or []), None)
-        if processing is None:
-            return poll_again(command, args, interval, timeout, {}, f'{source.label} processing',
-                              readable=f'Acquisition pipeline {pipeline_id} is complete; waiting for processing.')
-        created = int(pipeline['created']) if isinstance(pipeline.get('created'), int | float) else None
-        args = {**args, 'processing_pipeline_id': (processing.get('pipeline') or {}).get('id'),
-                'acquisition_created': created}
+    pipeline_ids = parse_field(args, Field('pipeline_ids', 'pipeline_ids', 'int_list')) or \
+        [parse_field(args, Field('pipeline_id', 'pipeline_id', 'int'))]
+    followers = parse_followers(args)
+    entries = [read_track(client, pipeline_id, followers, wait_for_processing) for pipeline_id in pipeline_ids]
+    outcomes = [track_outcome(entry, wait_for_processing) for entry in entries]
+    state = overall_outcome(outcomes)
+    first_pipeline = next((entry for entry in entries if entry['id'] == pipeline_ids[0]), {})
+    args = {**args, 'processing_pipeline_ids': ','.join(
+        f'{acquisition_id}:{"" if processing_id is None else processing_id}'
+        for acquisition_id, processing_id in followers.items())}
+    if first_pipeline.get('created') is not None and not is_given(args, 'acquisition_created'):
+        args['acquisition_created'] = epoch_millis(first_pipeline['created'])
+    summary = pipelines_summary(entries)
+    if state == 'in_progress' and timeout >= interval:
+        return poll_again(command, args, interval, timeout, readable=f'Cado {source.label} acquisition: {summary}.')
+    state = 'timeout' if state == 'in_progress' else state
+    details: dict[str, Any] = {'processing_status': overall_outcome([entry.get('processing_status', '')
+                                                                      for entry in entries])
+                               if wait_for_processing else None}
+    if state == 'complete' and wait_for_processing:
+        evidence_ids = [entry['evidence_id'] for entry in entries if entry.get('evidence_id') is not None]
+        details.update(finding_counts(client, parse_field(args, Field('project_id', 'project_id', 'int')),
+                                      evidence_ids))
+    stopped = next((entry for entry, outcome in zip(entries, outcomes, strict=True)
+                    if outcome == state or (state == 'timeout' and outcome not in ENDED_STATES)), None)
+    if stopped is not None and state != 'complete':
+        details.update(failed_pipeline_id=stopped.get('processing_pipeline_id', stopped['id']),
+                       failed_subtask=stopped.get('failed_subtask'), reason=stopped.get('reason'))
+    record = acquisition_record(source, args, pipeline_ids, state, entries, **details)
+    results = entity_results(ACQUISITION, record, entries, title=f'Cado {record["source"]} acquisition {state}',
+                             note=f'Pipelines: {summary}.')
+    if state == 'complete':
+        return results
+    if state == 'timeout':
+        message = (f'Timed out waiting for the Cado {source.label} acquisition: {summary}. It keeps running in Cado: '
+                   'check it with cado-pipeline-get, or raise timeout_in_seconds.')
     else:
-        processing = client.get_pipeline(processing_id).get('data') or {}
-    state = checked_state(processing, f'{source.label} processing')
-    if state != 'complete':
-        return poll_again(command, args, interval, timeout, processing, f'{source.label} processing',
-                          readable=f'Cado processing pipeline {args.get("processing_pipeline_id")} is {state}.')
-    evidence_id = (processing.get('evidence') or {}).get('id')
-    project_id = parse_field(args, Field('project_id', 'project_id', 'int')) or (processing.get('project') or {}).get('id')
-    counts = finding_counts(client, project_id, evidence_id)
-    record = acquisition_record(source, {**args, 'project_id': project_id}, pipeline_ids, 'complete',
-                                {'created': created}, processing, counts)
-    return entity_results(ACQUISITION, record, processing,
-                          title=f'Cado {record["source"]} acquisition and processing complete')
+        message = (f'The Cado {source.label} acquisition {state}: {summary}. See the pipelines in Cado under '
+                   'Pipelines, or read them with cado-pipeline-get.')
+    return with_error_entry(results, message)
 
 
 ''' COMMANDS: browsing what can be acquired '''
@@ -1413,17 +1541,30 @@ def pipeline_list_command(client: Client, args: dict[str, Any]) -> CommandResult
     return list_results(client, args, LISTINGS['cado-pipeline-list'], transform=pipeline_context)
 
 
-def pipeline_get_command(client: Client, args: dict[str, Any]) -> CommandResults:
+def pipeline_get_command(client: Client, args: dict[str, Any]) -> CommandResults | list[CommandResults]:
     pipeline_id = required_id(args, 'pipeline_id')
-    polling, interval, timeout = polling_settings(args)
+    polling, interval, timeout = polling_settings(args, first_run=not is_given(args, 'polling_followup'))
     response = client.get_pipeline(pipeline_id)
-    pipeline = response.get('data') or {}
-    if polling:
-        state = checked_state(pipeline, (pipeline.get('pipeline') or {}).get('type') or 'requested')
-        if state != 'complete':
-            return poll_again('cado-pipeline-get', args, interval, timeout, pipeline, 'pipeline',
-                              readable=f'Cado pipeline {pipeline_id} is {state}.')
-    return entity_results(PIPELINE, pipeline_context(pipeline), response, title=f'Cado pipeline {pipeline_id}')
+    pipeline = pipeline_context(response.get('data') or {})
+    state = pipeline['status']
+    if not polling or state == 'complete':
+        return entity_results(PIPELINE, pipeline, response, title=f'Cado pipeline {pipeline_id}')
+    point = stopping_point(pipeline, state)
+    if state not in ENDED_STATES:
+        if timeout >= interval:
+            return poll_again('cado-pipeline-get', {**args, 'polling_followup': True}, interval, timeout,
+                              readable=f'Cado pipeline {pipeline_id} is {state}{describe_stop(point)}.')
+        # The pipeline's own state stays in last_status: "timeout" is XSOAR giving up, not something Cado said.
+        pipeline = {**pipeline, 'status': 'timeout', 'last_status': state}
+    pipeline.update(point)
+    label = (pipeline.get('pipeline') or {}).get('type') or 'requested'
+    message = (f'Timed out waiting for the Cado {label} pipeline {pipeline_id}: it is still {state}'
+               f'{describe_stop(point)}. It keeps running in Cado; check it with cado-pipeline-get, or raise '
+               'timeout_in_seconds.' if pipeline['status'] == 'timeout' else
+               f'The Cado {label} pipeline {pipeline_id} {"failed" if state == "failed" else "was cancelled"}'
+               f'{describe_stop(point)}. See it in Cado under Pipelines.')
+    return with_error_entry(entity_results(PIPELINE, pipeline, response, title=f'Cado pipeline {pipeline_id}'),
+                            message)
 
 
 def pipeline_cancel_command(client: Client, args: dict[str, Any]) -> CommandResults:
@@ -1441,7 +1582,8 @@ def pipeline_rerun_command(client: Client, args: dict[str, Any]) -> CommandResul
     response = client.rerun_pipelines(body)
     rerun_ids = (response.get('data') or {}).get('pipeline_ids') or []
     return CommandResults(outputs_prefix=PIPELINE.prefix, outputs_key_field=PIPELINE.key,
-                          outputs=[{'id': pipeline_id, 'status': 'queued'} for pipeline_id in rerun_ids],
+                          # Not read back from Cado: "submitted" says only that the rerun was accepted.
+                          outputs=[{'id': pipeline_id, 'status': 'submitted'} for pipeline_id in rerun_ids],
                           readable_output=f'Cado pipelines rerun: {", ".join(map(str, rerun_ids)) or "none"}.',
                           raw_response=response)
 

@@ -440,11 +440,11 @@ def acquisition(command: str, args: dict, path: str, fixture: str, body: dict, l
                 pipeline_ids: tuple[int, ...], project: int | None = 12) -> Case:
     checks: tuple[tuple[str, Any], ...] = (
         ('pipeline_id', pipeline_ids[0]), ('pipeline_ids', list(pipeline_ids)), ('source', label),
-        ('resource_id', resource), ('status', 'queued'))
+        ('resource_id', resource), ('status', 'submitted'))
     if project:
         checks += (('project_id', project),)
     return Case(command, args, 'POST', path, fixture, None, body, 'Cado.Acquisition', 'pipeline_id',
-                f'Cado {label} acquisition started', ACQUISITION_COLUMNS, checks)
+                f'Cado {label} acquisition submitted', ACQUISITION_COLUMNS, checks)
 
 
 HOST = {'host_options': {}}
@@ -601,8 +601,8 @@ SUCCESS_CASES = [
                 'Google Workspace', 'login, drive', (4300,)),
     Case('cado-detection-investigate', {'detections': json.dumps([DETECTION])}, 'POST', '/api/v3/detections/import',
          'detection_investigate', None, {'detections': [DETECTION]}, 'Cado.Acquisition', 'pipeline_id',
-         'Cado Detection acquisition started', ('Pipeline Id', 'Source'),
-         (('pipeline_id', 4301), ('pipeline_ids', [4301]), ('status', 'queued'), ('source', 'Detection'))),
+         'Cado Detection acquisition submitted', ('Pipeline Id', 'Source'),
+         (('pipeline_id', 4301), ('pipeline_ids', [4301]), ('status', 'submitted'), ('source', 'Detection'))),
     # ------------------------------------------------------------------------------------------------ browse
     Case('cado-cloud-account-list', {'type': 'aws,gcp'}, 'GET', '/api/v3/accounts', 'account_list',
          {'type': ['aws', 'gcp'], **PAGE_1}, None, 'Cado.CloudAccount', 'id', 'Cado cloud accounts',
@@ -1374,228 +1374,6 @@ def test_cursor_pagination_sends_page_size_where_the_contract_has_it(mocker, req
         'aws_s3_bucket_list_page1', 'aws_s3_bucket_list_page2', S3_TOKEN))
     succeed(mocker, 'cado-aws-s3-bucket-list', {'account': 'aws-prod', 'limit': '250'})
     assert [query_of(r)['per_page'] for r in requests_mock.request_history] == [['100'], ['100']]
-
-
-# ============================================================================================================
-# Polling: the acquisition and pipeline state machine
-# ============================================================================================================
-
-ACQUIRE = 'cado-aws-ec2-acquire'
-PIPELINE_URL = f'{BASE}/api/v3/pipelines/4281'
-PROCESSING_URL = f'{BASE}/api/v3/pipelines/4282'
-POLL_ARGS = {**EC2, 'polling': 'true', 'pipeline_id': '4281', 'pipeline_ids': '4281', 'hide_polling_output': 'true'}
-
-
-def scheduled(result) -> dict:
-    entry = result.to_context()
-    return {key: entry.get(key) for key in ('PollingCommand', 'NextRun', 'PollingArgs', 'Timeout')}
-
-
-def test_polling_first_run_starts_and_schedules(mocker, requests_mock):
-    requests_mock.post(f'{BASE}/api/v3/import/aws/ec2', json=load('import_aws_ec2'))
-    result = succeed(mocker, ACQUIRE, {**EC2, 'polling': 'true'})
-    assert requests_mock.call_count == 1
-    assert result.outputs['pipeline_id'] == 4281 and result.outputs['status'] == 'queued'
-    poll = scheduled(result)
-    assert poll['PollingCommand'] == ACQUIRE
-    assert poll['NextRun'] == '30'
-    assert int(poll['Timeout']) >= 1770
-    next_args = poll['PollingArgs']
-    assert str(next_args['pipeline_id']) == '4281'
-    assert truthy(next_args['polling']) and truthy(next_args['hide_polling_output'])
-    assert next_args['instance_id'] == EC2['instance_id']
-
-
-def truthy(value) -> bool:
-    return str(value).lower() == 'true'
-
-
-ACQUISITION_CASES = [case for case in SUCCESS_CASES if case.prefix == 'Cado.Acquisition']
-
-
-@pytest.mark.parametrize('case', ACQUISITION_CASES, ids=[case.command for case in ACQUISITION_CASES])
-def test_every_acquisition_polls_its_own_pipeline(mocker, requests_mock, request, case):
-    """First run: one import, then a scheduled run of the same command carrying every pipeline id. Next run: only
-    the pipeline is read, and on completion the one Cado.Acquisition shape comes back."""
-    serve(requests_mock, case)
-    first = succeed(mocker, case.command, {**case.args, 'polling': 'true'})
-    poll = scheduled(first)
-    ids = dict(case.checks)['pipeline_ids']
-    assert poll['PollingCommand'] == case.command
-    assert str(poll['PollingArgs']['pipeline_id']) == str(ids[0])
-    assert [int(item) for item in str(poll['PollingArgs']['pipeline_ids']).split(',')] == ids
-
-    pipeline = load('pipeline_get_complete')
-    pipeline['data']['pipeline']['id'] = ids[0]
-    requests_mock.get(f'{BASE}/api/v3/pipelines/{ids[0]}', json=pipeline)
-    done = succeed(mocker, case.command, poll['PollingArgs'])
-    assert [r.method for r in requests_mock.request_history] == [case.method, 'GET'], 'the import is sent once'
-    assert scheduled(done)['PollingCommand'] is None
-    assert done.outputs_prefix == 'Cado.Acquisition' and done.outputs_key_field == 'pipeline_id'
-    assert {key: done.outputs.get(key) for key in ('pipeline_id', 'pipeline_ids', 'status', 'evidence_id', 'created')} \
-        == {'pipeline_id': ids[0], 'pipeline_ids': ids, 'status': 'complete', 'evidence_id': 391, 'created': ISO_T0}
-    assert done.outputs['source'] == dict(case.checks)['source']
-    contract = request.getfixturevalue('contract')
-    assert not [problem for r in requests_mock.request_history for problem in contract.violations(r)]
-
-
-@pytest.mark.parametrize('fixture, state', [
-    ('pipeline_get_queued', 'queued'), ('pipeline_get_running', 'in_progress'),
-    ('pipeline_get_legacy_running', 'in_progress')])
-def test_polling_still_running_reschedules_without_reimporting(mocker, requests_mock, fixture, state):
-    requests_mock.get(PIPELINE_URL, json=load(fixture))
-    result = succeed(mocker, ACQUIRE, {**POLL_ARGS, 'interval_in_seconds': '60', 'timeout_in_seconds': '600'})
-    assert [request.method for request in requests_mock.request_history] == ['GET'], 'no second import'
-    poll = scheduled(result)
-    assert poll['PollingCommand'] == ACQUIRE and poll['NextRun'] == '60'
-    assert int(poll['PollingArgs']['timeout_in_seconds']) == 540, 'the remaining time shrinks by one interval'
-    assert not result.readable_output, 'hide_polling_output hides the intermediate entries'
-
-
-def test_polling_shows_progress_when_not_hidden(mocker, requests_mock):
-    requests_mock.get(PIPELINE_URL, json=load('pipeline_get_running'))
-    result = succeed(mocker, 'cado-pipeline-get', {'pipeline_id': '4281', 'polling': 'true'})
-    assert 'in_progress' in result.readable_output
-    poll = scheduled(result)
-    assert poll['PollingCommand'] == 'cado-pipeline-get' and poll['NextRun'] == '30'
-    assert str(poll['PollingArgs']['pipeline_id']) == '4281'
-
-
-def test_pipeline_get_polling_ends_with_the_pipeline(mocker, requests_mock):
-    requests_mock.get(PIPELINE_URL, json=load('pipeline_get_legacy_complete'))
-    result = succeed(mocker, 'cado-pipeline-get', {'pipeline_id': '4281', 'polling': 'true',
-                                                   'hide_polling_output': 'true'})
-    assert scheduled(result)['PollingCommand'] is None
-    assert result.outputs_prefix == 'Cado.Pipeline' and result.outputs['status'] == 'complete'
-    assert requests_mock.call_count == 1
-
-
-@pytest.mark.parametrize('fixture', ['pipeline_get_complete', 'pipeline_get_legacy_complete'])
-def test_polling_complete(mocker, requests_mock, fixture):
-    requests_mock.get(PIPELINE_URL, json=load(fixture))
-    result = succeed(mocker, ACQUIRE, POLL_ARGS)
-    assert scheduled(result)['PollingCommand'] is None
-    assert result.outputs_prefix == 'Cado.Acquisition' and result.outputs_key_field == 'pipeline_id'
-    assert {key: result.outputs.get(key) for key in ('pipeline_id', 'status', 'evidence_id', 'created', 'project_id')} \
-        == {'pipeline_id': 4281, 'status': 'complete', 'evidence_id': 391, 'created': ISO_T0, 'project_id': 12}
-    assert table_of(result.readable_output)[0] == 'Cado AWS EC2 acquisition complete'
-
-
-def _failed_after_cancelled_sibling():
-    response = load('pipeline_get_failed')
-    subtasks = response['data']['subtasks']
-    subtasks[1], subtasks[2] = subtasks[2], subtasks[1]
-    return response
-
-
-@pytest.mark.parametrize('response, phrases', [
-    (load('pipeline_get_failed'), ('failed', 'Copying snapshot to Cado', 'AccessDenied: kms:CreateGrant')),
-    (load('pipeline_get_legacy_failed'), ('failed', 'Copying snapshot to Cado', 'AccessDenied')),
-    (load('pipeline_get_cancelled'), ('cancelled', 'Copying snapshot to Cado')),
-    (load('pipeline_get_legacy_cancelled'), ('cancelled', 'Copying snapshot to Cado')),
-    (_failed_after_cancelled_sibling(), ('failed', 'Copying snapshot to Cado', 'AccessDenied')),
-], ids=['failed', 'legacy-failed', 'cancelled', 'legacy-cancelled', 'failed-subtask-listed-after-a-cancelled-one'])
-def test_polling_unsuccessful_run_names_the_subtask(mocker, requests_mock, response, phrases):
-    requests_mock.get(PIPELINE_URL, json=response)
-    for command, args in ((ACQUIRE, POLL_ARGS), ('cado-pipeline-get', {'pipeline_id': '4281', 'polling': 'true'})):
-        message = fail(mocker, command, args)
-        for phrase in phrases:
-            assert phrase in message
-        assert '4281' in message
-
-
-@pytest.mark.parametrize('command, args', [
-    (ACQUIRE, {**POLL_ARGS, 'timeout_in_seconds': '10'}),
-    ('cado-pipeline-get', {'pipeline_id': '4281', 'polling': 'true', 'timeout_in_seconds': '0'}),
-])
-def test_polling_timeout_names_the_running_subtask(mocker, requests_mock, command, args):
-    requests_mock.get(PIPELINE_URL, json=load('pipeline_get_running'))
-    message = fail(mocker, command, args)
-    assert 'Timed out' in message and '4281' in message
-    assert 'Copying snapshot to Cado' in message
-
-
-@pytest.mark.parametrize('fixture, status', [
-    ('pipeline_get_legacy_running', 'in_progress'), ('pipeline_get_legacy_complete', 'complete'),
-    ('pipeline_get_legacy_failed', 'failed'), ('pipeline_get_legacy_cancelled', 'cancelled'),
-    ('pipeline_get_queued', 'queued'), ('pipeline_get_cancelled', 'cancelled')])
-def test_pipeline_get_derives_state_of_old_platforms(mocker, requests_mock, fixture, status):
-    requests_mock.get(PIPELINE_URL, json=load(fixture))
-    result = succeed(mocker, 'cado-pipeline-get', {'pipeline_id': '4281'})
-    assert result.outputs['status'] == status
-    assert scheduled(result)['PollingCommand'] is None, 'no polling unless asked'
-
-
-def test_pipeline_list_derives_state_of_old_platforms(mocker, requests_mock):
-    legacy = load('pipeline_list')
-    for item in legacy['data']:
-        item.pop('status')
-    requests_mock.get(f'{BASE}/api/v3/pipelines', json=legacy)
-    result = succeed(mocker, 'cado-pipeline-list', {})
-    assert [item['status'] for item in result.outputs] == ['in_progress', 'complete']
-
-
-WAIT_ARGS = {**POLL_ARGS, 'wait_for_processing': 'true'}
-
-
-def test_wait_for_processing_waits_for_the_processing_pipeline_to_appear(mocker, requests_mock):
-    requests_mock.get(PIPELINE_URL, json=load('pipeline_get_complete'))
-    requests_mock.get(f'{BASE}/api/v3/pipelines', json=load('processing_pipeline_list_empty'))
-    result = succeed(mocker, ACQUIRE, WAIT_ARGS)
-    assert query_of(requests_mock.last_request)['triggering_pipeline_id'] == ['4281']
-    poll = scheduled(result)
-    assert poll['PollingCommand'] == ACQUIRE
-    assert not poll['PollingArgs'].get('processing_pipeline_id')
-
-
-def test_wait_for_processing_follows_the_processing_pipeline(mocker, requests_mock):
-    requests_mock.get(PIPELINE_URL, json=load('pipeline_get_complete'))
-    requests_mock.get(f'{BASE}/api/v3/pipelines', json=load('processing_pipeline_list_running'))
-    result = succeed(mocker, ACQUIRE, WAIT_ARGS)
-    poll = scheduled(result)
-    assert poll['PollingCommand'] == ACQUIRE
-    assert str(poll['PollingArgs']['processing_pipeline_id']) == '4282'
-    assert requests_mock.call_count == 2
-
-
-def test_wait_for_processing_finishes_with_finding_counts(mocker, requests_mock):
-    requests_mock.get(PROCESSING_URL, json=load('processing_pipeline_get_complete'))
-    requests_mock.get(f'{BASE}/api/v3/alarms/summary', json=load('alarm_summary'))
-    requests_mock.get(f'{BASE}/api/v3/detections', json=load('detection_list'))
-    result = succeed(mocker, ACQUIRE, {**WAIT_ARGS, 'processing_pipeline_id': '4282',
-                                       'acquisition_created': '1717416000000'})
-    assert [urlparse(r.url).path for r in requests_mock.request_history] == [
-        '/api/v3/pipelines/4282', '/api/v3/alarms/summary', '/api/v3/detections']
-    assert query_of(requests_mock.request_history[1]) == {'investigation_id': ['12'], 'evidence_id': ['391']}
-    assert query_of(requests_mock.request_history[2]) == {'investigation_id': ['12'], 'page': ['1'], 'per_page': ['1']}
-    assert scheduled(result)['PollingCommand'] is None
-    outputs = result.outputs
-    assert {key: outputs.get(key) for key in ('pipeline_id', 'status', 'processing_pipeline_id', 'processing_status',
-                                              'alarm_count', 'detection_count', 'evidence_id', 'project_id')} == {
-        'pipeline_id': 4281, 'status': 'complete', 'processing_pipeline_id': 4282, 'processing_status': 'complete',
-        'alarm_count': 17, 'detection_count': 2, 'evidence_id': 391, 'project_id': 12}
-    title, columns = table_of(result.readable_output)
-    assert 'processing complete' in title and 'Alarm Count' in columns and 'Detection Count' in columns
-
-
-def test_wait_for_processing_failure_names_the_processing_subtask(mocker, requests_mock):
-    requests_mock.get(PROCESSING_URL, json=load('processing_pipeline_get_failed'))
-    message = fail(mocker, ACQUIRE, {**WAIT_ARGS, 'processing_pipeline_id': '4282'})
-    assert 'processing' in message and '4282' in message
-    assert 'Extracting events' in message and 'Unsupported filesystem: ZFS' in message
-
-
-def test_wait_for_processing_still_processing_reschedules(mocker, requests_mock):
-    requests_mock.get(PROCESSING_URL, json=load('processing_pipeline_get_running'))
-    result = succeed(mocker, ACQUIRE, {**WAIT_ARGS, 'processing_pipeline_id': '4282'})
-    assert requests_mock.call_count == 1
-    assert str(scheduled(result)['PollingArgs']['processing_pipeline_id']) == '4282'
-
-
-def test_without_polling_an_acquisition_returns_at_once(mocker, requests_mock):
-    requests_mock.post(f'{BASE}/api/v3/import/aws/ec2', json=load('import_aws_ec2'))
-    result = succeed(mocker, ACQUIRE, EC2)
-    assert scheduled(result)['PollingCommand'] is None
 
 
 # ============================================================================================================

@@ -1499,9 +1499,8 @@ def poll_acquisition(client: Client, args: dict[str, Any], command: str, interva
     if state == 'in_progress' and timeout >= interval:
         return poll_again(command, args, interval, timeout, readable=f'Cado {source.label} acquisition: {summary}.')
     state = 'timeout' if state == 'in_progress' else state
-    details: dict[str, Any] = {'processing_status': overall_outcome([entry.get('processing_status', '')
-                                                                      for entry in entries])
-                               if wait_for_processing else None}
+    processing_states = [entry['processing_status'] for entry in entries if entry.get('processing_status')]
+    details: dict[str, Any] = {'processing_status': overall_outcome(processing_states) if processing_states else None}
     if state == 'complete' and wait_for_processing:
         evidence_ids = [entry['evidence_id'] for entry in entries if entry.get('evidence_id') is not None]
         details.update(finding_counts(client, parse_field(args, Field('project_id', 'project_id', 'int')),

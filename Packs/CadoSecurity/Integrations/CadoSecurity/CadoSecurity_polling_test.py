@@ -360,6 +360,13 @@ def test_no_alarm_count_when_cado_names_no_evidence(mocker, requests_mock):
     assert 'alarm_count' not in result.outputs and result.outputs['detection_count'] == 2
 
 
+def test_a_failed_acquisition_claims_no_processing_state(mocker, requests_mock):
+    requests_mock.get(PIPELINE_URL, json=load('pipeline_get_failed'))
+    context, _ = ended(succeed(mocker, ACQUIRE, WAIT_ARGS))
+    assert context.outputs['status'] == 'failed' and 'processing_status' not in context.outputs
+    assert paths(requests_mock) == ['GET /api/v3/pipelines/4281'], 'no processing is looked for after a failure'
+
+
 def test_wait_for_processing_failure_names_the_processing_pipeline_and_subtask(mocker, requests_mock):
     requests_mock.get(PROCESSING_URL, json=load('processing_pipeline_get_failed'))
     context, error = ended(succeed(mocker, ACQUIRE, {**WAIT_ARGS, 'processing_pipeline_ids': '4281:4282'}))

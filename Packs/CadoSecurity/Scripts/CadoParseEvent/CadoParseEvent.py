@@ -596,7 +596,10 @@ def apply_results(event: dict[str, Any], args: dict[str, Any], detections: list[
         event['pipeline_id'] = _clean_id(acquisition.get('pipeline_id')) or event['pipeline_id']
         event['processing_pipeline_id'] = _clean_id(acquisition.get('processing_pipeline_id'))
         event['evidence_id'] = _clean_id(acquisition.get('evidence_id')) or event['evidence_id']
-        state = _clean(acquisition.get('processing_status') or acquisition.get('status')).lower()
+        # `status` is the acquisition's outcome (a failure anywhere, a timeout); once complete, processing decides.
+        state = _clean(acquisition.get('status')).lower()
+        if state in ('', 'complete') and _clean(acquisition.get('processing_status')):
+            state = _clean(acquisition.get('processing_status')).lower()
         event['pipeline_state'] = state or event['pipeline_state']
     pipeline = next((p for p in _objects(args.get('pipelines'))
                      if event['pipeline_id'] and _clean_id(p.get('id')) == event['pipeline_id']), {})

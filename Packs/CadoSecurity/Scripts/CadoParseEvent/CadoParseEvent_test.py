@@ -452,6 +452,9 @@ def test_acquisition_and_pipeline_results():
     assert (event['project_id'], event['pipeline_id'], event['processing_pipeline_id']) == ('4', '11', '12')
     assert event['pipeline_state'] == 'in_progress' and event['pipeline_running'] is True
     assert event['evidence_id'] == '5' and event['detection_count'] == 3
+    partial = [{'pipeline_id': 11, 'project_id': 4, 'status': 'failed', 'processing_status': 'complete'}]
+    assert parse_event({'event': body, 'acquisitions': partial})['pipeline_state'] == 'failed', \
+        'one pipeline processed does not make a partly failed acquisition complete'
     other_project = parse_event({'event': body, 'project_id': '9', 'acquisitions': acquisitions})
     assert other_project['pipeline_id'] == ''
     polled = parse_event({'event': webhook_body('high_severity_alarm', title='HIGH SEVERITY ALARM DETECTED',

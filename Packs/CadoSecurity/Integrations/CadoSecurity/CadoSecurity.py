@@ -4,7 +4,7 @@ from CommonServerUserPython import *  # noqa: F401
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
 from string import Template
@@ -1078,7 +1078,7 @@ def required_id(args: dict[str, Any], name: str) -> int:
     return number
 
 
-def page_plan(limit: int) -> list[tuple[int, int]]:
+def page_plan(limit: int) -> Iterator[tuple[int, int]]:
     """(page, per_page) requests covering the first `limit` items in the fewest requests, with the least surplus.
 
     Page N of size P starts at item (N-1)*P, so a last page of size Q lines up after n-1 pages of size P only when
@@ -1090,15 +1090,17 @@ def page_plan(limit: int) -> list[tuple[int, int]]:
                        for last in range(max(1, limit - before * first), MAX_PAGE_SIZE + 1)
                        if before * first % last == 0),
                       key=lambda plan: (before * plan[0] + plan[1], -plan[0]))
-    return [(page, first) for page in range(1, before + 1)] + [(before * first // last + 1, last)]
+    yield from ((page, first) for page in range(1, before + 1))
+    yield before * first // last + 1, last
 
 
-def read_pages(fetch: Callable[[dict[str, Any]], dict], filters: dict[str, Any], plan: list[tuple[int, int]],
+def read_pages(fetch: Callable[[dict[str, Any]], dict], filters: dict[str, Any], plan: Iterator[tuple[int, int]],
                wanted: int) -> tuple[list[dict], list[dict]]:
     items: list[dict] = []
     responses: list[dict] = []
-    while plan:
-        (page, per_page), *plan = plan
+    step = next(plan, None)
+    while step:
+        page, per_page = step
         response = fetch({**filters, 'page': page, 'per_page': per_page})
         responses.append(response)
         batch = response.get('data') or []
@@ -1108,7 +1110,8 @@ def read_pages(fetch: Callable[[dict[str, Any]], dict], filters: dict[str, Any],
             break
         if page == 1 and len(batch) < per_page:
             # A short first page with more to come: Cado caps per_page, and numbers its pages in that size.
-            plan = [(number, len(batch)) for number in range(2, -(-wanted // len(batch)) + 1)]
+            plan = ((number, len(batch)) for number in range(2, -(-wanted // len(batch)) + 1))
+        step = next(plan, None)
     return items[:wanted], responses
 
 
@@ -1164,7 +1167,7 @@ def paginate(fetch: Callable[[dict[str, Any]], dict], filters: dict[str, Any], a
     if paging == 'page':
         single = 'page' in paging_args or page_size is not None
         wanted = (page_size or DEFAULT_PAGE_SIZE) if single else limit
-        plan = [(paging_args.get('page', 1), wanted)] if single else page_plan(limit)
+        plan = iter([(paging_args.get('page', 1), wanted)]) if single else page_plan(limit)
         return *read_pages(fetch, filters, plan, wanted), None
     return read_cursor_pages(fetch, filters, args, page_size or limit, paging == 'cursor', page_size is not None)
 

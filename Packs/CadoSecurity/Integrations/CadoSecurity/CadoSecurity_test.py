@@ -1323,10 +1323,12 @@ def sent_pages(requests_mock) -> list[tuple[str, str]]:
     ({'limit': '233'}, 1000, [('1', '78'), ('2', '78'), ('3', '78')], range(1, 234)),
     ({'limit': '200'}, 130, [('1', '100'), ('2', '100')], range(1, 131)),
     ({'limit': '250'}, 120, [('1', '100'), ('2', '100')], range(1, 121)),
+    ({'limit': str(10 ** 12)}, 130, [('1', '100'), ('2', '100')], range(1, 131)),
     ({'limit': '100'}, 0, [('1', '100')], range(0)),
 ], ids=['page-mode', 'page-mode-last', 'page-size-only', 'page-only', 'page-ignores-limit', 'limit-one-page',
         'default-limit', 'last-request-sized-to-the-rest', 'last-page-aligned-on-its-own-size',
-        'no-exact-plan-one-surplus-item', 'limit-beyond-total', 'list-ends-before-the-plan', 'empty'])
+        'no-exact-plan-one-surplus-item', 'limit-beyond-total', 'list-ends-before-the-plan',
+        'huge-limit-planned-lazily', 'empty'])
 def test_page_pagination(mocker, requests_mock, args, total, requested, returned):
     requests_mock.get(f'{BASE}/api/v3/projects', json=paged_projects(total))
     result = succeed(mocker, 'cado-project-list', args)
@@ -1338,7 +1340,7 @@ def test_page_pagination(mocker, requests_mock, args, total, requested, returned
 
 def test_page_plan_covers_the_limit_in_the_fewest_requests_with_less_than_one_surplus_item_each():
     for limit in range(1, 2001):
-        plan = CadoSecurity.page_plan(limit)
+        plan = list(CadoSecurity.page_plan(limit))
         starts = [(page - 1) * per_page for page, per_page in plan]
         ends = [page * per_page for page, per_page in plan]
         assert starts == [0, *ends[:-1]], f'limit {limit}: each request starts where the previous one ended'

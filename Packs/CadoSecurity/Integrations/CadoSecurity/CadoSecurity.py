@@ -4,7 +4,7 @@ from CommonServerUserPython import *  # noqa: F401
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
 from string import Template
@@ -20,6 +20,8 @@ from urllib3.util import Retry
 BRAND = 'Cado Security'
 MAX_PAGE_SIZE = 100
 DEFAULT_LIMIT = 50
+DEFAULT_PAGE_SIZE = 50  # `page` given without `page_size`
+RESUME_PREFIX = 'resume:'  # next_token of ours: resume:<items already shown>:<Cado cursor of their page>
 FETCH_MAX_DEFAULT = 50
 FETCH_MAX_CAP = 200
 FETCH_MAX_PAGES = 10
@@ -513,9 +515,10 @@ LISTINGS: dict[str, Listing] = {
         Field('detection_type', 'detection_type', choices=('alert', 'incident', 'all')),
         Field('updated_after', 'updated_start_timestamp', 'time'),
         Field('updated_before', 'updated_end_timestamp', 'time'),
+        # The API's default order (severity) ties, so its pages can skip or repeat detections; id never ties.
         Field('order_by', 'order_by', choices=tuple(f'{sign}{name}' for name in (
             'id', 'created_datetime', 'updated_datetime', 'source', 'resource_id', 'severity')
-            for sign in ('', '-')))), 'page'),
+            for sign in ('', '-')), default='-id')), 'page'),
     'cado-detection-group-list': Listing('list_detection_groups', DETECTION_GROUP, (
         Field('project_name', 'investigation'),
         Field('name', 'name'),
@@ -525,9 +528,10 @@ LISTINGS: dict[str, Listing] = {
         Field('project_status', 'status', 'list', choices=PROJECT_STATUSES),
         Field('source', 'source', 'list'),
         Field('detection_type', 'detection_type', choices=('alert', 'incident')),
+        # Groups have no id to order by; their first detection time rarely ties, unlike the default severity.
         Field('order_by', 'order_by', choices=tuple(f'{sign}{name}' for name in (
             'created_datetime', 'updated_datetime', 'source', 'resource_id', 'severity')
-            for sign in ('', '-')))), 'page'),
+            for sign in ('', '-')), default='-created_datetime')), 'page'),
     'cado-detection-artifact-list': Listing('list_detection_artifacts', DETECTION_ARTIFACT, (
         project_field('investigation_id'),
         Field('artifact_type', 'artifact_type', required=True, choices=(
@@ -1075,9 +1079,84 @@ def required_id(args: dict[str, Any], name: str) -> int:
     return number
 
 
+def page_plan(limit: int) -> Iterator[tuple[int, int]]:
+    """(page, per_page) requests covering the first `limit` items in the fewest requests, with the least surplus.
+
+    Page N of size P starts at item (N-1)*P, so a last page of size Q lines up after n-1 pages of size P only when
+    Q divides (n-1)*P. Among those plans the one fetching the fewest items past `limit` wins: none where the numbers
+    allow (250 = 100 + 100 + page 5 of 50), otherwise fewer than one per request (233 = 3 pages of 78, 1 surplus).
+    """
+    before = (limit - 1) // MAX_PAGE_SIZE  # requests before the last one
+    first, last = min(((first, last) for first in range(1, MAX_PAGE_SIZE + 1)
+                       for last in range(max(1, limit - before * first), MAX_PAGE_SIZE + 1)
+                       if before * first % last == 0),
+                      key=lambda plan: (before * plan[0] + plan[1], -plan[0]))
+    yield from ((page, first) for page in range(1, before + 1))
+    yield before * first // last + 1, last
+
+
+def read_pages(fetch: Callable[[dict[str, Any]], dict], filters: dict[str, Any], plan: Iterator[tuple[int, int]],
+               wanted: int) -> tuple[list[dict], list[dict]]:
+    items: list[dict] = []
+    responses: list[dict] = []
+    step = next(plan, None)
+    while step:
+        page, per_page = step
+        response = fetch({**filters, 'page': page, 'per_page': per_page})
+        responses.append(response)
+        batch = response.get('data') or []
+        items.extend(batch)
+        total_pages = (response.get('pagination') or {}).get('total_pages')
+        if not batch or not (page < total_pages if isinstance(total_pages, int) else len(batch) >= per_page):
+            break
+        if page == 1 and len(batch) < per_page:
+            # A short first page with more to come: Cado caps per_page, and numbers its pages in that size.
+            plan = ((number, len(batch)) for number in range(2, -(-wanted // len(batch)) + 1))
+        step = next(plan, None)
+    return items[:wanted], responses
+
+
+def resume_token(cursor: str | None, shown: int) -> str:
+    """A next_token continuing after the first `shown` items of the page `cursor` reads (None: the first page)."""
+    return f'{RESUME_PREFIX}{shown}:{cursor or ""}'
+
+
+def parse_next_token(args: dict[str, Any]) -> tuple[str | None, int]:
+    """Cado's cursor and how many items of its page a previous call already returned."""
+    token = parse_field(args, Field('next_token', 'cursor')) or ''
+    resumed = re.fullmatch(rf'{RESUME_PREFIX}(\d+):(.*)', token)
+    if resumed:
+        return resumed.group(2) or None, int(resumed.group(1))
+    return token or None, 0
+
+
+def read_cursor_pages(fetch: Callable[[dict[str, Any]], dict], filters: dict[str, Any], args: dict[str, Any],
+                      wanted: int, sized: bool, one_request: bool) -> tuple[list[dict], list[dict], str | None]:
+    cursor, skip = parse_next_token(args)
+    items: list[dict] = []
+    responses: list[dict] = []
+    while True:
+        room = wanted - len(items)
+        params = {**filters, **assign_params(cursor=cursor)}
+        if sized:
+            params['per_page'] = min(skip + room, MAX_PAGE_SIZE)
+        response = fetch(params)
+        responses.append(response)
+        page = response.get('data') or []
+        batch = page[skip:]
+        items.extend(batch[:room])
+        if len(batch) > room:
+            # Cado's cursor points past the whole page; a cursor to the page itself plus the count already shown
+            # resumes right after the last item returned, so the rest of the page is neither dropped nor repeated.
+            return items, responses, resume_token(cursor, skip + room)
+        cursor, skip = (response.get('pagination') or {}).get('next_token') or None, 0
+        if one_request or len(items) >= wanted or not page or not cursor:
+            return items, responses, cursor
+
+
 def paginate(fetch: Callable[[dict[str, Any]], dict], filters: dict[str, Any], args: dict[str, Any],
              paging: str) -> tuple[list[dict], list[dict], str | None]:
-    """Items up to `limit` (or exactly one requested page), every raw response, and the next cursor if any."""
+    """Items up to `limit` (or exactly one requested page), every raw response, and the next_token if any."""
     paging_args = parse_fields(args, PAGE_FIELDS)
     limit = paging_args.get('limit', DEFAULT_LIMIT)
     page_size = paging_args.get('per_page')
@@ -1086,44 +1165,20 @@ def paginate(fetch: Callable[[dict[str, Any]], dict], filters: dict[str, Any], a
             raise ValueError(f'Argument "{name}" must be a positive integer.')
     if page_size and page_size > MAX_PAGE_SIZE:
         raise ValueError(f'Argument "page_size" must be at most {MAX_PAGE_SIZE}.')
-    single_page = 'page' in paging_args or page_size is not None
-    items: list[dict] = []
-    responses: list[dict] = []
     if paging == 'page':
-        page, per_page = paging_args.get('page', 1), page_size or min(limit, MAX_PAGE_SIZE)
-        while True:
-            response = fetch({**filters, 'page': page, 'per_page': per_page})
-            responses.append(response)
-            batch = response.get('data') or []
-            items.extend(batch)
-            total_pages = (response.get('pagination') or {}).get('total_pages')
-            more = page < total_pages if isinstance(total_pages, int) else len(batch) >= per_page
-            if single_page or len(items) >= limit or not batch or not more:
-                return items[:per_page if single_page else limit], responses, None
-            page += 1
-    cursor = args.get('next_token') or None
-    while True:
-        params = dict(filters)
-        if cursor:
-            params['cursor'] = cursor
-        if paging == 'cursor':
-            params['per_page'] = page_size or min(limit - len(items), MAX_PAGE_SIZE)
-        response = fetch(params)
-        responses.append(response)
-        batch = response.get('data') or []
-        items.extend(batch)
-        cursor = (response.get('pagination') or {}).get('next_token') or None
-        if single_page or len(items) >= limit or not batch or not cursor:
-            cap = (page_size or len(items)) if single_page else limit
-            # A cursor past items cut off here would skip them: offer none then.
-            return items[:cap], responses, (cursor if len(items) <= cap else None)
+        single = 'page' in paging_args or page_size is not None
+        wanted = (page_size or DEFAULT_PAGE_SIZE) if single else limit
+        plan = iter([(paging_args.get('page', 1), wanted)]) if single else page_plan(limit)
+        return *read_pages(fetch, filters, plan, wanted), None
+    return read_cursor_pages(fetch, filters, args, page_size or limit, paging == 'cursor', page_size is not None)
 
 
 def list_results(client: Client, args: dict[str, Any], listing: Listing,
                  transform: Callable[[dict], dict] = lambda item: item) -> CommandResults:
     filters = parse_fields(args, listing.filters, client.defaults)
     items, responses, next_token = paginate(getattr(client, listing.endpoint), filters, args, listing.paging)
-    note = f'More results are available: run again with next_token={next_token}.' if next_token else ''
+    note = (f'More results are available: run again with next_token={next_token} to continue after the last result '
+            'shown.' if next_token else '')
     return entity_results(listing.entity, [transform(item) for item in items],
                           responses[0] if len(responses) == 1 else responses, note=note)
 

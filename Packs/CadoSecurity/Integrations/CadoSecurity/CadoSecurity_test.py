@@ -674,12 +674,12 @@ SUCCESS_CASES = [
                                  'updated_after': '2024-06-03T00:00:00Z'},
          'GET', '/api/v3/detections', 'detection_list',
          {'severity': ['high', 'critical'], 'source': ['GuardDuty'], 'updated_start_timestamp': ['1717372800'],
-          **PAGE_1}, None, 'Cado.Detection', 'id', 'Cado detections', ('Id', 'Name', 'Severity', 'Source'),
+          'order_by': ['-id'], **PAGE_1}, None, 'Cado.Detection', 'id', 'Cado detections', ('Id', 'Name', 'Severity', 'Source'),
          (('0.id', 501), ('0.updated_datetime', '2024-06-03T13:05:00Z'), ('0.created_datetime', '2024-06-03T11:50:00Z'),
           ('0.raw_event', DETECTION['raw_event']))),
     Case('cado-detection-group-list', {'severity': 'high'}, 'GET', '/api/v3/detections/groups',
-         'detection_group_list', {'severity': ['high'], **PAGE_1}, None, 'Cado.DetectionGroup', 'investigation_id',
-         'Cado detection groups', ('Investigation Id', 'Investigation', 'Severity'),
+         'detection_group_list', {'severity': ['high'], 'order_by': ['-created_datetime'], **PAGE_1}, None,
+         'Cado.DetectionGroup', 'investigation_id', 'Cado detection groups', ('Investigation Id', 'Investigation', 'Severity'),
          (('0.investigation_id', 12), ('0.detection_count', 3), ('0.updated_datetime', '2024-06-03T13:05:00Z'))),
     Case('cado-detection-artifact-list', {'project_id': '12', 'artifact_type': 'domain'}, 'GET',
          '/api/v3/detections/artifacts', 'detection_artifact_list',
@@ -1293,38 +1293,81 @@ def test_instance_default_lists_use_the_account_and_region(mocker, requests_mock
 # Pagination
 # ============================================================================================================
 
-def paged_projects(total: int):
-    """A page-paginated GET /api/v3/projects over `total` projects, honouring page and per_page."""
+def paged_projects(total: int, cap: int = CadoSecurity.MAX_PAGE_SIZE):
+    """A page-paginated GET /api/v3/projects over projects 1..total, honouring page and per_page up to `cap`."""
     pool = [{**load('project_list')['data'][0], 'id': number} for number in range(1, total + 1)]
 
     def answer(request, context):
         query = query_of(request)
-        page, per_page = int(query['page'][0]), int(query['per_page'][0])
+        page, per_page = int(query['page'][0]), min(int(query['per_page'][0]), cap)
         return {'status': 'success', 'data': pool[(page - 1) * per_page: page * per_page],
                 'pagination': {'type': 'page', 'total_records': total, 'current_page': page,
                                'total_pages': -(-total // per_page), 'per_page': per_page}}
     return answer
 
 
+def sent_pages(requests_mock) -> list[tuple[str, str]]:
+    return [(query_of(r)['page'][0], query_of(r)['per_page'][0]) for r in requests_mock.request_history]
+
+
 @pytest.mark.parametrize('args, total, requested, returned', [
-    ({'page': '2', 'page_size': '3'}, 10, [('2', '3')], 3),
-    ({'page': '4', 'page_size': '3'}, 10, [('4', '3')], 1),
-    ({'page_size': '5'}, 10, [('1', '5')], 5),
-    ({'page': '3'}, 200, [('3', '50')], 50),
-    ({'limit': '5'}, 10, [('1', '5')], 5),
-    ({}, 7, [('1', '50')], 7),
-    ({'limit': '150'}, 250, [('1', '100'), ('2', '100')], 150),
-    ({'limit': '200'}, 130, [('1', '100'), ('2', '100')], 130),
-    ({'limit': '100'}, 0, [('1', '100')], 0),
-], ids=['page-mode', 'page-mode-last', 'page-size-only', 'page-only', 'limit-one-page', 'default-limit',
-        'limit-stops-mid-page', 'limit-beyond-total', 'empty'])
+    ({'page': '2', 'page_size': '3'}, 10, [('2', '3')], range(4, 7)),
+    ({'page': '4', 'page_size': '3'}, 10, [('4', '3')], range(10, 11)),
+    ({'page_size': '5'}, 10, [('1', '5')], range(1, 6)),
+    ({'page': '3'}, 200, [('3', '50')], range(101, 151)),
+    ({'page': '3', 'limit': '20'}, 200, [('3', '50')], range(101, 151)),
+    ({'limit': '5'}, 10, [('1', '5')], range(1, 6)),
+    ({}, 7, [('1', '50')], range(1, 8)),
+    ({'limit': '150'}, 250, [('1', '100'), ('3', '50')], range(1, 151)),
+    ({'limit': '250'}, 1000, [('1', '100'), ('2', '100'), ('5', '50')], range(1, 251)),
+    ({'limit': '233'}, 1000, [('1', '78'), ('2', '78'), ('3', '78')], range(1, 234)),
+    ({'limit': '200'}, 130, [('1', '100'), ('2', '100')], range(1, 131)),
+    ({'limit': '250'}, 120, [('1', '100'), ('2', '100')], range(1, 121)),
+    ({'limit': str(10 ** 12)}, 130, [('1', '100'), ('2', '100')], range(1, 131)),
+    ({'limit': '100'}, 0, [('1', '100')], range(0)),
+], ids=['page-mode', 'page-mode-last', 'page-size-only', 'page-only', 'page-ignores-limit', 'limit-one-page',
+        'default-limit', 'last-request-sized-to-the-rest', 'last-page-aligned-on-its-own-size',
+        'no-exact-plan-one-surplus-item', 'limit-beyond-total', 'list-ends-before-the-plan',
+        'huge-limit-planned-lazily', 'empty'])
 def test_page_pagination(mocker, requests_mock, args, total, requested, returned):
     requests_mock.get(f'{BASE}/api/v3/projects', json=paged_projects(total))
     result = succeed(mocker, 'cado-project-list', args)
-    assert [(query_of(r)['page'][0], query_of(r)['per_page'][0]) for r in requests_mock.request_history] == requested
-    assert len(result.outputs) == returned
+    assert sent_pages(requests_mock) == requested
+    assert [project['id'] for project in result.outputs] == list(returned)
     if not returned:
         assert 'No entries' in result.readable_output
+
+
+def test_page_plan_covers_the_limit_in_the_fewest_requests_with_less_than_one_surplus_item_each():
+    for limit in range(1, 2001):
+        plan = list(CadoSecurity.page_plan(limit))
+        starts = [(page - 1) * per_page for page, per_page in plan]
+        ends = [page * per_page for page, per_page in plan]
+        assert starts == [0, *ends[:-1]], f'limit {limit}: each request starts where the previous one ended'
+        assert all(per_page <= CadoSecurity.MAX_PAGE_SIZE for _, per_page in plan), limit
+        assert len(plan) == -(-limit // CadoSecurity.MAX_PAGE_SIZE), limit
+        assert 0 <= ends[-1] - limit < len(plan), limit
+
+
+def test_page_pagination_follows_a_server_that_caps_the_page_size(mocker, requests_mock):
+    requests_mock.get(f'{BASE}/api/v3/projects', json=paged_projects(1000, cap=30))
+    result = succeed(mocker, 'cado-project-list', {'limit': '250'})
+    assert sent_pages(requests_mock) == [('1', '100')] + [(str(page), '30') for page in range(2, 10)]
+    assert [project['id'] for project in result.outputs] == list(range(1, 251))
+
+
+@pytest.mark.parametrize('command, path, fixture, args, order', [
+    ('cado-detection-list', '/api/v3/detections', 'detection_list', {}, '-id'),
+    ('cado-detection-list', '/api/v3/detections', 'detection_list', {'order_by': 'severity'}, 'severity'),
+    ('cado-detection-group-list', '/api/v3/detections/groups', 'detection_group_list', {}, '-created_datetime'),
+    ('cado-detection-group-list', '/api/v3/detections/groups', 'detection_group_list',
+     {'order_by': 'updated_datetime'}, 'updated_datetime'),
+])
+def test_detection_pages_share_one_order_without_ties(mocker, requests_mock, command, path, fixture, args, order):
+    requests_mock.get(f'{BASE}{path}', json={'status': 'success', 'data': [load(fixture)['data'][0]] * 100,
+                                             'pagination': {'type': 'page', 'total_pages': 9}})
+    succeed(mocker, command, {**args, 'limit': '150'})
+    assert [query_of(r)['order_by'] for r in requests_mock.request_history] == [[order], [order]]
 
 
 def cursor_pages(first: str, second: str, token: str):
@@ -1338,42 +1381,98 @@ XDR_TOKEN = load('xdr_device_list_page1')['pagination']['next_token']
 S3_TOKEN = load('aws_s3_bucket_list_page1')['pagination']['next_token']
 
 
-@pytest.mark.parametrize('command, args, path, pages, token, cursors, returned, note', [
+@pytest.mark.parametrize('command, args, path, pages, token, cursors, returned, next_token', [
     ('cado-aws-ec2-instance-list', {'account': 'aws-prod', 'region': 'eu-west-2'}, '/api/v3/import/aws/ec2',
-     ('aws_ec2_instance_list_page1', 'aws_ec2_instance_list_page2'), EC2_TOKEN, [None, EC2_TOKEN], 3, False),
+     ('aws_ec2_instance_list_page1', 'aws_ec2_instance_list_page2'), EC2_TOKEN, [None, EC2_TOKEN], 3, None),
     ('cado-aws-ec2-instance-list', {'account': 'aws-prod', 'region': 'eu-west-2', 'limit': '2'},
      '/api/v3/import/aws/ec2', ('aws_ec2_instance_list_page1', 'aws_ec2_instance_list_page2'), EC2_TOKEN, [None], 2,
-     True),
+     EC2_TOKEN),
     ('cado-aws-ec2-instance-list', {'account': 'aws-prod', 'region': 'eu-west-2', 'limit': '1'},
      '/api/v3/import/aws/ec2', ('aws_ec2_instance_list_page1', 'aws_ec2_instance_list_page2'), EC2_TOKEN, [None], 1,
-     False),
+     'resume:1:'),
     ('cado-aws-ec2-instance-list', {'account': 'aws-prod', 'region': 'eu-west-2', 'next_token': EC2_TOKEN},
      '/api/v3/import/aws/ec2', ('aws_ec2_instance_list_page1', 'aws_ec2_instance_list_page2'), EC2_TOKEN,
-     [EC2_TOKEN], 1, False),
+     [EC2_TOKEN], 1, None),
     ('cado-xdr-device-list', {'provider': 'crowdstrike', 'account': 'crowdstrike-eu'},
      '/api/v3/import/xdr/crowdstrike', ('xdr_device_list_page1', 'xdr_device_list_page2'), XDR_TOKEN,
-     [None, XDR_TOKEN], 3, False),
+     [None, XDR_TOKEN], 3, None),
     ('cado-xdr-device-list', {'provider': 'crowdstrike', 'account': 'crowdstrike-eu', 'page_size': '2'},
      '/api/v3/import/xdr/crowdstrike', ('xdr_device_list_page1', 'xdr_device_list_page2'), XDR_TOKEN, [None], 2,
-     True),
+     XDR_TOKEN),
     ('cado-aws-s3-bucket-list', {'account': 'aws-prod', 'limit': '3'}, '/api/v3/import/aws/s3/buckets',
-     ('aws_s3_bucket_list_page1', 'aws_s3_bucket_list_page2'), S3_TOKEN, [None, S3_TOKEN], 3, False),
-], ids=['follows-cursor', 'stops-at-limit', 'trimmed-page-offers-no-cursor-that-would-skip-items',
+     ('aws_s3_bucket_list_page1', 'aws_s3_bucket_list_page2'), S3_TOKEN, [None, S3_TOKEN], 3, None),
+], ids=['follows-cursor', 'stops-at-limit', 'trimmed-page-resumes-after-the-last-item-shown',
         'resumes-from-next-token', 'xdr-follows-cursor', 'xdr-page-mode',
         's3-follows-cursor'])
-def test_cursor_pagination(mocker, requests_mock, command, args, path, pages, token, cursors, returned, note):
+def test_cursor_pagination(mocker, requests_mock, command, args, path, pages, token, cursors, returned, next_token):
     requests_mock.get(f'{BASE}{path}', json=cursor_pages(*pages, token))
     result = succeed(mocker, command, args)
     assert [query_of(r).get('cursor', [None])[0] for r in requests_mock.request_history] == cursors
     assert len(result.outputs) == returned
-    assert (token in result.readable_output) is note, 'an unfinished listing tells how to continue'
+    continuation = re.search(r'next_token=(\S+) to continue', result.readable_output)
+    assert (continuation and continuation.group(1)) == next_token, 'an unfinished listing tells how to continue'
 
 
-def test_cursor_pagination_sends_page_size_where_the_contract_has_it(mocker, requests_mock):
-    requests_mock.get(f'{BASE}/api/v3/import/aws/s3/buckets', json=cursor_pages(
-        'aws_s3_bucket_list_page1', 'aws_s3_bucket_list_page2', S3_TOKEN))
-    succeed(mocker, 'cado-aws-s3-bucket-list', {'account': 'aws-prod', 'limit': '250'})
-    assert [query_of(r)['per_page'] for r in requests_mock.request_history] == [['100'], ['100']]
+def cursor_pool(template: dict, key: str, total: int, server_page: int | None = None):
+    """A cursor listing over items 1..total (`key` numbered); pages of per_page, or of `server_page` if it has its
+    own size. The cursor is the offset of the page's first item."""
+    pool = [{**template, key: str(number)} for number in range(1, total + 1)]
+
+    def answer(request, context):
+        query = query_of(request)
+        start = int(query.get('cursor', ['0'])[0])
+        end = start + (server_page or int(query['per_page'][0]))
+        return {'status': 'success', 'data': pool[start:end],
+                'pagination': {'type': 'cursor', **({'next_token': str(end)} if end < total else {})}}
+    return answer
+
+
+def read_to_the_end(mocker, command: str, args: dict, key: str) -> list[list[str]]:
+    """Every call's items, following the note's next_token until a call offers none."""
+    calls: list[list[str]] = []
+    token: dict = {}
+    while len(calls) < 50:
+        result = succeed(mocker, command, {**args, **token})
+        calls.append([item[key] for item in result.outputs])
+        continuation = re.search(r'next_token=(\S+) to continue', result.readable_output)
+        if not continuation:
+            return calls
+        token = {'next_token': continuation.group(1)}
+    raise AssertionError('the listing never ended')
+
+
+EC2_ARGS = {'account': 'aws-prod', 'region': 'eu-west-2'}
+EC2_INSTANCE = load('aws_ec2_instance_list_page1')['data'][0]
+
+
+@pytest.mark.parametrize('limit, calls', [('1', 20), ('5', 4), ('7', 3), ('12', 2), ('20', 1)])
+def test_ec2_pages_larger_than_limit_hide_nothing(mocker, requests_mock, limit, calls):
+    """The EC2 browse endpoint takes no page size: Cado's pages (7 here) may hold more than limit. Each call returns
+    at most `limit`, and its next_token resumes after the last one shown: every instance once, in order."""
+    requests_mock.get(f'{BASE}/api/v3/import/aws/ec2', json=cursor_pool(EC2_INSTANCE, 'instance_id', 20, 7))
+    returned = read_to_the_end(mocker, 'cado-aws-ec2-instance-list', {**EC2_ARGS, 'limit': limit}, 'instance_id')
+    assert all(len(items) <= int(limit) for items in returned)
+    assert [item for items in returned for item in items] == [str(number) for number in range(1, 21)]
+    assert len(returned) == calls
+
+
+S3_BUCKET = load('aws_s3_bucket_list_page1')['data'][0]
+
+
+def test_cursor_requests_are_sized_to_what_is_still_wanted(mocker, requests_mock):
+    requests_mock.get(f'{BASE}/api/v3/import/aws/s3/buckets', json=cursor_pool(S3_BUCKET, 'name', 1000))
+    result = succeed(mocker, 'cado-aws-s3-bucket-list', {'account': 'aws-prod', 'limit': '150'})
+    assert [query_of(r)['per_page'] for r in requests_mock.request_history] == [['100'], ['50']]
+    assert [bucket['name'] for bucket in result.outputs] == [str(number) for number in range(1, 151)]
+
+
+def test_cursor_page_larger_than_asked_resumes_after_the_last_item_shown(mocker, requests_mock):
+    """A server that ignores per_page (pages of 7): the extra items come on the next call, not never."""
+    requests_mock.get(f'{BASE}/api/v3/import/aws/s3/buckets', json=cursor_pool(S3_BUCKET, 'name', 10, 7))
+    returned = read_to_the_end(mocker, 'cado-aws-s3-bucket-list', {'account': 'aws-prod', 'page_size': '4'}, 'name')
+    assert returned == [['1', '2', '3', '4'], ['5', '6', '7'], ['8', '9', '10']]
+    assert [query_of(r).get('cursor') for r in requests_mock.request_history] == [None, None, ['7']]
+    assert [query_of(r)['per_page'] for r in requests_mock.request_history] == [['4'], ['8'], ['4']]
 
 
 # ============================================================================================================

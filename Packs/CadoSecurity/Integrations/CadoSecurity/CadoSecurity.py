@@ -84,7 +84,7 @@ ANALYSTS = ('Administrator', 'Lead Analyst', 'Analyst')
 LEADS = ('Administrator', 'Lead Analyst')
 ADMINS = ('Administrator', 'Platform Administrator')
 ACCOUNT_READERS = ('Administrator', 'Platform Administrator', 'Lead Analyst', 'Analyst')
-# The connection test does not fail for these (an instance works without webhooks), so their refusal says it all.
+# The connection test does not check for the webhook roles (an instance works without them): their refusal says it.
 WEBHOOK_HINT = ('Webhook commands need an Administrator or Platform Administrator key; a Platform Administrator key '
                 'cannot read detections or pipelines, so use an Administrator key, or give the webhook commands an '
                 'instance of their own with Fetch incidents cleared.')
@@ -97,7 +97,7 @@ class Endpoint(NamedTuple):
     action: str  # what the request does, for error messages
     missing: str = ''  # what a 404 on this path means was not found
     data: str = 'object'  # the success envelope's `data`: object | list | none (the answer may carry none)
-    hint: str = ''  # added to a refusal (HTTP 403): how to get a key that may
+    hint: str = ''  # added to a refusal (HTTP 403): which key to use instead
 
 
 ENDPOINTS: dict[str, Endpoint] = {

@@ -159,8 +159,8 @@ def test_every_declared_output_is_written(mocker, fullest_cado, yaml_commands, c
 
 @pytest.mark.parametrize('case', SUCCESS_CASES, ids=CASE_IDS)
 def test_every_written_output_is_declared(mocker, fullest_cado, yaml_commands, case):
-    """At the top level: everything under a declared key is the API's own record, documented down to its
-    useful fields (a few nested fields, such as a project user's login type, are left out on purpose)."""
+    """At the top level: below it are the API's own nested records, which the YAML documents only down to the fields
+    a playbook uses (a project user's login type, for one, is written but not declared)."""
     paths = declared(yaml_commands, case.command)
     written = context_paths(succeed(mocker, case.command, case.args))
     if not case.prefix:

@@ -81,7 +81,7 @@ def command_rows(repeats: int) -> list[dict[str, Any]]:
         if command in CURSOR_LISTS:
             cases.append((command, 'single page (page_size=10)', {**args, 'page_size': '10'}, 1, {}))
         if command == 'test-module':
-            cases.append((command, 'with fetch enabled: + one detections page', args, 2,
+            cases.append((command, 'with fetch enabled: + the key\'s role and one detections page', args, 3,
                           {'isFetch': True, 'first_fetch': '3 days'}))
     for command, args in POLLING_ARGS.items():
         if command == 'cado-pipeline-get':

@@ -33,6 +33,7 @@ def cursor_pages(fixture: str):
 # (method, contract path template) -> fixture name; a callable picks one from the request.
 ROUTES: dict[tuple[str, str], Any] = {
     ('GET', '/api/v3/system/status'): 'system_status',
+    ('GET', '/api/v3/auth/whoami'): 'auth_whoami',
     ('GET', '/api/v3/projects'): 'project_list',
     ('POST', '/api/v3/projects'): 'project_create',
     ('DELETE', '/api/v3/projects'): 'project_delete',

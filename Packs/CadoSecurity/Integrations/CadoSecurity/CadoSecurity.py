@@ -86,6 +86,10 @@ ANALYSTS = ('Administrator', 'Lead Analyst', 'Analyst')
 LEADS = ('Administrator', 'Lead Analyst')
 ADMINS = ('Administrator', 'Platform Administrator')
 ACCOUNT_READERS = ('Administrator', 'Platform Administrator', 'Lead Analyst', 'Analyst')
+# The connection test does not check for the webhook roles (an instance works without them): their refusal says it.
+WEBHOOK_HINT = ('Webhook commands need an Administrator or Platform Administrator key; a Platform Administrator key '
+                'cannot read detections or pipelines, so use an Administrator key, or give the webhook commands an '
+                'instance of their own with Fetch incidents cleared.')
 
 
 class Endpoint(NamedTuple):
@@ -95,10 +99,12 @@ class Endpoint(NamedTuple):
     action: str  # what the request does, for error messages
     missing: str = ''  # what a 404 on this path means was not found
     data: str = 'object'  # the success envelope's `data`: object | list | none (the answer may carry none)
+    hint: str = ''  # added to a refusal (HTTP 403): which key to use instead
 
 
 ENDPOINTS: dict[str, Endpoint] = {
     'system_status': Endpoint('GET', '/api/v3/system/status', ALL_ROLES, 'read the system status'),
+    'whoami': Endpoint('GET', '/api/v3/auth/whoami', ALL_ROLES, 'read the API key\'s user and role'),
     'list_projects': Endpoint('GET', '/api/v3/projects', READERS, 'list projects', data='list'),
     'create_project': Endpoint('POST', '/api/v3/projects', LEADS, 'create a project'),
     'get_project': Endpoint('GET', '/api/v3/projects/{project_id}', READERS, 'read a project', 'project'),
@@ -164,11 +170,13 @@ ENDPOINTS: dict[str, Endpoint] = {
     'list_evidence': Endpoint('GET', '/api/v3/evidences', READERS, 'list evidence', data='list'),
     'get_evidence': Endpoint('GET', '/api/v3/evidences/{evidence_id}', READERS, 'read evidence', 'evidence'),
     'list_indicators': Endpoint('GET', '/api/v3/indicators', READERS, 'list indicators', 'project'),
-    'list_webhooks': Endpoint('GET', '/api/v3/webhooks', ADMINS, 'list webhooks', data='list'),
-    'create_webhook': Endpoint('POST', '/api/v3/webhooks', ADMINS, 'create a webhook'),
-    'update_webhook': Endpoint('PATCH', '/api/v3/webhooks/{webhook_id}', ADMINS, 'update a webhook', 'webhook'),
-    'delete_webhook': Endpoint('DELETE', '/api/v3/webhooks/{webhook_id}', ADMINS, 'delete a webhook', 'webhook', data='none'),
-    'test_webhook': Endpoint('POST', '/api/v3/webhooks/test', ADMINS, 'test a webhook', 'webhook'),
+    'list_webhooks': Endpoint('GET', '/api/v3/webhooks', ADMINS, 'list webhooks', data='list', hint=WEBHOOK_HINT),
+    'create_webhook': Endpoint('POST', '/api/v3/webhooks', ADMINS, 'create a webhook', hint=WEBHOOK_HINT),
+    'update_webhook': Endpoint('PATCH', '/api/v3/webhooks/{webhook_id}', ADMINS, 'update a webhook', 'webhook',
+                               hint=WEBHOOK_HINT),
+    'delete_webhook': Endpoint('DELETE', '/api/v3/webhooks/{webhook_id}', ADMINS, 'delete a webhook', 'webhook',
+                               data='none', hint=WEBHOOK_HINT),
+    'test_webhook': Endpoint('POST', '/api/v3/webhooks/test', ADMINS, 'test a webhook', 'webhook', hint=WEBHOOK_HINT),
 }
 
 ''' ARGUMENT SPECS: how a command argument becomes a query parameter or body field '''
@@ -634,6 +642,9 @@ class Client(BaseClient):
     def system_status(self) -> dict:
         return self._call('system_status')
 
+    def whoami(self) -> dict:
+        return self._call('whoami')
+
     # Projects
     def list_projects(self, params: dict) -> dict:
         return self._call('list_projects', params=params)
@@ -843,7 +854,7 @@ def raise_for_response(endpoint: Endpoint, path_args: dict[str, Any], secrets: t
                    'mistyped, revoked or expired.')
     elif status == 403:
         message = (f'The API key\'s role may not {endpoint.action} (HTTP 403). This needs a key with one of these '
-                   f'roles: {", ".join(endpoint.roles)}.')
+                   f'roles: {", ".join(endpoint.roles)}. {endpoint.hint}').strip()
     elif status == 404 and endpoint.missing and path_args:
         ids = ', '.join(str(value) for value in path_args.values())
         message = f'Cado has no {endpoint.missing} {ids}, or the API key\'s user cannot see it (HTTP 404).'
@@ -1310,6 +1321,12 @@ def test_module(client: Client, fetch_settings: dict[str, Any] | None) -> str:
                            f'{system.get("status_message") or system.get("status")}). Finish the setup in Cado, then '
                            'test again.')
     if fetch_settings is not None:
+        role = (client.whoami().get('data') or {}).get('rbac_role')
+        readers = ENDPOINTS['list_detections'].roles
+        # A role the contract does not name (a newer platform's) is judged by the detections request below.
+        if role in ALL_ROLES and role not in readers:
+            return (f'The API key\'s role, {role}, cannot read detections, which "Fetch incidents" needs. Use a key with '
+                    f'one of these roles: {", ".join(readers)}, or clear "Fetch incidents" on this instance.')
         client.list_detections({'page': 1, 'per_page': 1, 'order_by': 'updated_datetime'})
     return 'ok'
 
@@ -1466,7 +1483,7 @@ def pipeline_entry(pipeline: dict[str, Any], prefix: str = '') -> dict[str, Any]
     evidence = pipeline.get('evidence') or {}
     entry = {f'{prefix}pipeline_id' if prefix else 'id': (pipeline.get('pipeline') or {}).get('id'),
              f'{prefix}status': state, 'evidence_id': evidence.get('id'),
-             'name': evidence.get('name') or pipeline.get('name')}
+             'name': evidence.get('name') or pipeline.get('name'), 'project_id': (pipeline.get('project') or {}).get('id')}
     if not prefix:
         entry['created'] = pipeline.get('created')
     return {**entry, **(stopping_point(pipeline, state) if state != 'complete' else {})}
@@ -1542,6 +1559,10 @@ def poll_acquisition(client: Client, args: dict[str, Any], command: str, interva
         [parse_field(args, Field('pipeline_id', 'pipeline_id', 'int'))]
     followers = parse_followers(args)
     entries = [read_track(client, pipeline_id, followers, wait_for_processing) for pipeline_id in pipeline_ids]
+    # The project is an argument, except for an investigation started from a detection: then Cado names it.
+    projects = [project for project in (entry.pop('project_id', None) for entry in entries) if project is not None]
+    if projects and not is_given(args, 'project_id'):
+        args = {**args, 'project_id': projects[0]}
     outcomes = [track_outcome(entry, wait_for_processing) for entry in entries]
     state = overall_outcome(outcomes)
     first_pipeline = next((entry for entry in entries if entry['id'] == pipeline_ids[0]), {})
@@ -1643,6 +1664,11 @@ def pipeline_rerun_command(client: Client, args: dict[str, Any]) -> CommandResul
 
 
 ''' COMMANDS: findings '''
+
+
+def with_project_id(item: dict[str, Any]) -> dict[str, Any]:
+    """Detections name their project `investigation_id`; context also calls it project_id, as every argument does."""
+    return {**item, **assign_params(project_id=item.get('investigation_id'))}
 
 
 def detection_asset_get_command(client: Client, args: dict[str, Any]) -> CommandResults:
@@ -1900,8 +1926,10 @@ COMMANDS: dict[str, Callable[[Client, dict[str, Any]], CommandResults]] = {
         'cado-project-list', 'cado-webhook-list', 'cado-cloud-account-list', 'cado-aws-ec2-instance-list',
         'cado-aws-s3-bucket-list', 'cado-aws-s3-object-list', 'cado-aws-lambda-function-list',
         'cado-gcp-gce-instance-list', 'cado-gcp-gcs-bucket-list',
-        'cado-azure-vm-list', 'cado-azure-disk-list', 'cado-detection-list', 'cado-detection-group-list',
-        'cado-detection-artifact-list', 'cado-alarm-list', 'cado-evidence-list')},
+        'cado-azure-vm-list', 'cado-azure-disk-list', 'cado-detection-artifact-list', 'cado-alarm-list',
+        'cado-evidence-list')},
+    **{command: partial(list_results, listing=LISTINGS[command], transform=with_project_id)
+       for command in ('cado-detection-list', 'cado-detection-group-list')},
     'cado-xdr-device-list': xdr_device_list_command,
     'cado-pipeline-get': pipeline_get_command,
     'cado-pipeline-list': pipeline_list_command,

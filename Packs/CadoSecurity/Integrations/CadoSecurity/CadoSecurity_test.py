@@ -1554,3 +1554,13 @@ def test_webhook_credentials_in_the_url_are_masked(mocker, requests_mock):
     requests_mock.get(f'{BASE}/api/v3/webhooks', json=listing)
     result = succeed(mocker, 'cado-webhook-list', {})
     assert 'S3cr3t-P4ss' not in json.dumps(result.outputs) and 'S3cr3t-P4ss' not in result.readable_output
+
+
+def test_a_users_temporary_password_never_reaches_context(mocker, requests_mock):
+    """The contract's project user carries `temp_password`: should Cado send it, it is masked like any secret."""
+    project = load('project_get')
+    project['data']['details']['users'][0]['temp_password'] = 'Welcome-2024!'
+    requests_mock.get(f'{BASE}/api/v3/projects/12', json=project)
+    result = succeed(mocker, 'cado-project-get', {'project_id': '12'})
+    assert result.outputs['details']['users'][0]['temp_password'] == '****'
+    assert 'Welcome-2024!' not in json.dumps(result.to_context())

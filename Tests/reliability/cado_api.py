@@ -2,8 +2,7 @@
 
 Answers come from the pack's `test_data/` fixtures, which the integration's own tests check against the vendor's
 response schemas (`test_fixture_matches_contract`). Routes are the contract's path templates; a request on any
-other path gets 404 with the API's error envelope. The contract itself (`$CADO_OPENAPI_SPEC` or
-`../shared/cado-api/cado-api.json`) is read only to list its operations, when it is present.
+other path gets 404 with the API's error envelope.
 """
 from __future__ import annotations
 
@@ -14,7 +13,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from prism import find_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 INTEGRATION_DIR = ROOT / 'Packs' / 'CadoSecurity' / 'Integrations' / 'CadoSecurity'
@@ -163,30 +161,3 @@ def consistent_pagination(body: Any, query: dict[str, Any]) -> Any:
     body['data'] = items if page == 1 else []
     pagination.update(total_records=len(items), current_page=page, total_pages=1, per_page=per_page)
     return body
-
-
-def spec_operations() -> set[tuple[str, str]] | None:
-    """Every (METHOD, path template) of the vendor contract, or None when the spec file is absent."""
-    spec_path = find_spec()
-    if spec_path is None:
-        return None
-    spec = json.loads(spec_path.read_text())
-    return {(method.upper(), path) for path, item in spec.get('paths', {}).items() for method in item
-            if method.lower() in ('get', 'post', 'put', 'patch', 'delete')}
-
-
-def spec_query_names() -> dict[tuple[str, str], set[str]] | None:
-    """Declared query parameter names per (METHOD, path template), or None without the spec."""
-    spec_path = find_spec()
-    if spec_path is None:
-        return None
-    spec = json.loads(spec_path.read_text())
-    names: dict[tuple[str, str], set[str]] = {}
-    for path, item in spec.get('paths', {}).items():
-        shared = [p for p in item.get('parameters', []) if isinstance(p, dict)]
-        for method, operation in item.items():
-            if method.lower() not in ('get', 'post', 'put', 'patch', 'delete'):
-                continue
-            params = shared + [p for p in operation.get('parameters', []) if isinstance(p, dict)]
-            names[(method.upper(), path)] = {p.get('name') for p in params if p.get('in') == 'query'}
-    return names

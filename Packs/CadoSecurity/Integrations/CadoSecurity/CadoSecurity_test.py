@@ -127,23 +127,10 @@ LEGACY_MISSING_REQUIRED = {name: {'status'} for name in FIXTURE_OPERATIONS if na
 # The contract
 # ============================================================================================================
 
-# The spec is the one tools/prism.py finds (fixture cado_spec_path, root conftest.py), with the patches of
-# prism.SPEC_PATCHES applied (the two documented defects of the 2.324.0 spec, each with its reason): the same
-# document Prism serves to the contract suite.
+# The checker is tools/contract.py (fixture `contract`, root conftest.py), reading the spec tools/prism.py finds with
+# the patches of prism.SPEC_PATCHES applied (the two documented defects of the 2.324.0 spec, each with its reason):
+# the same document Prism serves to the contract suite.
 URL_IMPORT_POINTER = '/paths/~1api~1v3~1import~1url/post/requestBody/content/application~1json/schema/properties/url'
-
-
-def nullable_as_type_union(node: Any) -> Any:
-    """The vendor marks nullable fields with OpenAPI 3.0's `nullable: true`: honour it as a JSON Schema type union
-    (Prism does so itself; jsonschema needs it spelled out). Nothing else is changed."""
-    if isinstance(node, dict):
-        node = {key: nullable_as_type_union(value) for key, value in node.items()}
-        if node.pop('nullable', False) is True and isinstance(node.get('type'), str):
-            node['type'] = [node['type'], 'null']
-        return node
-    if isinstance(node, list):
-        return [nullable_as_type_union(value) for value in node]
-    return node
 
 
 def test_spec_patches_apply_where_intended(cado_spec_path, contract):
@@ -156,145 +143,6 @@ def test_spec_patches_apply_where_intended(cado_spec_path, contract):
     assert '"format": "hostname"' not in json.dumps(contract.document)
     assert json.dumps(raw).count('"format": "hostname"') == 5
     assert all(patch.applied_in(contract.document) and not patch.applied_in(raw) for patch in prism.SPEC_PATCHES)
-
-
-class Contract:
-    URI = 'urn:cado-api'
-
-    def __init__(self, spec: dict):
-        from jsonschema import Draft202012Validator
-        from referencing import Registry, Resource
-        from referencing.jsonschema import DRAFT202012
-
-        self.document = nullable_as_type_union(spec)
-        self.registry = Registry().with_resource(
-            self.URI, Resource.from_contents(self.document, default_specification=DRAFT202012))
-        self._validator_class = Draft202012Validator
-        # Literal paths first, so /alarms/summary is not taken for /alarms/{id}.
-        self._templates = sorted(self.document['paths'], key=lambda path: (path.count('{'), path))
-
-    def validator(self, pointer: str):
-        return self._validator_class({'$ref': f'{self.URI}#{pointer}'}, registry=self.registry,
-                                     format_checker=self._validator_class.FORMAT_CHECKER)
-
-    def response_validator(self, method: str, path: str, status: str):
-        pointer = f'/paths/{escape(path)}/{method.lower()}/responses/{status}'
-        response = self.document['paths'][path][method.lower()]['responses'][status]
-        if '$ref' in response:
-            pointer = response['$ref'].lstrip('#')
-            response = self.resolve(pointer)
-        assert 'application/json' in response['content'], f'{method} {path} {status} has no JSON response'
-        return self.validator(f'{pointer}/content/application~1json/schema')
-
-    def resolve(self, pointer: str) -> Any:
-        return prism.resolve_pointer(self.document, pointer)
-
-    def operation(self, method: str, path: str) -> tuple[str | None, dict | None, dict[str, str]]:
-        """The contract path template, operation and path parameter values matching a concrete request path."""
-        for template in self._templates:
-            pattern = '^' + re.sub(r'\\\{(\w+)\\\}', r'(?P<\1>[^/]+)', re.escape(template)) + '$'
-            match = re.match(pattern, path)
-            if match and method.lower() in self.document['paths'][template]:
-                return template, self.document['paths'][template][method.lower()], match.groupdict()
-        return None, None, {}
-
-    def roles(self, method: str, path: str) -> list[str]:
-        return self.operation(method, path)[1]['x-Required Roles']
-
-    def violations(self, request) -> list[str]:
-        """Everything in a sent request the contract does not allow: path, method, query names/types/enums,
-        required parameters, body field names, types and enums."""
-        url = urlparse(request.url)
-        template, operation, path_values = self.operation(request.method, url.path)
-        if operation is None:
-            return [f'{request.method} {url.path} is not an operation of the contract']
-        where = f'{request.method} {template}'
-        problems = []
-        parameters = operation.get('parameters', [])
-        for parameter in parameters:
-            if parameter['in'] == 'path':
-                problems += self._value_problems(f'{where} path {parameter["name"]}', parameter['schema'],
-                                                 [path_values[parameter['name']]])
-        query = parse_qs(url.query, keep_blank_values=True)
-        declared = {parameter['name']: parameter for parameter in parameters if parameter['in'] == 'query'}
-        for name, values in query.items():
-            if name not in declared:
-                problems.append(f'{where}: query parameter "{name}" is not in the contract')
-                continue
-            schema = declared[name]['schema']
-            if schema.get('type') == 'array':
-                schema = schema['items']
-            elif len(values) > 1:
-                problems.append(f'{where}: query parameter "{name}" is not an array but was sent {len(values)} times')
-            problems += self._value_problems(f'{where} query {name}', schema, values)
-        problems += [f'{where}: required query parameter "{name}" missing'
-                     for name, parameter in declared.items() if parameter.get('required') and name not in query]
-        body_spec = operation.get('requestBody')
-        if request.body:
-            if not body_spec:
-                return problems + [f'{where}: sends a body the contract does not declare']
-            pointer = f'/paths/{escape(template)}/{request.method.lower()}/requestBody/content/application~1json/schema'
-            body = json.loads(request.body)
-            problems += [f'{where} body {error.json_path}: {error.message}'
-                         for error in self.validator(pointer).iter_errors(body)]
-            problems += [f'{where}: body field "{name}" is not in the contract'
-                         for name in undeclared_fields(body, self.resolve(pointer))]
-        elif body_spec and body_spec.get('required'):
-            problems.append(f'{where}: the required body is missing')
-        return problems
-
-    def _value_problems(self, where: str, schema: dict, values: list[str]) -> list[str]:
-        problems = []
-        for raw in values:
-            kind = schema.get('type')
-            value: Any = raw
-            if kind == 'integer':
-                if not re.fullmatch(r'-?\d+', raw):
-                    problems.append(f'{where}: "{raw}" is not an integer')
-                    continue
-                value = int(raw)
-            elif kind == 'number':
-                try:
-                    value = float(raw)
-                except ValueError:
-                    problems.append(f'{where}: "{raw}" is not a number')
-                    continue
-            elif kind == 'boolean':
-                if raw not in ('true', 'false'):
-                    problems.append(f'{where}: "{raw}" is not a boolean (true/false)')
-                    continue
-                value = raw == 'true'
-            problems += [f'{where}: {error.message}' for error in
-                         self._validator_class(schema, format_checker=self._validator_class.FORMAT_CHECKER)
-                         .iter_errors(value)]
-        return problems
-
-
-def escape(path: str) -> str:
-    return path.replace('~', '~0').replace('/', '~1')
-
-
-def undeclared_fields(value: Any, schema: dict, prefix: str = '') -> list[str]:
-    """Object keys the schema does not name (the contract allows extra keys, but the integration must not rely on
-    fields Cado does not know)."""
-    names = []
-    if isinstance(value, dict) and 'properties' in schema:
-        for key, item in value.items():
-            if key not in schema['properties']:
-                names.append(prefix + key)
-            else:
-                names += undeclared_fields(item, schema['properties'][key], f'{prefix}{key}.')
-    elif isinstance(value, list) and isinstance(schema.get('items'), dict):
-        for item in value:
-            names += undeclared_fields(item, schema['items'], prefix)
-    return names
-
-
-@pytest.fixture(scope='module')
-def contract(cado_spec_path) -> Contract:
-    spec, applied = prism.load_patched_spec(cado_spec_path)
-    assert applied == list(prism.SPEC_PATCHES), 'not every listed spec patch was applied'
-    return Contract(spec)
 
 
 # ============================================================================================================
@@ -317,20 +165,6 @@ def test_fixture_matches_contract(name, contract):
                           and any(error.message == f"'{field}' is a required property" for field in expected_missing))]
     assert not unexpected, '\n'.join(f'{error.json_path}: {error.message}' for error in unexpected)
     assert len(errors) == len(expected_missing), f'{name} should lack exactly {expected_missing}'
-
-
-def test_contract_checker_catches_violations(contract):
-    """The request checker itself: a wrong enum, an unknown query name, a stringly boolean and a stray body field."""
-    bad = requests.Request('GET', f'{BASE}/api/v3/pipelines', params={'pipeline_status': 'running', 'state': 'x',
-                                                                       'page': 'one'}).prepare()
-    assert len(contract.violations(bad)) == 3
-    bad_body = requests.Request('PATCH', f'{BASE}/api/v3/pipelines/4281', json={'aborted': False, 'x': 1}).prepare()
-    assert len(contract.violations(bad_body)) == 2
-    python_bool = requests.Request('GET', f'{BASE}/api/v3/evidences', params={'is_compromised': True}).prepare()
-    assert contract.violations(python_bool) == ['GET /api/v3/evidences query is_compromised: "True" is not a boolean '
-                                                 '(true/false)']
-    assert contract.violations(requests.Request('GET', f'{BASE}/api/v3/alarms/summary',
-                                                params={'investigation_id': 12}).prepare()) == []
 
 
 # ============================================================================================================
@@ -783,7 +617,7 @@ def test_command_success(mocker, requests_mock, case):
 def test_command_requests_match_contract(mocker, requests_mock, contract, case):
     serve(requests_mock, case)
     succeed(mocker, case.command, case.args)
-    problems = [problem for request in requests_mock.request_history for problem in contract.violations(request)]
+    problems = [problem for request in requests_mock.request_history for problem in contract.request_problems(request)]
     assert not problems, '\n'.join(problems)
 
 
@@ -1436,7 +1270,7 @@ def test_every_acquisition_polls_its_own_pipeline(mocker, requests_mock, request
         == {'pipeline_id': ids[0], 'pipeline_ids': ids, 'status': 'complete', 'evidence_id': 391, 'created': ISO_T0}
     assert done.outputs['source'] == dict(case.checks)['source']
     contract = request.getfixturevalue('contract')
-    assert not [problem for r in requests_mock.request_history for problem in contract.violations(r)]
+    assert not [problem for r in requests_mock.request_history for problem in contract.request_problems(r)]
 
 
 @pytest.mark.parametrize('fixture, state', [

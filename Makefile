@@ -12,7 +12,7 @@ export DEMISTO_SDK_LOG_NO_COLORS := true
 export CI := true
 SDK := $(BIN)/demisto-sdk
 
-.PHONY: setup pack test pytest validate lint validation-config clean
+.PHONY: setup pack test pytest validate lint validation-config yaml clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -49,6 +49,10 @@ lint:
 
 validation-config:
 	$(BIN)/python tools/make_validation_config.py
+
+# The acquisition commands and the list commands' arguments of the integration YAML, from CadoSecurity.py's tables.
+yaml:
+	$(BIN)/python tools/generate_yaml.py
 
 clean:
 	rm -rf $(DIST) $(VENV) node_modules

@@ -2,6 +2,7 @@
 
     .venv/bin/python tools/generate_yaml.py           # or: make yaml
     .venv/bin/python tools/generate_yaml.py --check   # exit 1, saying what differs, when the YAML is stale
+    .venv/bin/python tools/generate_yaml.py --examples dist/command_examples   # or: make command-examples
 
 Written from CadoSecurity.py: every acquisition command of SOURCES whole (description, arguments, the one
 Cado.Acquisition output list, polling), and the arguments of every list command of LISTINGS. A source new to
@@ -9,6 +10,9 @@ SOURCES gets its command after the command of the source before it. Everything e
 commands' outputs, the configuration, key order, quoting and line folding) is read and written back untouched:
 ruamel.yaml, set up as demisto-sdk format writes, round-trips the file byte for byte.
 `Tests/test_generated_yaml.py` fails when the committed YAML is not what this writes.
+
+`--examples` writes instead one example per command (the command_examples file `demisto-sdk generate-docs -e`
+reads) from the shared argument table, Tests/support/command_args.py; the integration README shows the same lines.
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from run_command import INTEGRATION_YML, setup_import_paths
 
 setup_import_paths()
 import CadoSecurity  # noqa: E402
+import command_args  # noqa: E402
 from CadoSecurity import Field, Listing, Source  # noqa: E402
 
 BOOLEAN_CHOICES = ('true', 'false')
@@ -112,8 +117,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--check', action='store_true', help='only report whether the YAML is up to date')
     parser.add_argument('--path', type=Path, default=INTEGRATION_YML, help='the integration YAML')
+    parser.add_argument('--examples', type=Path, metavar='FILE', help='write the command examples to FILE instead')
     opts = parser.parse_args(argv)
     current = opts.path.read_text(encoding='utf-8')
+    if opts.examples:
+        names = [command['name'] for command in yaml_io().load(current)['script']['commands']]
+        opts.examples.write_text(''.join(f'{command_args.example_line(name)}\n' for name in names), encoding='utf-8')
+        print(f'{len(names)} command examples written to {opts.examples}.')
+        return 0
     generated = generate(current)
     if generated == current:
         print(f'{opts.path.name} is up to date with the tables.')

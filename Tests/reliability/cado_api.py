@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from CadoSecurity import ENDPOINTS, SOURCES
+
 
 ROOT = Path(__file__).resolve().parents[2]
 INTEGRATION_DIR = ROOT / 'Packs' / 'CadoSecurity' / 'Integrations' / 'CadoSecurity'
@@ -37,25 +39,9 @@ ROUTES: dict[tuple[str, str], Any] = {
     ('GET', '/api/v3/projects/{project_id}'): 'project_get',
     ('PATCH', '/api/v3/projects/{project_id}'): 'project_update',
     ('GET', '/api/v3/incidents/{incident_id}'): 'incident_project_get',
-    ('POST', '/api/v3/import/aws/ec2'): 'import_aws_ec2',
-    ('POST', '/api/v3/import/aws/s3'): 'import_aws_s3',
-    ('POST', '/api/v3/import/aws/lambda'): 'import_aws_lambda',
-    ('POST', '/api/v3/import/aws/ecs'): 'import_aws_ecs',
-    ('POST', '/api/v3/import/aws/eks'): 'import_aws_eks',
-    ('POST', '/api/v3/import/gcp/gce'): 'import_gcp_gce',
-    ('POST', '/api/v3/import/gcp/gcs'): 'import_gcp_gcs',
-    ('POST', '/api/v3/import/gcp/gke'): 'import_gcp_gke',
-    ('POST', '/api/v3/import/azure/virtual-machine'): 'import_azure_vm',
-    ('POST', '/api/v3/import/azure/disk'): 'import_azure_disk',
-    ('POST', '/api/v3/import/azure/storage/blobs'): 'import_azure_blob',
-    ('POST', '/api/v3/import/azure/aks'): 'import_azure_aks',
-    ('POST', '/api/v3/import/xdr'): 'import_xdr',
-    ('POST', '/api/v3/import/xdr/csensor'): 'import_darktrace',
-    ('POST', '/api/v3/import/url'): 'import_url',
-    ('POST', '/api/v3/import/microsoft365/ual'): 'import_m365_ual',
-    ('POST', '/api/v3/import/entra'): 'import_entra',
-    ('POST', '/api/v3/import/google-workspace'): 'import_google_workspace',
-    ('POST', '/api/v3/detections/import'): 'detection_investigate',
+    # An acquisition answers with the fixture named after its endpoint.
+    **{(ENDPOINTS[source.endpoint].method, ENDPOINTS[source.endpoint].path): source.endpoint
+       for source in SOURCES.values()},
     ('GET', '/api/v3/accounts'): 'account_list',
     ('GET', '/api/v3/import/aws/ec2'): cursor_pages('aws_ec2_instance_list'),
     ('GET', '/api/v3/import/aws/s3/buckets'): cursor_pages('aws_s3_bucket_list'),

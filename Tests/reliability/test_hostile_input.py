@@ -1,6 +1,6 @@
 """Hostile-input suite: hypothesis drives every command of the YAML through `main()` with generated arguments.
 
-Arguments start from a valid set (command_cases.VALID_ARGS) and hypothesis replaces or drops any of them with
+Arguments start from a valid set (command_args.VALID_ARGS) and hypothesis replaces or drops any of them with
 hostile values: empty, whitespace, unicode (including digits `isdigit()` accepts but `int()` refuses), huge,
 negative, floats, wrong types (int, bool, list, dict, None), and injection-looking strings (`../`, `%2e%2e/`,
 `?x=1`, `#`, CR/LF, absolute URLs). test-module and fetch-incidents take no arguments, so their instance
@@ -27,10 +27,12 @@ import requests_mock
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from command_args import VALID_ARGS  # Tests/support: the one table of valid arguments
 from contract import Contract  # tools/contract.py: the one request checker
 from prism import find_spec, load_patched_spec
+
 from .cado_api import match_route, respond
-from .command_cases import POLLING_ARGS, VALID_ARGS
+from .command_cases import POLLING_ARGS
 from .conftest import API_KEY
 from .harness import PYTHON_INTERNALS, Outcome, instance_params, load_yml, run_main, yml_commands
 
@@ -251,7 +253,7 @@ def _short(value: Any) -> str:
 
 
 def test_every_yaml_command_has_valid_args():
-    assert set(COMMANDS) == set(VALID_ARGS), 'command_cases.VALID_ARGS must list exactly the YAML commands'
+    assert set(COMMANDS) == set(VALID_ARGS), 'command_args.VALID_ARGS must list exactly the YAML commands'
 
 
 @pytest.mark.parametrize('command', sorted(COMMANDS))

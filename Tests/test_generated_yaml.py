@@ -20,16 +20,16 @@ def test_committed_yaml_is_generated_from_the_tables():
 
 
 def test_a_new_source_gets_its_whole_command_after_the_source_before_it(monkeypatch):
-    new = Source('CTF', 'import_ctf', '', 'Imports the CTF sample.', (project_field('project_id'),))
+    name = 'cado-test-only-acquire'
+    new = Source('Test only', 'import_test_only', '', 'Imports nothing.', (project_field('project_id'),))
     sources = list(CadoSecurity.SOURCES.items())
-    monkeypatch.setattr(CadoSecurity, 'SOURCES', dict([*sources[:3], ('cado-ctf-acquire', new), *sources[3:]]))
+    monkeypatch.setattr(CadoSecurity, 'SOURCES', dict([*sources[:3], (name, new), *sources[3:]]))
     commands = yaml.safe_load(generate_yaml.generate(TEXT))['script']['commands']
     names = [command['name'] for command in commands]
-    assert names == [*COMMANDS][:names.index('cado-ctf-acquire')] + ['cado-ctf-acquire'] + \
-        [*COMMANDS][names.index('cado-ctf-acquire'):]
-    assert names[names.index('cado-ctf-acquire') - 1] == sources[2][0]
-    command = commands[names.index('cado-ctf-acquire')]
-    assert command['description'].startswith('Imports the CTF sample. With polling=true')
+    at = [*COMMANDS].index(sources[2][0]) + 1
+    assert names == [*COMMANDS][:at] + [name] + [*COMMANDS][at:]
+    command = commands[at]
+    assert command['description'].startswith('Imports nothing. With polling=true')
     assert [argument['name'] for argument in command['arguments'] if not argument.get('hidden')] == [
         'project_id', 'polling', 'interval_in_seconds', 'timeout_in_seconds', 'wait_for_processing']
     assert command['outputs'] == COMMANDS['cado-url-acquire']['outputs']

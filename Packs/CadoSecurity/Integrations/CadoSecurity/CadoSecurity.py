@@ -184,6 +184,7 @@ class Field(NamedTuple):
     example: str = ''  # a valid value, as typed in XSOAR: the arguments of the tests and of the command examples
 
 
+# Argument descriptions several commands share (the YAML's text).
 ACQUISITION_PROJECT = "ID of the Cado project to acquire into. Defaults to the instance's Default project ID."
 AWS_PLATFORM_ACCOUNT = ("Name (alias) of the AWS account registered in Cado, as listed by cado-cloud-account-list. "
                         "Defaults to the instance's Default cloud account; when neither is set, Cado uses its own "
@@ -291,6 +292,7 @@ class Source(NamedTuple):
 POLLING_DESCRIPTION = ('With polling=true it waits, without blocking, until the acquisition pipeline ends (and with '
                        'wait_for_processing=true through processing, ending with alarm and detection counts); a '
                        'failed, cancelled or timed-out pipeline ends with an error naming the subtask.')
+# Argument descriptions several sources share.
 ACQUIRE_WITH_HOST = ('Whether to acquire with Cado Host (a triage collection on the running machine) instead of a '
                      'disk snapshot.')
 FAST_SCAN = 'Whether to run a scan-only import pipeline (faster, less data).'

@@ -12,7 +12,7 @@ export DEMISTO_SDK_LOG_NO_COLORS := true
 export CI := true
 SDK := $(BIN)/demisto-sdk
 
-.PHONY: setup pack test pytest validate lint validation-config clean
+.PHONY: setup pack test pytest validate lint validation-config yaml command-examples clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -49,6 +49,15 @@ lint:
 
 validation-config:
 	$(BIN)/python tools/make_validation_config.py
+
+# The acquisition commands and the list commands' arguments of the integration YAML, from CadoSecurity.py's tables.
+yaml:
+	$(BIN)/python tools/generate_yaml.py
+
+# One example per command, from the shared argument table, for `demisto-sdk generate-docs -e dist/command_examples`.
+command-examples:
+	mkdir -p $(DIST)
+	$(BIN)/python tools/generate_yaml.py --examples $(DIST)/command_examples
 
 clean:
 	rm -rf $(DIST) $(VENV) node_modules

@@ -3,7 +3,8 @@ repository does. The modules are the project's test doubles under Tests/, or XSO
 XSOAR_MODULES_DIR names a folder holding demistomock.py, CommonServerPython.py and CommonServerUserPython.py.
 Also puts the project's shared test code on it, in either case: tools/ (prism: the vendor spec and its patch
 table) and Tests/support/ (loopback: a self-signed certificate and a loopback HTTP(S) server); and provides the
-fixture every check against the vendor's contract starts from, `cado_spec_path`."""
+fixtures every check against the vendor's contract starts from: `cado_spec_path`, and `contract`, the one request and
+response checker (tools/contract.py) on the patched spec."""
 import os
 import sys
 from pathlib import Path
@@ -31,3 +32,14 @@ def cado_spec_path() -> Path:
     if spec is None:
         pytest.skip(f'Cado OpenAPI spec absent: {prism.spec_location_hint()}')
     return spec
+
+
+@pytest.fixture(scope='session')
+def contract(cado_spec_path):
+    """The checker of requests and responses against the spec as Prism serves it (every listed patch applied)."""
+    import prism
+    from contract import Contract
+
+    spec, applied = prism.load_patched_spec(cado_spec_path)
+    assert applied == list(prism.SPEC_PATCHES), 'not every listed spec patch was applied'
+    return Contract(spec)

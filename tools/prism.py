@@ -1,9 +1,10 @@
 """Stoplight Prism serving Cado's OpenAPI contract on loopback.
 
 The one place that finds the vendor's spec, applies the listed patches to a copy of it, starts and stops
-Prism, records the HTTP exchanges a command makes and reads Prism's verdict on each of them. Used by the
-contract suite (Tests/contract/conftest.py), the local command runner (tools/run_command.py) and the
-integration's unit tests (find_spec, load_patched_spec; the root conftest.py puts tools/ on sys.path).
+Prism, records the HTTP exchanges a command makes and reads Prism's verdict on each of them (the project's own
+request checker, which also judges each exchange, is tools/contract.py). Used by the contract suite
+(Tests/contract/conftest.py), the local command runner (tools/run_command.py) and the integration's unit tests
+(find_spec, load_patched_spec; the root conftest.py puts tools/ on sys.path).
 
 Prism (npm package @stoplight/prism-cli, pinned in package.json / package-lock.json) is installed with
 `npm ci` at the repository root. The spec is never copied into the repository: it is read from
@@ -15,7 +16,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import re
 import socket
 import subprocess
 import time
@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from contract import Contract, resolve_pointer
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_ENV = 'CADO_OPENAPI_SPEC'
@@ -123,19 +125,6 @@ SPEC_PATCHES: tuple[SpecPatch, ...] = (
               'escaped once, so that URLs are still checked',
               replacement=_URL_PATTERN_AS_PUBLISHED.replace('\\\\', '\\')),
 )
-
-
-def resolve_pointer(document: Any, pointer: str) -> Any:
-    node = document
-    for raw in pointer.lstrip('/').split('/') if pointer else []:
-        token = raw.replace('~1', '/').replace('~0', '~')
-        if isinstance(node, list):
-            node = node[int(token)]
-        elif isinstance(node, dict) and token in node:
-            node = node[token]
-        else:
-            raise KeyError(f'{pointer}: no {token!r}')
-    return node
 
 
 def apply_patches(spec: dict, patches: tuple[SpecPatch, ...] = SPEC_PATCHES) -> list[SpecPatch]:
@@ -273,9 +262,10 @@ class PrismServer:
 
 @dataclass
 class ContractMock:
-    """A running Prism on the patched contract, with the spec it serves (for the extra checks below)."""
+    """A running Prism on the patched contract, with the spec it serves and the checker reading it."""
     server: PrismServer
     spec: dict
+    contract: Contract
     spec_path: Path
     patched_spec_path: Path
     applied_patches: list[SpecPatch]
@@ -301,7 +291,7 @@ def contract_mock(work_dir: Path, spec_path: Path | None = None) -> Iterator[Con
             raise
         server = PrismServer(patched, Path(work_dir) / 'prism-retry.log').start()  # port raced away: once more
     try:
-        yield ContractMock(server, spec, Path(spec_path), patched, applied)
+        yield ContractMock(server, spec, Contract(spec), Path(spec_path), patched, applied)
     finally:
         server.stop()
 
@@ -417,75 +407,7 @@ def prism_violations(exchange: Exchange) -> list[str]:
     return problems
 
 
-# Prism does not check the names of query parameters or of body properties (unknown ones pass silently), yet the
-# contract fixes them too. These checks read the same patched spec Prism serves.
-
-def _deref(spec: dict, node: Any) -> Any:
-    seen = 0
-    while isinstance(node, dict) and '$ref' in node and seen < 20:
-        node = resolve_pointer(spec, node['$ref'][1:])
-        seen += 1
-    return node
-
-
-def find_operation(spec: dict, method: str, path: str) -> tuple[str, dict] | None:
-    """(template, operation) for a concrete path; literal segments win over {templated} ones."""
-    candidates = []
-    for template, item in spec.get('paths', {}).items():
-        regex = '^' + re.sub(r'\\\{[^/]+?\\\}', '[^/]+', re.escape(template)) + '/?$'
-        if re.match(regex, path) and method.lower() in item:
-            candidates.append((template.count('{'), template, item[method.lower()]))
-    if not candidates:
-        return None
-    candidates.sort(key=lambda c: c[0])
-    return candidates[0][1], candidates[0][2]
-
-
-def _unknown_properties(spec: dict, schema: Any, value: Any, where: str) -> list[str]:
-    schema = _deref(spec, schema)
-    if not isinstance(schema, dict):
-        return []
-    if isinstance(value, dict):
-        if any(k in schema for k in ('oneOf', 'anyOf', 'allOf', 'not', 'if')) or 'properties' not in schema:
-            return []
-        if schema.get('additionalProperties') not in (None, False):
-            return []
-        found = []
-        for key, item in value.items():
-            if key not in schema['properties']:
-                found.append(f'[{where}] body property {key!r} is not declared '
-                             f'(declared: {", ".join(sorted(schema["properties"]))})')
-            else:
-                found += _unknown_properties(spec, schema['properties'][key], item, f'{where}.{key}')
-        return found
-    if isinstance(value, list) and 'items' in schema:
-        return [p for i, item in enumerate(value) for p in _unknown_properties(spec, schema['items'], item, f'{where}.{i}')]
-    return []
-
-
-def undeclared_in_contract(spec: dict, exchange: Exchange) -> list[str]:
-    """Query parameter names and JSON body properties the contract does not declare for the operation."""
-    found = find_operation(spec, exchange.method, exchange.path)
-    if found is None:
-        return []  # Prism reports the unknown route itself
-    template, operation = found
-    declared = {(_deref(spec, p)['in'], _deref(spec, p)['name'])
-                for p in spec['paths'][template].get('parameters', []) + operation.get('parameters', [])}
-    query_names = sorted({name for name, value in exchange.query})
-    problems = [f'[request.query] parameter {name!r} is not declared for {exchange.method} {template} '
-                f'(declared: {", ".join(sorted(n for i, n in declared if i == "query")) or "none"})'
-                for name in query_names if ('query', name) not in declared]
-    if isinstance(exchange.body, (dict, list)):
-        body_spec = operation.get('requestBody')
-        content = (_deref(spec, body_spec) or {}).get('content', {}) if body_spec else {}
-        schema = content.get('application/json', {}).get('schema')
-        if schema is None:
-            problems.append(f'[request.body] {exchange.method} {template} declares no JSON body, one was sent')
-        else:
-            problems += _unknown_properties(spec, schema, exchange.body, 'request.body')
-    return problems
-
-
-def contract_problems(spec: dict, exchange: Exchange) -> list[str]:
-    """Everything wrong with one exchange against the contract: Prism's verdict plus the name checks."""
-    return prism_violations(exchange) + undeclared_in_contract(spec, exchange)
+def contract_problems(contract: Contract, exchange: Exchange) -> list[str]:
+    """Everything wrong with one exchange against the contract: Prism's verdict, then the project's own checker
+    (tools/contract.py), which also judges what Prism lets through (unknown query names and body properties)."""
+    return prism_violations(exchange) + contract.exchange_problems(exchange)

@@ -243,17 +243,17 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.ExitStack() as stack:
         url, key = os.environ.get('CADO_URL'), os.environ.get('CADO_API_KEY')
         local = not url
-        spec: dict | None = None
+        mock: prism.ContractMock | None = None
         if local:
             work_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix='cado-prism-'))
             try:
-                contract = stack.enter_context(prism.contract_mock(Path(work_dir)))
+                mock = stack.enter_context(prism.contract_mock(Path(work_dir)))
             except prism.ContractHarnessError as exc:
                 print(f'Cannot start the local Cado mock: {exc}', file=sys.stderr)
                 return 2
-            url, key, spec = contract.url, key or PRISM_API_KEY, contract.spec
-            print(f'(local Prism {prism.PRISM_VERSION} on {url}, serving {contract.spec_path} '
-                  f'with {len(contract.applied_patches)} listed patches)', file=sys.stderr)
+            url, key = mock.url, key or PRISM_API_KEY
+            print(f'(local Prism {prism.PRISM_VERSION} on {url}, serving {mock.spec_path} '
+                  f'with {len(mock.applied_patches)} listed patches)', file=sys.stderr)
         elif not key:
             print('CADO_URL is set but CADO_API_KEY is not.', file=sys.stderr)
             return 2
@@ -265,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
             with contextlib.ExitStack() as patches:
                 outcome = execute(command, run_args, params, patcher(patches), last_run=last_run)
             print_outcome(outcome)
-            problems = [(e, p) for e in recorder.clear() for p in (prism.contract_problems(spec, e) if local else [])]
+            sent = recorder.clear()
+            problems = [(e, p) for e in sent for p in prism.contract_problems(mock.contract, e)] if mock else []
             for exchange, problem in problems:
                 print(f'CONTRACT VIOLATION: {exchange.describe()} -> {exchange.status}: {problem}', file=sys.stderr)
             code = 1 if outcome.errors() or problems else 0

@@ -25,25 +25,14 @@ import requests
 import prism  # tools/prism.py (the root conftest.py puts tools/ on sys.path)
 import run_command  # tools/run_command.py: YAML command names, instance params, execute() through main()
 
+from CadoSecurity import SOURCES
+from command_args import HOST_OPTION_ARGS, VALID_ARGS, WEBHOOK_URL, args_of  # Tests/support: the one argument table
+
 YML = run_command.load_integration_yml() if run_command.INTEGRATION_YML.exists() else {}
 YML_COMMANDS = run_command.yml_command_names(YML) if YML else set()
 API_KEY = 'contract-test-key'
 MAX_POLL_STEPS = 5
 
-# Values taken from the contract's own examples where it has any (GCE, GCS, S3 request bodies); others are realistic.
-PROJECT = '1'
-AWS_ACCOUNT, AWS_REGION = 'aws-prod', 'us-east-1'
-GCP_ACCOUNT, GCP_PROJECT, GCP_ZONE = 'gcp-project-1-credentials', 'projectId-1', 'us-central1-a'
-AZURE_ACCOUNT, AZURE_SUBSCRIPTION, AZURE_RG = 'azure-prod', '00000000-0000-4000-8000-000000000001', 'rg-prod'
-WINDOW = {'start_time': '2024-05-01T00:00:00Z', 'end_time': '2024-05-02T00:00:00Z'}
-K8S = {'cluster_name': 'prod-cluster', 'pod_name': 'web-7d4b9c', 'pod_namespace': 'default', 'container_name': 'web'}
-HOST_OPTIONS = {'collection_type': 'custom', 'light_mode': 'true', 'skip_scan': 'false',
-                'additional_files': '/etc/passwd,/var/log/auth.log', 'host_groups': 'linux-servers'}
-GUARDDUTY_FINDING = json.dumps({'SchemaVersion': '2.0', 'AccountId': '123456789012', 'Region': 'us-east-1',
-                                'Id': '60baffd3f9042e38640f2300d5c5a631', 'Type': 'Backdoor:EC2/C&CActivity.B!DNS',
-                                'Resource': {'ResourceType': 'Instance',
-                                             'InstanceDetails': {'InstanceId': 'i-0123456789abcdef0'}},
-                                'Severity': 8})
 FETCH = {'isFetch': 'true', 'first_fetch': '3 days', 'max_fetch': '10'}
 
 
@@ -60,17 +49,16 @@ class Case:
         return f'{command}[{self.label}]'
 
 
-def acquisition(args: dict[str, Any], *extra: Case) -> list[Case]:
-    """The one-step run (polling=false), the polling run followed to its end, and any extra variants."""
+def source_cases(command: str, *extra: Case) -> list[Case]:
+    """An acquisition with every argument of the SOURCES table (its examples): the one-step run (polling off), the
+    polling run followed through processing to its end, and every Cado Host option when the source takes them: a new
+    source needs nothing here."""
+    args = VALID_ARGS[command]
+    host = [Case({**args, **HOST_OPTION_ARGS}, 'cado-host-options')] if SOURCES[command].host_options else []
     return [Case({**args, 'polling': 'false'}),
             Case({**args, 'polling': 'true', 'wait_for_processing': 'true',
                   'interval_in_seconds': '10', 'timeout_in_seconds': '600'}, 'polling', follow_polling=True),
-            *extra]
-
-
-def with_host_options(cases: list[Case], **extra: str) -> list[Case]:
-    """Adds a variant of the first case with every Cado Host option."""
-    return [*cases, Case({**cases[0].args, **HOST_OPTIONS, **extra}, 'cado-host-options')]
+            *host, *extra]
 
 
 def with_page(args: dict[str, Any]) -> list[Case]:
@@ -85,8 +73,10 @@ def with_cursor(args: dict[str, Any]) -> list[Case]:
     return [Case(args), Case({**page_args, 'next_token': 'token-2', 'page_size': '5'}, 'next-token')]
 
 
-# Every command in the YAML, with arguments valid for the contract. test_every_yaml_command_has_cases keeps this
-# table and the YAML in step: a new command cannot escape the suite.
+# Every command in the YAML, with arguments valid for the contract: the shared table's (Tests/support/command_args.py)
+# and, for the commands outside SOURCES, variants that exercise every other argument. test_every_yaml_command_has_cases
+# keeps this table and the YAML in step: a new command cannot escape the suite.
+EC2 = 'cado-aws-ec2-acquire'
 CASES: dict[str, list[Case]] = {
     'test-module': [Case(), Case(label='with-fetch', params=FETCH)],
     'fetch-incidents': [
@@ -96,110 +86,45 @@ CASES: dict[str, list[Case]] = {
              last_run={'updated_start_timestamp': 1714521600, 'seen': [[7, 1714521600000]]}, min_incidents=1),
     ],
     # Projects
-    'cado-project-create': [Case({'name': 'Incident 4711 triage', 'description': 'Opened from XSOAR incident 4711'})],
+    'cado-project-create': [Case(args_of('cado-project-create'))],
     'cado-project-list': [
-        Case({'limit': '5'}),
-        Case({'page': '1', 'page_size': '10', 'name': 'triage', 'status': 'Containment,Collection & Analysis',
-              'project_ids': '1,2', 'created_after': '2024-01-01T00:00:00Z', 'created_before': '2024-12-31T00:00:00Z',
-              'get_alarm_summary': 'true', 'order_by': '-created'}, 'filters-page'),
+        Case(args_of('cado-project-list')),
+        Case(args_of('cado-project-list', page='1', page_size='10', name='triage',
+                     status='Containment,Collection & Analysis', project_ids='1,2', created_after='2024-01-01T00:00:00Z',
+                     created_before='2024-12-31T00:00:00Z', get_alarm_summary='true', order_by='-created'),
+             'filters-page'),
     ],
-    'cado-project-get': [Case({'project_id': PROJECT})],
-    'cado-project-update': [Case({'project_id': PROJECT, 'name': 'Incident 4711 triage (contained)',
-                                  'description': 'Host isolated', 'status': 'Containment'})],
-    'cado-project-delete': [Case({'project_ids': '1,2'})],
-    'cado-incident-project-get': [Case({'incident_id': 'XSOAR-4711'})],
-    # Acquisitions
-    'cado-aws-ec2-acquire': acquisition(
-        {'project_id': PROJECT, 'account': AWS_ACCOUNT, 'region': AWS_REGION, 'instance_id': 'i-0123456789abcdef0'},
-        Case({'project_id': PROJECT, 'account': AWS_ACCOUNT, 'region': AWS_REGION,
-              'instance_id': 'i-0123456789abcdef0', 'acquire_with_host': 'true', 'use_ssm_port_forwarding': 'true',
-              'ssm_port_forwarding_port': '8443', 'fast_scan': 'true', 'convert_image': 'false',
-              'skip_processing': 'false', **HOST_OPTIONS}, 'cado-host-options'),
-        Case({'account': AWS_ACCOUNT, 'region': AWS_REGION, 'instance_id': 'i-0123456789abcdef0'},
-             'instance-default-project', params={'default_project': PROJECT})),
-    'cado-aws-s3-acquire': acquisition({'project_id': PROJECT, 'account': AWS_ACCOUNT, 'bucket': 'jf-bucket-1234',
-                                        'prefix': 'directory_1/', 'file_names': 'access.log,error.log'}),
-    'cado-aws-lambda-acquire': acquisition({'project_id': PROJECT, 'account': AWS_ACCOUNT, 'region': AWS_REGION,
-                                            'function_name': 'payments-handler'}),
-    'cado-aws-ecs-acquire': with_host_options(acquisition(
-        {'project_id': PROJECT, 'account': AWS_ACCOUNT, 'region': AWS_REGION, 'cluster_name': 'prod-ecs',
-         'task_name': 'web-task', 'container_name': 'web', 'file_name': 'web-capture'})),
-    'cado-aws-eks-acquire': with_host_options(acquisition(
-        {'project_id': PROJECT, 'account': AWS_ACCOUNT, 'region': AWS_REGION, **K8S})),
-    'cado-gcp-gce-acquire': acquisition({'project_id': PROJECT, 'account': GCP_ACCOUNT, 'instance_name': 'instance-1',
-                                         'instance_project': GCP_PROJECT, 'zone': GCP_ZONE, 'gcs_bucket': 'bucket-1',
-                                         'gcs_project': 'projectId-2', 'fast_scan': 'false',
-                                         'use_acquisition_service_account': 'true',
-                                         'subnet': 'projects/my-project/regions/us-central1/subnetworks/my-subnet'}),
-    'cado-gcp-gcs-acquire': acquisition({'project_id': PROJECT, 'account': GCP_ACCOUNT, 'bucket': 'bucket-1',
-                                         'gcp_project': GCP_PROJECT, 'prefix': 'logs/',
-                                         'file_names': 'a.json,b.json'}),
-    'cado-gcp-gke-acquire': with_host_options(acquisition(
-        {'project_id': PROJECT, 'account': GCP_ACCOUNT, 'gcp_project': GCP_PROJECT, 'zone': GCP_ZONE, **K8S})),
-    'cado-azure-vm-acquire': with_host_options(acquisition(
-        {'project_id': PROJECT, 'account': AZURE_ACCOUNT, 'vm_name': 'web-vm-01', 'subscription_id': AZURE_SUBSCRIPTION,
-         'resource_group': AZURE_RG, 'acquisition_resource_group': 'rg-forensics', 'scan_only': 'false'}),
-        acquire_with_host='true'),
-    'cado-azure-disk-acquire': acquisition({'project_id': PROJECT, 'account': AZURE_ACCOUNT,
-                                            'disk_name': 'web-vm-01_OsDisk_1', 'subscription_id': AZURE_SUBSCRIPTION,
-                                            'resource_group': AZURE_RG, 'acquire_with_host': 'false',
-                                            'acquisition_resource_group': 'rg-forensics'},
-                                           Case({'project_id': PROJECT, 'account': AZURE_ACCOUNT,
-                                                 'disk_name': 'web-vm-01_OsDisk_1', 'subscription_id': AZURE_SUBSCRIPTION,
-                                                 'resource_group': AZURE_RG, 'acquire_with_host': 'false',
-                                                 'fast_scan': 'true'}, 'fast-scan')),
-    'cado-azure-blob-acquire': acquisition({'project_id': PROJECT, 'account': AZURE_ACCOUNT,
-                                            'subscription_id': AZURE_SUBSCRIPTION, 'storage_account_name': 'prodlogs',
-                                            'container_name': 'insights-logs', 'blob_name': 'signin/2024/05/01.json'}),
-    'cado-azure-aks-acquire': with_host_options(acquisition(
-        {'project_id': PROJECT, 'account': AZURE_ACCOUNT, 'subscription_id': AZURE_SUBSCRIPTION,
-         'resource_group': AZURE_RG, **K8S})),
-    'cado-xdr-device-acquire': acquisition({'project_id': PROJECT, 'account': 'crowdstrike-prod',
-                                            'provider': 'crowdstrike',
-                                            'device_id': '5f1d2c3b4a5e6f708192a3b4c5d6e7f8', **HOST_OPTIONS}),
-    'cado-darktrace-endpoint-acquire': acquisition({'project_id': PROJECT, 'device_id': 'dt-endpoint-0042',
-                                                    'appliance_name': 'darktrace-appliance-1'}),
-    'cado-url-acquire': acquisition({'project_id': PROJECT, 'url': 'https://example.com/evidence/disk.e01'}),
-    'cado-m365-ual-acquire': acquisition({'project_id': PROJECT, 'account': 'm365-tenant', **WINDOW,
-                                          'workload': 'exchange', 'user_ids': 'alice@example.com,bob@example.com',
-                                          'ip_addresses': '203.0.113.7'}),
-    'cado-entra-id-acquire': acquisition({'project_id': PROJECT, 'account': 'entra-tenant', **WINDOW,
-                                          'user_ids': 'alice@example.com'}),
-    'cado-google-workspace-acquire': acquisition({'project_id': PROJECT, 'account': 'gworkspace', **WINDOW,
-                                                  'application_names': 'login,drive',
-                                                  'user_ids': 'alice@example.com'}),
-    'cado-detection-investigate': acquisition({'detections': GUARDDUTY_FINDING, 'skip_acquisition': 'false'}),
+    'cado-project-get': [Case(args_of('cado-project-get'))],
+    'cado-project-update': [Case(args_of('cado-project-update', name='Incident 4711 triage (contained)',
+                                         description='Host isolated'))],
+    'cado-project-delete': [Case(args_of('cado-project-delete'))],
+    'cado-incident-project-get': [Case(args_of('cado-incident-project-get'))],
+    # Acquisitions, all from the SOURCES table
+    **{command: source_cases(command) for command in SOURCES},
+    EC2: source_cases(EC2, Case({name: value for name, value in VALID_ARGS[EC2].items() if name != 'project_id'},
+                                'instance-default-project', params={'default_project': VALID_ARGS[EC2]['project_id']})),
     # Browsing what can be acquired (cursor lists: limit 2 follows one next_token)
-    'cado-cloud-account-list': with_page({'limit': '5', 'type': 'aws,gcp', 'account_check_result': 'success',
-                                          'account_name': 'aws-prod'}),
+    'cado-cloud-account-list': with_page(args_of('cado-cloud-account-list', limit='5', type='aws,gcp',
+                                                 account_check_result='success', account_name='aws-prod')),
     'cado-aws-ec2-instance-list': [
-        Case({'account': AWS_ACCOUNT, 'region': AWS_REGION, 'limit': '2'}),
-        Case({'account': AWS_ACCOUNT, 'region': AWS_REGION, 'limit': '5', 'instance_ids': 'i-0123456789abcdef0',
-              'instance_names': 'web-1', 'state': 'running,stopped', 'ip_addresses': '10.0.0.5', 'os': 'linux',
-              'tags': 'env:prod'}, 'filters'),
-        Case({'limit': '1'}, 'instance-defaults', params={'default_account': AWS_ACCOUNT,
-                                                          'default_region': AWS_REGION}),
-        Case({'account': AWS_ACCOUNT, 'region': AWS_REGION, 'next_token': 'eyJwYWdlIjogMn0=', 'limit': '1'},
-             'next-token'),
+        Case(args_of('cado-aws-ec2-instance-list', limit='2')),
+        Case(args_of('cado-aws-ec2-instance-list', limit='5', instance_ids='i-0123456789abcdef0', instance_names='web-1',
+                     state='running,stopped', ip_addresses='10.0.0.5', os='linux', tags='env:prod'), 'filters'),
+        Case({'limit': '1'}, 'instance-defaults', params={'default_account': VALID_ARGS[EC2]['account'],
+                                                          'default_region': VALID_ARGS[EC2]['region']}),
+        Case(args_of('cado-aws-ec2-instance-list', next_token='eyJwYWdlIjogMn0=', limit='1'), 'next-token'),
     ],
-    'cado-aws-s3-bucket-list': with_cursor({'account': AWS_ACCOUNT, 'limit': '2', 'prefix': 'jf-'}),
-    'cado-aws-s3-object-list': with_cursor({'account': AWS_ACCOUNT, 'bucket': 'jf-bucket-1234', 'limit': '2',
-                                            'prefix': 'directory_1/', 'delimiter': '/', 'exclude_archived': 'true'}),
-    'cado-aws-lambda-function-list': with_cursor({'account': AWS_ACCOUNT, 'region': AWS_REGION, 'limit': '2'}),
-    'cado-gcp-gce-instance-list': with_page({'account': GCP_ACCOUNT, 'gcp_project': GCP_PROJECT, 'limit': '5',
-                                             'instance_name': 'instance-1', 'instance_id': '1234567890123456789',
-                                             'state': 'RUNNING', 'labels': 'env:prod'}),
-    'cado-gcp-gcs-bucket-list': with_page({'account': GCP_ACCOUNT, 'gcp_project': GCP_PROJECT, 'prefix': 'bucket',
-                                           'limit': '5'}),
-    'cado-azure-vm-list': with_page({'account': AZURE_ACCOUNT, 'subscription_id': AZURE_SUBSCRIPTION,
-                                     'resource_group': AZURE_RG, 'vm_name': 'web-vm-01', 'tags': 'env:prod',
-                                     'limit': '5'}),
-    'cado-azure-disk-list': with_page({'account': AZURE_ACCOUNT, 'subscription_id': AZURE_SUBSCRIPTION,
-                                       'resource_group': AZURE_RG, 'disk_name': 'web-vm-01_OsDisk_1',
-                                       'managed_by': 'web-vm-01', 'limit': '5'}),
+    'cado-aws-s3-bucket-list': with_cursor(args_of('cado-aws-s3-bucket-list', limit='2', prefix='acme-')),
+    'cado-aws-s3-object-list': with_cursor(args_of('cado-aws-s3-object-list', limit='2', exclude_archived='true')),
+    'cado-aws-lambda-function-list': with_cursor(args_of('cado-aws-lambda-function-list', limit='2')),
+    'cado-gcp-gce-instance-list': with_page(args_of('cado-gcp-gce-instance-list', limit='5', instance_name='instance-1',
+                                                    instance_id='1234567890123456789', labels='env:prod')),
+    'cado-gcp-gcs-bucket-list': with_page(args_of('cado-gcp-gcs-bucket-list', prefix='analytics', limit='5')),
+    'cado-azure-vm-list': with_page(args_of('cado-azure-vm-list', vm_name='win-jump-01', tags='env:prod', limit='5')),
+    'cado-azure-disk-list': with_page(args_of('cado-azure-disk-list', resource_group='rg-app',
+                                              disk_name='lin-app-02-data', managed_by='lin-app-02', limit='5')),
     'cado-xdr-device-list': [
-        Case({'provider': 'crowdstrike', 'account': 'crowdstrike-prod', 'limit': '2', 'hostname': 'web-1',
-              'os': 'Windows'}, 'crowdstrike'),
+        Case(args_of('cado-xdr-device-list', limit='2', os='Windows'), 'crowdstrike'),
         Case({'provider': 'sentinelone', 'account': 's1-prod', 'limit': '2'}, 'sentinelone'),
         Case({'provider': 'defender', 'account': 'defender-prod', 'limit': '2'}, 'defender'),
         Case({'provider': 'darktrace', 'appliance_name': 'darktrace-appliance-1', 'limit': '2'}, 'darktrace'),
@@ -208,58 +133,56 @@ CASES: dict[str, list[Case]] = {
     ],
     # Pipelines
     'cado-pipeline-get': [
-        Case({'pipeline_id': '1'}),
-        Case({'pipeline_id': '1', 'polling': 'true', 'interval_in_seconds': '10', 'timeout_in_seconds': '600'},
+        Case(args_of('cado-pipeline-get')),
+        Case(args_of('cado-pipeline-get', polling='true', interval_in_seconds='10', timeout_in_seconds='600'),
              'polling', follow_polling=True),
     ],
     'cado-pipeline-list': [
-        Case({'project_id': PROJECT, 'limit': '5'}),
-        Case({'project_id': PROJECT, 'triggering_pipeline_id': '1', 'evidence_id': '1', 'status': 'in_progress',
-              'type': 'processing', 'page': '1', 'page_size': '5'}, 'filters-page'),
+        Case(args_of('cado-pipeline-list', limit='5')),
+        Case(args_of('cado-pipeline-list', triggering_pipeline_id='4281', evidence_id='391', type='processing',
+                     page='1', page_size='5'), 'filters-page'),
     ],
-    'cado-pipeline-cancel': [Case({'pipeline_id': '1'})],
-    'cado-pipeline-rerun': [Case({'pipeline_id': '1'}), Case({'project_id': PROJECT}, 'whole-project')],
+    'cado-pipeline-cancel': [Case(args_of('cado-pipeline-cancel'))],
+    'cado-pipeline-rerun': [Case(args_of('cado-pipeline-rerun')),
+                            Case({'project_id': VALID_ARGS['cado-project-get']['project_id']}, 'whole-project')],
     # Findings
     'cado-detection-list': [
-        Case({'limit': '5'}),
-        Case({'project_id': PROJECT, 'name': 'Backdoor', 'resource_ids': 'i-0123456789abcdef0',
-              'severity': 'critical,high', 'impact': 'high', 'project_status': 'Containment',
-              'source': 'GuardDuty,Wiz', 'detection_type': 'all', 'updated_after': '2024-05-01T00:00:00Z',
-              'updated_before': '2024-05-02T00:00:00Z', 'order_by': '-updated_datetime', 'page': '2',
-              'page_size': '10'}, 'filters-page'),
+        Case(args_of('cado-detection-list')),
+        Case(args_of('cado-detection-list', project_id='12', name='Backdoor', resource_ids='i-0123456789abcdef0',
+                     impact='high', project_status='Containment', source='GuardDuty,Wiz', detection_type='all',
+                     updated_after='2024-05-01T00:00:00Z', updated_before='2024-05-02T00:00:00Z',
+                     order_by='-updated_datetime', page='2', page_size='10'), 'filters-page'),
     ],
-    'cado-detection-group-list': with_page({'limit': '5', 'severity': 'high', 'source': 'GuardDuty',
-                                            'detection_type': 'alert', 'order_by': '-updated_datetime',
-                                            'project_name': 'triage', 'impact': 'high', 'resource_ids': 'i-1',
-                                            'project_status': 'Containment', 'name': 'Backdoor'}),
-    'cado-detection-artifact-list': with_page({'project_id': PROJECT, 'artifact_type': 'hash', 'detection_id': '1',
-                                               'detection_type': 'alert', 'limit': '5'}),
-    'cado-detection-asset-get': [Case({'detection_id': '1'})],
-    'cado-alarm-list': with_page({'project_id': PROJECT, 'evidence_id': '1', 'alarm_type': 'content',
-                                  'alarm_name': 'Malware', 'alarm_severity': '1,2', 'resource': 'i-1',
-                                  'latest_results': 'true', 'order_by': '-id', 'limit': '5'}),
-    'cado-alarm-get': [Case({'alarm_id': '1'})],
-    'cado-alarm-summary-get': [Case({'project_id': PROJECT, 'evidence_id': '1', 'alarm_severity': '2'})],
-    'cado-evidence-list': with_page({'project_id': PROJECT, 'display_name': 'web-1', 'hostname': 'web-1',
-                                     'os': 'linux', 'capture_type': 'full', 'is_compromised': 'true',
-                                     'evidence_type': 'disk', 'order_by': '-id', 'limit': '5'}),
-    'cado-evidence-get': [Case({'evidence_id': '1'})],
-    'cado-indicator-list': [Case({'project_id': PROJECT, 'evidence_id': '1', 'filter': 'matched', 'limit': '10'})],
+    'cado-detection-group-list': with_page(args_of('cado-detection-group-list', limit='5', source='GuardDuty',
+                                                   detection_type='alert', order_by='-updated_datetime',
+                                                   project_name='triage', impact='high', resource_ids='i-1',
+                                                   project_status='Containment', name='Backdoor')),
+    'cado-detection-artifact-list': with_page(args_of('cado-detection-artifact-list', detection_id='501',
+                                                      detection_type='alert', limit='5')),
+    'cado-detection-asset-get': [Case(args_of('cado-detection-asset-get'))],
+    'cado-alarm-list': with_page(args_of('cado-alarm-list', evidence_id='391', alarm_type='content',
+                                         alarm_name='Malware', resource='i-1', latest_results='true', order_by='-id',
+                                         limit='5')),
+    'cado-alarm-get': [Case(args_of('cado-alarm-get'))],
+    'cado-alarm-summary-get': [Case(args_of('cado-alarm-summary-get', evidence_id='391', alarm_severity='2'))],
+    'cado-evidence-list': with_page(args_of('cado-evidence-list', display_name='web-1', hostname='web-1', os='linux',
+                                            capture_type='full', is_compromised='true', evidence_type='disk',
+                                            order_by='-id', limit='5')),
+    'cado-evidence-get': [Case(args_of('cado-evidence-get'))],
+    'cado-indicator-list': [Case(args_of('cado-indicator-list', evidence_id='391', filter='matched', limit='10'))],
     # Webhooks
-    'cado-webhook-list': with_page({'limit': '5'}),
+    'cado-webhook-list': with_page(args_of('cado-webhook-list', limit='5')),
     'cado-webhook-create': [
-        Case({'name': 'XSOAR intake', 'url': 'https://xsoar.example.com/instance/execute/cado-webhook',
-              'event_types': 'detection_created,high_severity_alarm'}, 'for-xsoar'),
+        Case(args_of('cado-webhook-create'), 'for-xsoar'),
         Case({'name': 'SOC Slack', 'url': 'https://hooks.slack.com/services/T000/B000/XXXXXXXX',
               'event_types': 'processing_failed', 'for_xsoar': 'false', 'payload_type': 'slack',
               'payload': '{"text": "$Title"}'}, 'own-payload'),
     ],
-    'cado-webhook-update': [Case({'webhook_id': '1', 'name': 'XSOAR intake', 'enabled': 'false',
-                                  'url': 'https://xsoar.example.com/instance/execute/cado-webhook',
-                                  'event_type': 'detection_updated', 'payload_type': 'custom',
-                                  'payload': '{"name": "Cado: $Title"}'})],
-    'cado-webhook-delete': [Case({'webhook_id': '1'})],
-    'cado-webhook-test': [Case({'webhook_id': '1'})],
+    'cado-webhook-update': [Case(args_of('cado-webhook-update', name='XSOAR intake', url=WEBHOOK_URL,
+                                         event_type='detection_updated', payload_type='custom',
+                                         payload='{"name": "Cado: $Title"}'))],
+    'cado-webhook-delete': [Case(args_of('cado-webhook-delete'))],
+    'cado-webhook-test': [Case(args_of('cado-webhook-test'))],
 }
 
 
@@ -282,7 +205,7 @@ def _raw(mock: prism.ContractMock, recorder: prism.ExchangeRecorder, method: str
     with requests.Session() as session:
         session.request(method, mock.url + path, headers=headers, timeout=30, **kwargs)
     exchange = recorder.exchanges[-1]
-    return exchange, prism.contract_problems(mock.spec, exchange)
+    return exchange, prism.contract_problems(mock.contract, exchange)
 
 
 def test_patch_table_applied_in_full(prism_mock):
@@ -312,7 +235,7 @@ def test_invalid_body_is_a_violation(prism_mock, exchanges):
     assert exchange.status == 422
     text = '\n'.join(problems)
     for expected in ("required property 'payload_type'", 'event_type must be equal to one of the allowed values',
-                     'payload must be object', "body property 'colour' is not declared"):
+                     'payload must be object', 'body field "colour" is not in the contract'):
         assert expected in text, problems
 
 
@@ -321,7 +244,8 @@ def test_wrong_types_and_undeclared_query_names_are_violations(prism_mock, excha
                               params={'severity': 'urgent', 'page': 'one', 'investigation': '1'})
     text = '\n'.join(problems)
     assert exchange.status == 422
-    assert 'severity' in text and 'page must be integer' in text and "'investigation' is not declared" in text
+    assert 'severity' in text and 'page must be integer' in text
+    assert 'query parameter "investigation" is not in the contract' in text
 
 
 def test_unknown_route_and_method_are_violations(prism_mock, exchanges):
@@ -408,7 +332,7 @@ def test_command_against_contract(command, case, prism_mock, exchanges, mocker):
         if not sent:
             failures.append(f'{where}: sent no request to Prism')
         for exchange in sent:
-            for problem in prism.contract_problems(prism_mock.spec, exchange):
+            for problem in prism.contract_problems(prism_mock.contract, exchange):
                 failures.append(f'{where}: {exchange.describe()} -> HTTP {exchange.status}: {problem}')
         failures += [f'{where}: error result: {error}' for error in outcome.errors()]
         if command == 'fetch-incidents':

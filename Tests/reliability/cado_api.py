@@ -2,8 +2,7 @@
 
 Answers come from the pack's `test_data/` fixtures, which the integration's own tests check against the vendor's
 response schemas (`test_fixture_matches_contract`). Routes are the contract's path templates; a request on any
-other path gets 404 with the API's error envelope. The contract itself (`$CADO_OPENAPI_SPEC` or
-`../shared/cado-api/cado-api.json`) is read only to list its operations, when it is present.
+other path gets 404 with the API's error envelope.
 """
 from __future__ import annotations
 
@@ -14,7 +13,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from prism import find_spec
+from CadoSecurity import ENDPOINTS, SOURCES
+
 
 ROOT = Path(__file__).resolve().parents[2]
 INTEGRATION_DIR = ROOT / 'Packs' / 'CadoSecurity' / 'Integrations' / 'CadoSecurity'
@@ -40,25 +40,9 @@ ROUTES: dict[tuple[str, str], Any] = {
     ('GET', '/api/v3/projects/{project_id}'): 'project_get',
     ('PATCH', '/api/v3/projects/{project_id}'): 'project_update',
     ('GET', '/api/v3/incidents/{incident_id}'): 'incident_project_get',
-    ('POST', '/api/v3/import/aws/ec2'): 'import_aws_ec2',
-    ('POST', '/api/v3/import/aws/s3'): 'import_aws_s3',
-    ('POST', '/api/v3/import/aws/lambda'): 'import_aws_lambda',
-    ('POST', '/api/v3/import/aws/ecs'): 'import_aws_ecs',
-    ('POST', '/api/v3/import/aws/eks'): 'import_aws_eks',
-    ('POST', '/api/v3/import/gcp/gce'): 'import_gcp_gce',
-    ('POST', '/api/v3/import/gcp/gcs'): 'import_gcp_gcs',
-    ('POST', '/api/v3/import/gcp/gke'): 'import_gcp_gke',
-    ('POST', '/api/v3/import/azure/virtual-machine'): 'import_azure_vm',
-    ('POST', '/api/v3/import/azure/disk'): 'import_azure_disk',
-    ('POST', '/api/v3/import/azure/storage/blobs'): 'import_azure_blob',
-    ('POST', '/api/v3/import/azure/aks'): 'import_azure_aks',
-    ('POST', '/api/v3/import/xdr'): 'import_xdr',
-    ('POST', '/api/v3/import/xdr/csensor'): 'import_darktrace',
-    ('POST', '/api/v3/import/url'): 'import_url',
-    ('POST', '/api/v3/import/microsoft365/ual'): 'import_m365_ual',
-    ('POST', '/api/v3/import/entra'): 'import_entra',
-    ('POST', '/api/v3/import/google-workspace'): 'import_google_workspace',
-    ('POST', '/api/v3/detections/import'): 'detection_investigate',
+    # An acquisition answers with the fixture named after its endpoint.
+    **{(ENDPOINTS[source.endpoint].method, ENDPOINTS[source.endpoint].path): source.endpoint
+       for source in SOURCES.values()},
     ('GET', '/api/v3/accounts'): 'account_list',
     ('GET', '/api/v3/import/aws/ec2'): cursor_pages('aws_ec2_instance_list'),
     ('GET', '/api/v3/import/aws/s3/buckets'): cursor_pages('aws_s3_bucket_list'),
@@ -164,30 +148,3 @@ def consistent_pagination(body: Any, query: dict[str, Any]) -> Any:
     body['data'] = items if page == 1 else []
     pagination.update(total_records=len(items), current_page=page, total_pages=1, per_page=per_page)
     return body
-
-
-def spec_operations() -> set[tuple[str, str]] | None:
-    """Every (METHOD, path template) of the vendor contract, or None when the spec file is absent."""
-    spec_path = find_spec()
-    if spec_path is None:
-        return None
-    spec = json.loads(spec_path.read_text())
-    return {(method.upper(), path) for path, item in spec.get('paths', {}).items() for method in item
-            if method.lower() in ('get', 'post', 'put', 'patch', 'delete')}
-
-
-def spec_query_names() -> dict[tuple[str, str], set[str]] | None:
-    """Declared query parameter names per (METHOD, path template), or None without the spec."""
-    spec_path = find_spec()
-    if spec_path is None:
-        return None
-    spec = json.loads(spec_path.read_text())
-    names: dict[tuple[str, str], set[str]] = {}
-    for path, item in spec.get('paths', {}).items():
-        shared = [p for p in item.get('parameters', []) if isinstance(p, dict)]
-        for method, operation in item.items():
-            if method.lower() not in ('get', 'post', 'put', 'patch', 'delete'):
-                continue
-            params = shared + [p for p in operation.get('parameters', []) if isinstance(p, dict)]
-            names[(method.upper(), path)] = {p.get('name') for p in params if p.get('in') == 'query'}
-    return names

@@ -20,7 +20,9 @@ from unittest import mock
 
 import pytest
 
-from .command_cases import POLLING_ARGS, READS, VALID_ARGS, WRITES
+from command_args import VALID_ARGS  # Tests/support: the one table of valid arguments
+
+from .command_cases import POLLING_ARGS, READS, WRITES
 from .conftest import API_KEY, api_responder
 from .detection_feed import DetectionFeed
 from .fault_server import CloseNoReply, Delay, FaultServer, Redirect, Reply, ResetMidBody

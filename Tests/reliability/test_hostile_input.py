@@ -1,6 +1,6 @@
 """Hostile-input suite: hypothesis drives every command of the YAML through `main()` with generated arguments.
 
-Arguments start from a valid set (command_cases.VALID_ARGS) and hypothesis replaces or drops any of them with
+Arguments start from a valid set (command_args.VALID_ARGS) and hypothesis replaces or drops any of them with
 hostile values: empty, whitespace, unicode (including digits `isdigit()` accepts but `int()` refuses), huge,
 negative, floats, wrong types (int, bool, list, dict, None), and injection-looking strings (`../`, `%2e%2e/`,
 `?x=1`, `#`, CR/LF, absolute URLs). test-module and fetch-incidents take no arguments, so their instance
@@ -9,7 +9,8 @@ parameters are generated instead. Every request goes to requests_mock's catch-al
 The only acceptable outcomes:
 - a valid request: path under /api/v3/, on a route the command uses with valid arguments, every path parameter
   equal to an integer or to the argument it came from (nothing truncated at `#` or `?`, no dot segment, no extra
-  segment), and only query parameters the contract declares for that operation (when the contract is present);
+  segment), and only query parameters and body fields the contract declares for that operation (tools/contract.py,
+  when the spec is present);
 - or a clear error naming the argument (or instance parameter), not a Python error text;
 never an exception escaping main().
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache, cache
+from functools import cache
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -26,8 +27,12 @@ import requests_mock
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from .cado_api import match_route, respond, spec_query_names
-from .command_cases import POLLING_ARGS, VALID_ARGS
+from command_args import VALID_ARGS  # Tests/support: the one table of valid arguments
+from contract import Contract  # tools/contract.py: the one request checker
+from prism import find_spec, load_patched_spec
+
+from .cado_api import match_route, respond
+from .command_cases import POLLING_ARGS
 from .conftest import API_KEY
 from .harness import PYTHON_INTERNALS, Outcome, instance_params, load_yml, run_main, yml_commands
 
@@ -165,7 +170,7 @@ def string_values(value: Any) -> set[str]:
 def request_violations(command: str, history, args: dict, params: dict) -> list[str]:
     problems = []
     routes = allowed_routes(command)
-    declared = _query_names()
+    contract = _contract()
     given_values = set().union(*(string_values(v) for v in list(args.values()) + list(params.values()))) \
         if (args or params) else set()
     for request in history:
@@ -190,16 +195,17 @@ def request_violations(command: str, history, args: dict, params: dict) -> list[
             decoded = unquote(value)
             if not re.fullmatch(r'\d+', decoded) and decoded not in given_values:
                 problems.append(f'path parameter "{decoded}" is neither a number nor an argument as given: {where}')
-        if declared is not None:
-            unknown = set(parse_qs(url.query, keep_blank_values=True)) - declared.get((request.method, template), set())
-            if unknown:
-                problems.append(f'query parameters not in the contract {sorted(unknown)}: {where}')
+        if contract is not None:
+            # Names only: values the integration passes through unchecked are Cado's to refuse (a URL is one).
+            problems += [f'{problem}: {where}' for problem in contract.request_problems(request, names_only=True)]
     return problems
 
 
-@lru_cache(maxsize=1)
-def _query_names():
-    return spec_query_names()
+@cache
+def _contract() -> Contract | None:
+    """The request checker when the vendor's spec is present; without it only routes and paths are judged."""
+    spec_path = find_spec()
+    return Contract(load_patched_spec(spec_path)[0]) if spec_path else None
 
 
 def names_for(command: str) -> list[re.Pattern]:
@@ -247,7 +253,7 @@ def _short(value: Any) -> str:
 
 
 def test_every_yaml_command_has_valid_args():
-    assert set(COMMANDS) == set(VALID_ARGS), 'command_cases.VALID_ARGS must list exactly the YAML commands'
+    assert set(COMMANDS) == set(VALID_ARGS), 'command_args.VALID_ARGS must list exactly the YAML commands'
 
 
 @pytest.mark.parametrize('command', sorted(COMMANDS))

@@ -18,7 +18,9 @@ import json
 import pytest
 
 from .cado_api import fixture
-from .command_cases import POLLING_ARGS, VALID_ARGS
+from command_args import VALID_ARGS  # Tests/support: the one table of valid arguments
+
+from .command_cases import POLLING_ARGS
 from .conftest import API_KEY, api_responder
 from .fault_server import CloseNoReply, FaultServer, RecordedRequest, Reply
 from .harness import Outcome, instance_params, run_main

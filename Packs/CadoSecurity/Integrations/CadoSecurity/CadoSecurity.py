@@ -190,32 +190,105 @@ class Field(NamedTuple):
     choices: tuple[str, ...] = ()
     default: Any = None  # sent when the argument is absent
     fallback: str = ''  # instance default used when the argument is absent: account | region | project
+    description: str = ''  # the argument's description in the YAML (tools/generate_yaml.py writes it there)
+    example: str = ''  # a valid value, as typed in XSOAR: the arguments of the tests and of the command examples
 
 
-def project_field(api: str, required: bool = True) -> Field:
-    return Field('project_id', api, 'int', required, fallback='project')
+# Argument descriptions several commands share (the YAML's text).
+ACQUISITION_PROJECT = "ID of the Cado project to acquire into. Defaults to the instance's Default project ID."
+AWS_PLATFORM_ACCOUNT = ("Name (alias) of the AWS account registered in Cado, as listed by cado-cloud-account-list. "
+                        "Defaults to the instance's Default cloud account; when neither is set, Cado uses its own "
+                        "platform role.")
+M365_ACCOUNT = ("Name of the Microsoft 365 account registered in Cado whose credentials read the logs (see "
+                "cado-cloud-account-list). Defaults to the instance's Default cloud account.")
+RESOURCE_REGION = "AWS region of the resource, e.g. us-east-1. Defaults to the instance's Default region."
+BROWSED_REGION = "AWS region to browse. Defaults to the instance's Default region."
 
 
-def account_field(api: str, required: bool = True) -> Field:
-    return Field('account', api, 'str', required, fallback='account')
+def account_description(cloud: str = '') -> str:
+    return (f"Name of the {f'{cloud} ' if cloud else ''}account registered in Cado (see cado-cloud-account-list). "
+            "Defaults to the instance's Default cloud account.")
 
 
-def region_field(api: str = 'region', required: bool = True) -> Field:
-    return Field('region', api, 'str', required, fallback='region')
+def project_field(api: str, required: bool = True, description: str = ACQUISITION_PROJECT) -> Field:
+    return Field('project_id', api, 'int', required, fallback='project', description=description, example='12')
 
 
-PAGE_FIELDS = (Field('page', 'page', 'int'), Field('page_size', 'per_page', 'int'), Field('limit', 'limit', 'int'))
+def account_field(api: str, required: bool = True, description: str = account_description(), example: str = '') -> Field:
+    return Field('account', api, 'str', required, fallback='account', description=description, example=example)
+
+
+def region_field(api: str = 'region', required: bool = True, description: str = RESOURCE_REGION) -> Field:
+    return Field('region', api, 'str', required, fallback='region', description=description, example='eu-west-2')
+
+
+ONE_PAGE = 'With page or page_size, exactly one page is returned in one request, and limit is ignored.'
+PAGE_FIELDS = (
+    Field('page', 'page', 'int', description=f'Page number to return (1-based). {ONE_PAGE}'),
+    Field('page_size', 'per_page', 'int',
+          description=f'Number of results per page (at most {MAX_PAGE_SIZE}). Default is {DEFAULT_LIMIT} when only '
+                      f'page is given. {ONE_PAGE}'),
+    Field('limit', 'limit', 'int', default=DEFAULT_LIMIT,
+          description='Maximum number of results to return when page and page_size are not given (pages are followed '
+                      f'until it is reached, each request sized to what is still wanted). Default is {DEFAULT_LIMIT}.'),
+)
+CURSOR_LIMIT = ('Maximum number of results to return (cursor pages are followed until it is reached). Default is '
+                f'{DEFAULT_LIMIT}.')
+CURSOR_FIELDS = (
+    PAGE_FIELDS[1]._replace(description=f'Number of results per request (at most {MAX_PAGE_SIZE}). When given, '
+                                        'exactly one request is made.'),
+    PAGE_FIELDS[2]._replace(description=CURSOR_LIMIT),
+    Field('next_token', 'cursor',
+          description='The next_token of a previous call\'s "More results are available" note. The list continues '
+                      'right after the last result that call returned.'),
+)
+# The paging arguments of each Listing.paging style.
+PAGING_FIELDS = {'page': PAGE_FIELDS, 'cursor': CURSOR_FIELDS, 'cursor_unsized': (
+    CURSOR_FIELDS[1]._replace(description=f'{CURSOR_LIMIT} Cado decides how many instances a page holds; when it '
+                                          'holds more than limit, the rest come with the next_token of the note.'),
+    CURSOR_FIELDS[2])}
 
 HOST_OPTION_FIELDS = (
-    Field('collection_type', 'collection_type', choices=('balanced', 'custom')),
-    Field('light_mode', 'light_mode', 'bool'),
-    Field('skip_scan', 'skip_scan', 'bool'),
-    Field('additional_files', 'additional_files', 'list'),
-    Field('host_groups', 'groups', 'list'),
+    Field('collection_type', 'collection_type', choices=('balanced', 'custom'), example='custom',
+          description='Cado Host collection type: balanced (default) or custom.'),
+    Field('light_mode', 'light_mode', 'bool', example='true',
+          description='Cado Host light mode: only acquire files smaller than 10 MB.'),
+    Field('skip_scan', 'skip_scan', 'bool', example='false',
+          description='Whether Cado Host skips scanning for additional files.'),
+    Field('additional_files', 'additional_files', 'list', example='/etc/passwd,/var/log/auth.log',
+          description='Comma-separated additional file paths for Cado Host to acquire.'),
+    Field('host_groups', 'groups', 'list', example='linux-servers',
+          description='Comma-separated Cado Host collection groups (custom collection type only).'),
 )
 
-LOG_WINDOW_FIELDS = (Field('start_time', 'start_time', 'time', required=True),
-                     Field('end_time', 'end_time', 'time', required=True))
+LOG_WINDOW_FIELDS = (
+    Field('start_time', 'start_time', 'time', required=True, example='2024-06-01T00:00:00Z',
+          description='Start of the log window: ISO 8601 (2024-01-01T00:00:00Z) or relative (3 days ago).'),
+    Field('end_time', 'end_time', 'time', required=True, example='2024-06-03T00:00:00Z',
+          description='End of the log window: ISO 8601 (2024-01-02T00:00:00Z) or relative (now).'),
+)
+
+# What every acquisition command takes besides its source's fields; the polling code reads them by name.
+ACQUISITION_POLLING_FIELDS = (
+    Field('polling', 'polling', 'bool', default=False,
+          description='Whether to poll (through scheduled commands, without blocking) until the pipeline ends.'),
+    Field('interval_in_seconds', 'interval_in_seconds', 'int', default=30,
+          description=f'Seconds between polls (at least {MIN_POLL_INTERVAL}).'),
+    Field('timeout_in_seconds', 'timeout_in_seconds', 'int', default=1800,
+          description='Seconds after which polling stops with an error naming the step still running.'),
+    Field('wait_for_processing', 'wait_for_processing', 'bool', default=False,
+          description='Whether polling continues through the processing pipeline that follows the acquisition and '
+                      'ends with alarm and detection counts. Needs polling=true.'),
+)
+# The state a scheduled poll carries to the next one: hidden in the YAML. pipeline_ids is one comma-separated text, as
+# the poll writes it.
+POLLING_STATE_FIELDS = tuple(Field(arg, arg, kind, description=f'Internal polling state: {what}.') for arg, kind, what in (
+    ('pipeline_id', 'int', 'the acquisition pipeline being polled'),
+    ('pipeline_ids', 'str', 'every pipeline the acquisition started'),
+    ('processing_pipeline_ids', 'str', 'each completed acquisition pipeline with its processing pipeline '
+                                       '(acquisition:processing)'),
+    ('acquisition_created', 'int', 'when the acquisition pipeline was created'),
+    ('hide_polling_output', 'bool', 'hides the output of intermediate polls')))
 
 ''' ACQUISITION SOURCES: every difference between Cado's import endpoints, described once '''
 
@@ -224,6 +297,7 @@ class Source(NamedTuple):
     label: str  # the `source` value in Cado.Acquisition
     endpoint: str  # ENDPOINTS key and Client method
     resource_arg: str  # the argument naming what is acquired (Cado.Acquisition.resource_id), if any
+    description: str  # what the command does; the YAML adds POLLING_DESCRIPTION
     fields: tuple[Field, ...]  # project, account and region fields first: their body names differ per endpoint
     host_options: str = ''  # '' | 'optional' | 'required': whether the body takes Cado Host options
     returns_list: bool = False  # True: the answer carries pipeline_ids [{id}], else pipeline_id
@@ -231,131 +305,230 @@ class Source(NamedTuple):
     label_arg: Field | None = None  # an argument that only qualifies `source` (it is not sent)
 
 
+POLLING_DESCRIPTION = ('With polling=true it waits, without blocking, until the acquisition pipeline ends (and with '
+                       'wait_for_processing=true through processing, ending with alarm and detection counts); a failed,'
+                       ' cancelled or timed-out acquisition writes Cado.Acquisition with that status, the pipeline, '
+                       'subtask and reason, and adds an error entry.')
+# Argument descriptions several sources share.
+ACQUIRE_WITH_HOST = ('Whether to acquire with Cado Host (a triage collection on the running machine) instead of a '
+                     'disk snapshot.')
+FAST_SCAN = 'Whether to run a scan-only import pipeline (faster, less data).'
+GCP_PROJECT = 'ID of the GCP project that holds the resource.'
+GCP_ZONE = 'GCP zone of the resource, e.g. europe-west2-a.'
+BUCKET = 'Name of the bucket to acquire.'
+OBJECT_KEYS = 'Comma-separated object keys to acquire. If empty, the whole bucket (or prefix) is acquired.'
+OBJECT_PREFIX = 'Only acquire objects under this prefix (must end with "/").'
+CLUSTER = 'Name of the cluster that runs the container.'
+POD = 'Name of the pod that runs the container.'
+POD_NAMESPACE = 'Namespace of the pod.'
+CONTAINER = 'Name of the container to acquire.'
+DEVICE = 'ID of the device in the XDR platform (see cado-xdr-device-list).'
+USER_IDS = 'Comma-separated user IDs to import logs for. If empty, all users.'
+
+
+def azure_fields(resource_group: str) -> tuple[Field, ...]:
+    """The subscription and resource group that hold an Azure resource, with examples."""
+    return (Field('subscription_id', 'subscription_id', required=True, example='3f2b8c1e-7d4a-4e9b-9c61-2a5d8e0f1b47',
+                  description='ID of the Azure subscription that holds the resource.'),
+            Field('resource_group', 'resource_group', required=True, example=resource_group,
+                  description='Azure resource group that holds the resource.'))
+
+
+def azure_snapshot_fields(acquire_with_host: str) -> tuple[Field, ...]:
+    """How an Azure VM or disk is acquired: where its snapshots are made, or with Cado Host instead."""
+    return (Field('acquisition_resource_group', 'acquisition_resource_group', example='rg-forensics',
+                  description='Resource group to create snapshots in (useful for a scoped-down role).'),
+            Field('acquire_with_host', 'acquire_with_host', 'bool', required=True, default=False,
+                  description=ACQUIRE_WITH_HOST, example=acquire_with_host))
+
+
+def cluster_field(example: str) -> Field:
+    return Field('cluster_name', 'cluster_name', required=True, description=CLUSTER, example=example)
+
+
+def pod_fields(pod: str, namespace: str, container: str) -> tuple[Field, ...]:
+    """The container a Cado Host acquisition targets in a Kubernetes cluster (EKS, GKE, AKS), with examples."""
+    return (Field('pod_name', 'pod_name', required=True, description=POD, example=pod),
+            Field('pod_namespace', 'pod_namespace', required=True, description=POD_NAMESPACE, example=namespace),
+            Field('container_name', 'container_name', required=True, description=CONTAINER, example=container))
+
+
 SOURCES: dict[str, Source] = {
     'cado-aws-ec2-acquire': Source('AWS EC2', 'import_aws_ec2', 'instance_id', (
-        project_field('project_id'), account_field('cloud_id', required=False), region_field(),
-        Field('instance_id', 'instance_id', required=True),
-        Field('acquire_with_host', 'acquire_with_host', 'bool'),
-        Field('use_ssm_port_forwarding', 'use_ssm_port_forwarding', 'bool'),
-        Field('ssm_port_forwarding_port', 'ssm_port_forwarding_port', 'int'),
-        Field('fast_scan', 'fast_scan', 'bool'),
-        Field('convert_image', 'convert_image', 'bool'),
-        Field('skip_processing', 'skip_processing', 'bool')),
+        'Acquires an AWS EC2 instance (disk snapshot, or Cado Host triage with acquire_with_host) into a Cado '
+        'project.'), (
+        project_field('project_id'),
+        account_field('cloud_id', required=False, description=AWS_PLATFORM_ACCOUNT, example='aws-prod'),
+        region_field(),
+        Field('instance_id', 'instance_id', required=True, example='i-0a1b2c3d4e5f67890',
+              description='ID of the EC2 instance to acquire, e.g. i-0123456789abcdef0.'),
+        Field('acquire_with_host', 'acquire_with_host', 'bool', description=ACQUIRE_WITH_HOST, example='true'),
+        Field('use_ssm_port_forwarding', 'use_ssm_port_forwarding', 'bool', example='true',
+              description='Whether to send Cado Host to the instance through SSM port forwarding.'),
+        Field('ssm_port_forwarding_port', 'ssm_port_forwarding_port', 'int', example='8443',
+              description='Port used for SSM port forwarding to let Cado Host reach the instance.'),
+        Field('fast_scan', 'fast_scan', 'bool', description=FAST_SCAN, example='false'),
+        Field('convert_image', 'convert_image', 'bool', example='false',
+              description='Whether to also convert the disk image to EnCase files.'),
+        Field('skip_processing', 'skip_processing', 'bool', example='false',
+              description='Whether to acquire without processing; processing can be run later. Cannot be combined '
+                          'with wait_for_processing.')),
         host_options='optional', returns_list=True, no_processing=('skip_processing', 'fast_scan')),
     'cado-aws-s3-acquire': Source('AWS S3', 'import_aws_s3', 'bucket', (
-        project_field('project_id'), account_field('cloud_id', required=False),
-        Field('bucket', 'bucket', required=True),
-        Field('file_names', 'file_name', 'list'),
-        Field('prefix', 'prefix'))),
+        'Acquires an AWS S3 bucket, a prefix or chosen objects into a Cado project.'), (
+        project_field('project_id'),
+        account_field('cloud_id', required=False, description=AWS_PLATFORM_ACCOUNT, example='aws-prod'),
+        Field('bucket', 'bucket', required=True, description=BUCKET, example='acme-web-assets'),
+        Field('file_names', 'file_name', 'list', description=OBJECT_KEYS, example='access.log,error.log'),
+        Field('prefix', 'prefix', description=OBJECT_PREFIX, example='uploads/'))),
     'cado-aws-lambda-acquire': Source('AWS Lambda', 'import_aws_lambda', 'function_name', (
-        project_field('project_id'), account_field('cloud_id', required=False), region_field(),
-        Field('function_name', 'function', required=True))),
+        'Acquires an AWS Lambda function into a Cado project.'), (
+        project_field('project_id'),
+        account_field('cloud_id', required=False, description=AWS_PLATFORM_ACCOUNT, example='aws-prod'),
+        region_field(),
+        Field('function_name', 'function', required=True, example='order-processor',
+              description='Name of the Lambda function to acquire.'))),
     'cado-aws-ecs-acquire': Source('AWS ECS', 'import_aws_ecs', 'container_name', (
-        project_field('investigation_id'), account_field('account_name', required=False),
+        'Acquires a container running on AWS ECS into a Cado project with Cado Host.'), (
+        project_field('investigation_id'), account_field('account_name', required=False, example='aws-prod'),
         region_field(required=False),
-        Field('cluster_name', 'cluster_name', required=True),
-        Field('task_name', 'task_name', required=True),
-        Field('container_name', 'container_name', required=True),
-        Field('file_name', 'file_name')),
+        cluster_field('prod-ecs'),
+        Field('task_name', 'task_name', required=True, example='0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c',
+              description='Name of the ECS task that runs the container.'),
+        Field('container_name', 'container_name', required=True, description=CONTAINER, example='api'),
+        Field('file_name', 'file_name', example='web-capture',
+              description='Name of the archive Cado Host produces for this capture.')),
         host_options='required'),
     'cado-aws-eks-acquire': Source('AWS EKS', 'import_aws_eks', 'container_name', (
-        project_field('investigation_id'), account_field('account_name'), region_field('cluster_region'),
-        Field('cluster_name', 'cluster_name', required=True),
-        Field('pod_name', 'pod_name', required=True),
-        Field('pod_namespace', 'pod_namespace', required=True),
-        Field('container_name', 'container_name', required=True)),
+        'Acquires a container running on AWS EKS into a Cado project with Cado Host.'), (
+        project_field('investigation_id'), account_field('account_name', example='aws-prod'),
+        region_field('cluster_region'), cluster_field('prod-eks'),
+        *pod_fields('checkout-7d9f8b6c5-x2k4p', 'shop', 'checkout')),
         host_options='required'),
     'cado-gcp-gce-acquire': Source('GCP GCE', 'import_gcp_gce', 'instance_name', (
-        project_field('investigation_id'), account_field('account_name'),
-        Field('instance_name', 'instance_name', required=True),
-        Field('instance_project', 'instance_project', required=True),
-        Field('zone', 'zone', required=True),
-        Field('gcs_bucket', 'gcs_bucket', required=True),
-        Field('gcs_project', 'gcs_project', required=True),
-        Field('fast_scan', 'fast_scan', 'bool'),
-        Field('use_acquisition_service_account', 'use_acquisition_service_account', 'bool'),
-        Field('subnet', 'subnet')),
+        'Acquires a GCP Compute Engine instance into a Cado project (its disk image is exported to a GCS bucket).'), (
+        project_field('investigation_id'), account_field('account_name', example='gcp-analytics'),
+        Field('instance_name', 'instance_name', required=True, example='etl-runner-1',
+              description='Name of the GCE instance to acquire.'),
+        Field('instance_project', 'instance_project', required=True, example='analytics-prod-4521',
+              description='ID of the GCP project the instance belongs to.'),
+        Field('zone', 'zone', required=True, description=GCP_ZONE, example='europe-west2-b'),
+        Field('gcs_bucket', 'gcs_bucket', required=True, example='cado-evidence-eu',
+              description='GCS bucket the disk image is exported to.'),
+        Field('gcs_project', 'gcs_project', required=True, example='security-tools-1234',
+              description='ID of the GCP project that holds the export bucket.'),
+        Field('fast_scan', 'fast_scan', 'bool', description=FAST_SCAN, example='false'),
+        Field('use_acquisition_service_account', 'use_acquisition_service_account', 'bool', example='true',
+              description='Whether to use the acquisition service account instead of the Compute Engine default '
+                          'service account.'),
+        Field('subnet', 'subnet', example='projects/security-tools-1234/regions/europe-west2/subnetworks/cado',
+              description='Subnet self-link for the worker VMs, e.g. '
+                          'projects/<project>/regions/<region>/subnetworks/<name>.')),
         returns_list=True, no_processing=('fast_scan',)),
     'cado-gcp-gcs-acquire': Source('GCP GCS', 'import_gcp_gcs', 'bucket', (
-        project_field('project_id'), account_field('account_name'),
-        Field('bucket', 'bucket', required=True),
-        Field('gcp_project', 'gcp_project', required=True),
+        'Acquires a GCP Cloud Storage bucket, a prefix or chosen objects into a Cado project.'), (
+        project_field('project_id'), account_field('account_name', example='gcp-analytics'),
+        Field('bucket', 'bucket', required=True, description=BUCKET, example='analytics-prod-4521-audit'),
+        Field('gcp_project', 'gcp_project', required=True, description=GCP_PROJECT, example='analytics-prod-4521'),
         # The contract requires a prefix; an empty one acquires the whole bucket.
-        Field('prefix', 'prefix', default=''),
-        Field('file_names', 'file_names', 'list')),
+        Field('prefix', 'prefix', default='', description=OBJECT_PREFIX, example='logs/'),
+        Field('file_names', 'file_names', 'list', description=OBJECT_KEYS, example='logs/a.json,logs/b.json')),
         returns_list=True),
     'cado-gcp-gke-acquire': Source('GCP GKE', 'import_gcp_gke', 'container_name', (
-        project_field('investigation_id'), account_field('account_name'),
-        Field('gcp_project', 'gcp_project_id', required=True),
-        Field('cluster_name', 'cluster_name', required=True),
-        Field('zone', 'cluster_zone', required=True),
-        Field('pod_name', 'pod_name', required=True),
-        Field('pod_namespace', 'pod_namespace', required=True),
-        Field('container_name', 'container_name', required=True)),
+        'Acquires a container running on GCP GKE into a Cado project with Cado Host.'), (
+        project_field('investigation_id'), account_field('account_name', example='gcp-analytics'),
+        Field('gcp_project', 'gcp_project_id', required=True, description=GCP_PROJECT, example='analytics-prod-4521'),
+        cluster_field('etl-gke'),
+        Field('zone', 'cluster_zone', required=True, description=GCP_ZONE, example='europe-west2-b'),
+        *pod_fields('spark-driver-0', 'etl', 'spark')),
         host_options='required'),
     'cado-azure-vm-acquire': Source('Azure VM', 'import_azure_vm', 'vm_name', (
-        project_field('investigation_id'), account_field('account_name'),
-        Field('vm_name', 'vm_name', required=True),
-        Field('subscription_id', 'subscription_id', required=True),
-        Field('resource_group', 'resource_group', required=True),
-        Field('acquisition_resource_group', 'acquisition_resource_group'),
-        Field('acquire_with_host', 'acquire_with_host', 'bool', required=True, default=False),
-        Field('scan_only', 'scan', 'bool')),
+        'Acquires an Azure virtual machine into a Cado project.'), (
+        project_field('investigation_id'), account_field('account_name', example='azure-corp'),
+        Field('vm_name', 'vm_name', required=True, description='Name of the Azure virtual machine.',
+              example='win-jump-01'),
+        *azure_fields('rg-jump'), *azure_snapshot_fields(acquire_with_host='true'),
+        Field('scan_only', 'scan', 'bool', description='Whether to perform a scan-only import.', example='false')),
         host_options='optional', returns_list=True, no_processing=('scan',)),
     'cado-azure-disk-acquire': Source('Azure Disk', 'import_azure_disk', 'disk_name', (
-        project_field('investigation_id'), account_field('account_name'),
-        Field('disk_name', 'disk_name', required=True),
-        Field('subscription_id', 'subscription_id', required=True),
-        Field('resource_group', 'resource_group', required=True),
-        Field('acquisition_resource_group', 'acquisition_resource_group'),
-        Field('acquire_with_host', 'acquire_with_host', 'bool', required=True, default=False),
-        Field('fast_scan', 'fast_scan', 'bool')),
+        'Acquires an Azure managed disk into a Cado project.'), (
+        project_field('investigation_id'), account_field('account_name', example='azure-corp'),
+        Field('disk_name', 'disk_name', required=True, description='Name of the Azure disk to acquire.',
+              example='lin-app-02-data'),
+        *azure_fields('rg-app'), *azure_snapshot_fields(acquire_with_host='false'),
+        Field('fast_scan', 'fast_scan', 'bool', description=FAST_SCAN, example='false')),
         no_processing=('fast_scan',)),
     'cado-azure-blob-acquire': Source('Azure Blob', 'import_azure_blob', 'blob_name', (
-        project_field('investigation_id'), account_field('account_name'),
-        Field('subscription_id', 'subscription_id', required=True),
-        Field('storage_account_name', 'storage_account_name', required=True),
-        Field('container_name', 'container_name', required=True),
-        Field('blob_name', 'blob_name', required=True)),
+        'Acquires an Azure Storage blob into a Cado project.'), (
+        project_field('investigation_id'), account_field('account_name', example='azure-corp'),
+        azure_fields('')[0],
+        Field('storage_account_name', 'storage_account_name', required=True,
+              description='Name of the Azure storage account.', example='acmeinsights'),
+        Field('container_name', 'container_name', required=True, description=CONTAINER,
+              example='insights-logs-signinlogs'),
+        Field('blob_name', 'blob_name', required=True, description='Name of the blob to acquire.',
+              example='y=2024/m=06/d=03/h=12/m=00/PT1H.json')),
         returns_list=True),
     'cado-azure-aks-acquire': Source('Azure AKS', 'import_azure_aks', 'container_name', (
-        project_field('investigation_id'), account_field('account_name'),
-        Field('subscription_id', 'subscription_id', required=True),
-        Field('resource_group', 'resource_group', required=True),
-        Field('cluster_name', 'cluster_name', required=True),
-        Field('pod_name', 'pod_name', required=True),
-        Field('pod_namespace', 'pod_namespace', required=True),
-        Field('container_name', 'container_name', required=True)),
+        'Acquires a container running on Azure AKS into a Cado project with Cado Host.'), (
+        project_field('investigation_id'), account_field('account_name', example='azure-corp'),
+        *azure_fields('rg-aks'),
+        cluster_field('aks-prod'), *pod_fields('web-5c9d8f7b6-q8w2e', 'default', 'nginx')),
         host_options='required'),
     'cado-xdr-device-acquire': Source('XDR', 'import_xdr_device', 'device_id', (
-        project_field('investigation_id'), account_field('account_name'),
-        Field('device_id', 'device_id', required=True)),
-        host_options='required', label_arg=Field('provider', 'provider', choices=XDR_PROVIDERS)),
+        'Acquires an endpoint managed by an XDR platform (CrowdStrike, SentinelOne, Defender) into a Cado project '
+        'with Cado Host.'), (
+        project_field('investigation_id'), account_field('account_name', example='crowdstrike-eu'),
+        Field('device_id', 'device_id', required=True, description=DEVICE, example='5f3c2a1b0e9d4c8b7a6f5e4d3c2b1a09')),
+        host_options='required', label_arg=Field('provider', 'provider', choices=XDR_PROVIDERS, example='crowdstrike',
+                                                 description='XDR platform of the device. Informational: the '
+                                                             'account decides the platform; it labels the output.')),
     'cado-darktrace-endpoint-acquire': Source('Darktrace Endpoint', 'import_darktrace_endpoint', 'device_id', (
+        'Acquires an endpoint managed by Darktrace (csensor) into a Cado project.'), (
         project_field('investigation_id'),
-        Field('device_id', 'device_id', required=True),
-        Field('appliance_name', 'appliance_name', required=True))),
+        Field('device_id', 'device_id', required=True, description=DEVICE,
+              example='2f9a1c7e-3b4d-4e5f-8a6b-7c8d9e0f1a2b'),
+        Field('appliance_name', 'appliance_name', required=True, example='dt-eu-1',
+              description='Name of the Darktrace appliance (csensor) the endpoint reports to.'))),
     'cado-url-acquire': Source('URL', 'import_url', 'url', (
+        'Imports evidence from a URL (download) into a Cado project.'), (
         project_field('project_id'),
-        Field('url', 'url', required=True))),
+        Field('url', 'url', required=True, description='URL (http, https or ftp) of the evidence to download.',
+              example='https://files.example.com/evidence/web-prod-01-memdump.zip'))),
     'cado-m365-ual-acquire': Source('Microsoft 365 UAL', 'import_m365_ual', 'workload', (
-        project_field('project_id'), account_field('credentials'), *LOG_WINDOW_FIELDS,
-        Field('workload', 'workload', choices=('exchange', 'sharepoint', 'aad', 'onedrive', 'defender', 'all')),
-        Field('user_ids', 'user_ids', 'list'),
-        Field('ip_addresses', 'ip_addresses', 'list'))),
+        'Imports Microsoft 365 Unified Audit Logs for a time window into a Cado project.'), (
+        project_field('project_id'), account_field('credentials', description=M365_ACCOUNT, example='m365-acme'),
+        *LOG_WINDOW_FIELDS,
+        Field('workload', 'workload', choices=('exchange', 'sharepoint', 'aad', 'onedrive', 'defender', 'all'),
+              description='Microsoft 365 workload to import logs from. Default is all.', example='exchange'),
+        Field('user_ids', 'user_ids', 'list', description=USER_IDS, example='jdoe@example.com,asmith@example.com'),
+        Field('ip_addresses', 'ip_addresses', 'list', example='203.0.113.7',
+              description='Comma-separated IP addresses to import logs for. If empty, all addresses.'))),
     'cado-entra-id-acquire': Source('Microsoft Entra ID', 'import_entra_id', 'user_ids', (
-        project_field('investigation_id'), account_field('credentials'), *LOG_WINDOW_FIELDS,
-        Field('user_ids', 'user_ids', 'list'))),
+        'Imports Microsoft Entra ID audit and sign-in logs for a time window into a Cado project.'), (
+        project_field('investigation_id'), account_field('credentials', description=M365_ACCOUNT, example='m365-acme'),
+        *LOG_WINDOW_FIELDS,
+        Field('user_ids', 'user_ids', 'list', description=USER_IDS, example='jdoe@example.com'))),
     'cado-google-workspace-acquire': Source('Google Workspace', 'import_google_workspace', 'application_names', (
-        project_field('investigation_id'), account_field('account_name'), *LOG_WINDOW_FIELDS,
-        Field('user_ids', 'user_ids', 'list'),
+        'Imports Google Workspace activity logs for a time window into a Cado project.'), (
+        project_field('investigation_id'), account_field('account_name', example='gws-acme'), *LOG_WINDOW_FIELDS,
+        Field('user_ids', 'user_ids', 'list', description=USER_IDS, example='jdoe@example.com'),
         Field('application_names', 'application_names', 'list', choices=(
             'access_transparency', 'admin', 'calendar', 'chat', 'drive', 'gcp', 'gplus', 'groups',
             'groups_enterprise', 'jamboard', 'login', 'meet', 'mobile', 'rules', 'saml', 'token', 'user_accounts',
-            'context_aware_access', 'chrome', 'data_studio', 'keep', 'vault')))),
+            'context_aware_access', 'chrome', 'data_studio', 'keep', 'vault'), example='login,drive',
+            description='Comma-separated Google Workspace applications to import logs for. If empty, all '
+                        'applications.'))),
     'cado-detection-investigate': Source('Detection', 'investigate_detections', '', (
-        Field('detections', 'detections', 'json_list', required=True),
-        Field('skip_acquisition', 'skip_acquisition', 'bool')),
+        'Starts a Cado automated investigation (project, acquisition and processing) from a detection raised by a '
+        'supported source.'), (
+        Field('detections', 'detections', 'json_list', required=True,
+              example='[{"id": 501, "source": "GuardDuty", "finding_id": "7ac7f3e1d2b54c8e9a0f1b2c3d4e5f60"}]',
+              description='The detection to investigate, as raised by its source (for example a GuardDuty finding): a '
+                          'JSON object or a JSON list of objects.'),
+        Field('skip_acquisition', 'skip_acquisition', 'bool', example='false',
+              description='Whether to create the investigation without acquiring the resources. Cannot be combined '
+                          'with wait_for_processing.')),
         no_processing=('skip_acquisition',)),
 }
 
@@ -369,6 +542,12 @@ class Entity(NamedTuple):
     columns: tuple[tuple[str, str], ...]  # (table header, dotted path in the context object)
 
 
+class Output(NamedTuple):
+    path: str  # below the entity's prefix
+    type: str  # String | Number | Boolean | Date | Unknown
+    description: str
+
+
 PROJECT = Entity('Cado.Project', 'id', 'Cado projects', (
     ('id', 'id'), ('name', 'details.name'), ('status', 'details.status'), ('malicious_alarms', 'alarms.malicious'),
     ('suspicious_alarms', 'alarms.suspicious'), ('evidences', 'evidences'), ('created', 'created'),
@@ -378,6 +557,48 @@ ACQUISITION = Entity('Cado.Acquisition', 'pipeline_id', 'Cado acquisition', (
     ('project_id', 'project_id'), ('status', 'status'), ('processing_pipeline_id', 'processing_pipeline_id'),
     ('processing_status', 'processing_status'), ('alarm_count', 'alarm_count'),
     ('detection_count', 'detection_count'), ('evidence_id', 'evidence_id'), ('created', 'created')))
+# The one Cado.Acquisition shape every acquisition command documents (tools/generate_yaml.py writes it in the YAML).
+ACQUISITION_OUTPUTS = (
+    Output('pipeline_id', 'Number', 'ID of the acquisition pipeline (the first one when the import started several).'),
+    Output('pipeline_ids', 'Unknown', 'IDs of every pipeline the import started.'),
+    Output('project_id', 'Number', 'ID of the project the resource is acquired into.'),
+    Output('source', 'String', 'What was acquired, e.g. AWS EC2.'),
+    Output('resource_id', 'String', 'The acquired resource, as named in the command.'),
+    Output('status', 'String',
+           'Outcome of the acquisition: submitted (Cado accepted the import; nothing read back yet), or, when '
+           'polling ends, complete (every pipeline, and with wait_for_processing every processing pipeline, '
+           'complete), failed (any failed), cancelled, or timeout (polling gave up while a pipeline still ran).'),
+    Output('processing_pipeline_id', 'Number',
+           'ID of the processing pipeline that followed the first acquisition pipeline (wait_for_processing).'),
+    Output('processing_status', 'String',
+           'Outcome of the processing pipelines found (wait_for_processing): complete when every one is, failed,'
+           ' cancelled, or in_progress; absent when none started.'),
+    Output('failed_pipeline_id', 'Number',
+           'When the acquisition did not complete, the pipeline (acquisition or processing) that failed, was '
+           'cancelled or was still running at the timeout.'),
+    Output('failed_subtask', 'String', 'The subtask of that pipeline that failed, was cancelled or was still running.'),
+    Output('reason', 'String', "Why it stopped, in Cado's last progress message for that subtask."),
+    Output('pipelines.id', 'Number', 'ID of one acquisition pipeline of the import (once polled).'),
+    Output('pipelines.name', 'String', 'What that pipeline acquires (its evidence name, or the pipeline name).'),
+    Output('pipelines.status', 'String',
+           'State Cado reports for that acquisition pipeline: queued, in_progress, complete, failed or '
+           'cancelled.'),
+    Output('pipelines.created', 'Date', 'When that acquisition pipeline was created.'),
+    Output('pipelines.evidence_id', 'Number', 'ID of the evidence that pipeline produced.'),
+    Output('pipelines.processing_pipeline_id', 'Number',
+           'ID of the processing pipeline that followed it (wait_for_processing).'),
+    Output('pipelines.processing_status', 'String', 'State Cado reports for that processing pipeline.'),
+    Output('pipelines.failed_subtask', 'String',
+           'The subtask where that pipeline failed, was cancelled or is running.'),
+    Output('pipelines.reason', 'String', "Cado's last progress message for that subtask."),
+    Output('alarm_count', 'Number',
+           'Number of alarms found in the acquired evidence items (wait_for_processing, when processing '
+           'completed and Cado named the evidence; absent otherwise).'),
+    Output('detection_count', 'Number',
+           'Number of detections of every type in the project once processing completed (wait_for_processing).'),
+    Output('evidence_id', 'Number', 'ID of the evidence the acquisition produced.'),
+    Output('created', 'Date', 'When the acquisition pipeline was created.'),
+)
 PIPELINE = Entity('Cado.Pipeline', 'id', 'Cado pipelines', (
     ('id', 'id'), ('type', 'type'), ('name', 'name'), ('status', 'status'), ('project', 'project.name'),
     ('evidence', 'evidence.name'), ('triggering_pipeline_id', 'triggering_pipeline_id'), ('created', 'created')))
@@ -446,124 +667,166 @@ class Listing(NamedTuple):
     paging: str  # page | cursor (per_page accepted) | cursor_unsized (the endpoint takes no per_page)
 
 
+DETECTION_TYPE = 'Detection type. Default is alert.'
+SEVERITY_FILTERS = (
+    Field('severity', 'severity', 'list', choices=SEVERITIES, description='Comma-separated severities to include.'),
+    Field('impact', 'impact', 'list', choices=SEVERITIES, description='Comma-separated impacts to include.'))
+DETECTION_ORDER = ('Sort order; a leading "-" sorts descending. Default is -id (newest first), an order with no ties. '
+                   'Orders by source, resource_id or severity have ties that Cado breaks arbitrarily, so pages can skip '
+                   f'or repeat detections. Read such an order in one request (limit or page_size at most {MAX_PAGE_SIZE}).')
+GROUP_ORDER = ('Sort order; a leading "-" sorts descending. Default is -created_datetime (the time of the group\'s first '
+               'detection, newest first), because Cado offers no order by id for groups. Orders with ties (source, '
+               'resource_id, severity, and rarely the times) are broken arbitrarily by Cado, so pages can skip or repeat '
+               f'groups. Read such an order in one request (limit or page_size at most {MAX_PAGE_SIZE}).')
+NEWEST_FIRST = 'Sort order. Default is -id (newest first).'
+BROWSED_SUBSCRIPTION = 'ID of the Azure subscription to browse.'
+BROWSED_GCP_PROJECT = 'ID of the GCP project to browse.'
+BUCKET_PREFIX = 'Only buckets whose name starts with this prefix.'
+
+
+def descending_too(*names: str) -> tuple[str, ...]:
+    """Sort keys, each also with a leading "-" (descending)."""
+    return tuple(f'{sign}{name}' for name in names for sign in ('', '-'))
+
+
 LISTINGS: dict[str, Listing] = {
     'cado-project-list': Listing('list_projects', PROJECT, (
-        Field('name', 'name'),
-        Field('status', 'status', 'list', choices=PROJECT_STATUSES),
-        Field('project_ids', 'project_id', 'int_list'),
-        Field('created_after', 'created_start_timestamp', 'time'),
-        Field('created_before', 'created_end_timestamp', 'time'),
-        Field('get_alarm_summary', 'get_alarm_summary', 'bool'),
-        Field('order_by', 'order_by', choices=tuple(f'{sign}{name}' for name in (
+        Field('name', 'name', description='Only projects with this name.'),
+        Field('status', 'status', 'list', choices=PROJECT_STATUSES,
+              description='Comma-separated project statuses to include.'),
+        Field('project_ids', 'project_id', 'int_list', description='Comma-separated project IDs to include.'),
+        Field('created_after', 'created_start_timestamp', 'time',
+              description='Only projects created at or after this time: ISO 8601 or relative (7 days ago).'),
+        Field('created_before', 'created_end_timestamp', 'time',
+              description='Only projects created before this time: ISO 8601 or relative (1 day ago).'),
+        Field('get_alarm_summary', 'get_alarm_summary', 'bool',
+              description='Whether to include the alarm summary of each project.'),
+        Field('order_by', 'order_by', choices=descending_too(
             'created', 'name', 'status', 'id', 'malicious', 'suspicious', 'evidences', 'items_identified',
-            'description', 'ai_summary', 'last_acquisition') for sign in ('', '-')))), 'page'),
+            'description', 'ai_summary', 'last_acquisition'),
+            description='Sort order; a leading "-" sorts descending. Default is -created.')), 'page'),
     'cado-cloud-account-list': Listing('list_accounts', CLOUD_ACCOUNT, (
-        Field('account_name', 'account_name'),
-        Field('type', 'type', 'list', choices=ACCOUNT_TYPES),
-        Field('account_check_result', 'account_check_result', choices=('success', 'failure', 'cancelled',
-                                                                       'no_checks'))), 'page'),
+        Field('account_name', 'account_name', description='Only the account with this name.'),
+        Field('type', 'type', 'list', choices=ACCOUNT_TYPES, description='Comma-separated account types to include.'),
+        Field('account_check_result', 'account_check_result', choices=('success', 'failure', 'cancelled', 'no_checks'),
+              description='Only accounts whose latest account check had this result.')), 'page'),
     'cado-aws-ec2-instance-list': Listing('list_ec2_instances', EC2_INSTANCE, (
-        account_field('cloud_id'), region_field(),
-        Field('instance_ids', 'instance_id', 'list'),
-        Field('instance_names', 'instance_name', 'list'),
+        account_field('cloud_id', description=account_description('AWS')), region_field(description=BROWSED_REGION),
+        Field('instance_ids', 'instance_id', 'list', description='Comma-separated instance IDs to include.'),
+        Field('instance_names', 'instance_name', 'list', description='Comma-separated instance names to include.'),
         Field('state', 'state', 'list', choices=('pending', 'running', 'shutting-down', 'terminated', 'stopping',
-                                                 'stopped')),
-        Field('ip_addresses', 'ip_address', 'list'),
-        Field('os', 'os'),
-        Field('tags', 'tags', 'list')), 'cursor_unsized'),
+                                                 'stopped'),
+              description='Comma-separated instance states to include.'),
+        Field('ip_addresses', 'ip_address', 'list', description='Comma-separated public IP addresses to include.'),
+        Field('os', 'os', description='Only instances with this operating system.'),
+        Field('tags', 'tags', 'list', description='Comma-separated key:value tags the instances must have.')),
+        'cursor_unsized'),
     'cado-aws-s3-bucket-list': Listing('list_s3_buckets', S3_BUCKET, (
-        account_field('cloud_id'),
-        Field('prefix', 'prefix')), 'cursor'),
+        account_field('cloud_id', description=account_description('AWS')),
+        Field('prefix', 'prefix', description=BUCKET_PREFIX)), 'cursor'),
     'cado-aws-s3-object-list': Listing('list_s3_objects', S3_OBJECT, (
-        account_field('cloud_id'),
-        Field('bucket', 'bucket_name', required=True),
-        Field('prefix', 'prefix'),
-        Field('delimiter', 'delimiter'),
-        Field('exclude_archived', 'exclude_archived', 'bool')), 'cursor'),
+        account_field('cloud_id', description=account_description('AWS')),
+        Field('bucket', 'bucket_name', required=True, description='Name of the bucket to browse.'),
+        Field('prefix', 'prefix', description='Only objects under this prefix (must end with "/").'),
+        Field('delimiter', 'delimiter', description='Path delimiter in object keys. Default is "/".'),
+        Field('exclude_archived', 'exclude_archived', 'bool',
+              description='Whether to exclude archived objects. Default is true.')), 'cursor'),
     'cado-aws-lambda-function-list': Listing('list_lambda_functions', LAMBDA_FUNCTION, (
-        account_field('cloud_id'), region_field()), 'cursor'),
+        account_field('cloud_id', description=account_description('AWS')), region_field(description=BROWSED_REGION)),
+        'cursor'),
     'cado-gcp-gce-instance-list': Listing('list_gce_instances', GCE_INSTANCE, (
-        account_field('account_name'),
-        Field('gcp_project', 'gcp_project', required=True),
-        Field('instance_name', 'instance_name'),
-        Field('instance_id', 'instance_id'),
+        account_field('account_name', description=account_description('GCP')),
+        Field('gcp_project', 'gcp_project', required=True, description=BROWSED_GCP_PROJECT),
+        Field('instance_name', 'instance_name', description='Only the instance with this name.'),
+        Field('instance_id', 'instance_id', description='Only the instance with this ID.'),
         Field('state', 'state', choices=('PROVISIONING', 'STAGING', 'RUNNING', 'STOPPING', 'SUSPENDING', 'SUSPENDED',
-                                         'REPAIRING', 'TERMINATED')),
-        Field('labels', 'label', 'list')), 'page'),
+                                         'REPAIRING', 'TERMINATED'),
+              description='Only instances in this state.'),
+        Field('labels', 'label', 'list', description='Comma-separated key:value labels the instances must have.')),
+        'page'),
     'cado-gcp-gcs-bucket-list': Listing('list_gcs_buckets', GCS_BUCKET, (
-        account_field('account_name'),
-        Field('gcp_project', 'gcp_project', required=True),
-        Field('prefix', 'bucket_prefix')), 'page'),
+        account_field('account_name', description=account_description('GCP')),
+        Field('gcp_project', 'gcp_project', required=True, description=BROWSED_GCP_PROJECT),
+        Field('prefix', 'bucket_prefix', description=BUCKET_PREFIX)), 'page'),
     'cado-azure-vm-list': Listing('list_azure_vms', AZURE_VM, (
-        account_field('account_name'),
-        Field('subscription_id', 'subscription_id', required=True),
-        Field('resource_group', 'resource_group', required=True),
-        Field('vm_name', 'vm_name'),
-        Field('tags', 'tags', 'list')), 'page'),
+        account_field('account_name', description=account_description('Azure')),
+        Field('subscription_id', 'subscription_id', required=True, description=BROWSED_SUBSCRIPTION),
+        Field('resource_group', 'resource_group', required=True, description='Azure resource group to browse.'),
+        Field('vm_name', 'vm_name', description='Only virtual machines with this name.'),
+        Field('tags', 'tags', 'list', description='Comma-separated key:value tags the virtual machines must have.')),
+        'page'),
     'cado-azure-disk-list': Listing('list_azure_disks', AZURE_DISK, (
-        account_field('account_name'),
-        Field('subscription_id', 'subscription_id', required=True),
-        Field('resource_group', 'resource_group'),
-        Field('disk_name', 'disk_name'),
-        Field('managed_by', 'managed_by')), 'page'),
+        account_field('account_name', description=account_description('Azure')),
+        Field('subscription_id', 'subscription_id', required=True, description=BROWSED_SUBSCRIPTION),
+        Field('resource_group', 'resource_group', description='Only disks in this resource group.'),
+        Field('disk_name', 'disk_name', description='Only disks with this name.'),
+        Field('managed_by', 'managed_by', description='Only disks managed by this virtual machine.')), 'page'),
     'cado-pipeline-list': Listing('list_pipelines', PIPELINE, (
-        Field('project_id', 'project_id', 'int'),
-        Field('triggering_pipeline_id', 'triggering_pipeline_id', 'int'),
-        Field('evidence_id', 'evidence_id', 'int'),
-        Field('status', 'pipeline_status', choices=PIPELINE_STATES),
-        Field('type', 'type', choices=PIPELINE_TYPES)), 'page'),
+        Field('project_id', 'project_id', 'int', description='Only pipelines of this project.'),
+        Field('triggering_pipeline_id', 'triggering_pipeline_id', 'int',
+              description='Only pipelines started by this pipeline (for example the processing pipeline that follows '
+                          'an acquisition).'),
+        Field('evidence_id', 'evidence_id', 'int', description='Only pipelines of this evidence.'),
+        Field('status', 'pipeline_status', choices=PIPELINE_STATES, description='Only pipelines in this status.'),
+        Field('type', 'type', choices=PIPELINE_TYPES, description='Only pipelines of this type.')), 'page'),
     'cado-detection-list': Listing('list_detections', DETECTION, (
-        Field('project_id', 'investigation_id', 'int'),
-        Field('name', 'name'),
-        Field('resource_ids', 'resource_id', 'list'),
-        Field('severity', 'severity', 'list', choices=SEVERITIES),
-        Field('impact', 'impact', 'list', choices=SEVERITIES),
-        Field('project_status', 'status', 'list', choices=PROJECT_STATUSES),
-        Field('source', 'source', 'list', choices=DETECTION_SOURCES),
-        Field('detection_type', 'detection_type', choices=('alert', 'incident', 'all')),
-        Field('updated_after', 'updated_start_timestamp', 'time'),
-        Field('updated_before', 'updated_end_timestamp', 'time'),
+        Field('project_id', 'investigation_id', 'int', description='Only detections in this project.'),
+        Field('name', 'name', description='Only detections with this name.'),
+        Field('resource_ids', 'resource_id', 'list', description='Comma-separated resource IDs the detections concern.'),
+        *SEVERITY_FILTERS,
+        Field('project_status', 'status', 'list', choices=PROJECT_STATUSES,
+              description="Comma-separated statuses of the detections' projects to include."),
+        Field('source', 'source', 'list', choices=DETECTION_SOURCES,
+              description='Comma-separated detection sources to include.'),
+        Field('detection_type', 'detection_type', choices=('alert', 'incident', 'all'), description=DETECTION_TYPE),
+        Field('updated_after', 'updated_start_timestamp', 'time',
+              description='Only detections updated at or after this time: ISO 8601 or relative (1 day ago).'),
+        Field('updated_before', 'updated_end_timestamp', 'time',
+              description='Only detections updated before this time: ISO 8601 or relative (1 hour ago).'),
         # The API's default order (severity) ties, so its pages can skip or repeat detections; id never ties.
-        Field('order_by', 'order_by', choices=tuple(f'{sign}{name}' for name in (
-            'id', 'created_datetime', 'updated_datetime', 'source', 'resource_id', 'severity')
-            for sign in ('', '-')), default='-id')), 'page'),
+        Field('order_by', 'order_by', description=DETECTION_ORDER, default='-id', choices=descending_too(
+            'id', 'created_datetime', 'updated_datetime', 'source', 'resource_id', 'severity'))), 'page'),
     'cado-detection-group-list': Listing('list_detection_groups', DETECTION_GROUP, (
-        Field('project_name', 'investigation'),
-        Field('name', 'name'),
-        Field('resource_ids', 'resource_id', 'list'),
-        Field('severity', 'severity', 'list', choices=SEVERITIES),
-        Field('impact', 'impact', 'list', choices=SEVERITIES),
-        Field('project_status', 'status', 'list', choices=PROJECT_STATUSES),
-        Field('source', 'source', 'list'),
-        Field('detection_type', 'detection_type', choices=('alert', 'incident')),
+        Field('project_name', 'investigation', description='Only groups of the project with this name.'),
+        Field('name', 'name', description='Only groups with detections of this name.'),
+        Field('resource_ids', 'resource_id', 'list', description='Comma-separated resource IDs the groups concern.'),
+        *SEVERITY_FILTERS,
+        Field('project_status', 'status', 'list', choices=PROJECT_STATUSES,
+              description='Comma-separated project statuses to include.'),
+        Field('source', 'source', 'list', description='Comma-separated detection sources to include, e.g. GuardDuty.'),
+        Field('detection_type', 'detection_type', choices=('alert', 'incident'), description=DETECTION_TYPE),
         # Groups have no id to order by; their first detection time rarely ties, unlike the default severity.
-        Field('order_by', 'order_by', choices=tuple(f'{sign}{name}' for name in (
-            'created_datetime', 'updated_datetime', 'source', 'resource_id', 'severity')
-            for sign in ('', '-')), default='-created_datetime')), 'page'),
+        Field('order_by', 'order_by', description=GROUP_ORDER, default='-created_datetime', choices=descending_too(
+            'created_datetime', 'updated_datetime', 'source', 'resource_id', 'severity'))), 'page'),
     'cado-detection-artifact-list': Listing('list_detection_artifacts', DETECTION_ARTIFACT, (
-        project_field('investigation_id'),
-        Field('artifact_type', 'artifact_type', required=True, choices=(
+        project_field('investigation_id', description="ID of the project whose detection artifacts to list. Defaults "
+                                                      "to the instance's Default project ID."),
+        Field('artifact_type', 'artifact_type', required=True, description='Type of artifact to list.', choices=(
             'file', 'hash', 'process', 'user', 'ip_local', 'ip_remote', 'domain')),
-        Field('detection_id', 'detection_id', 'int'),
-        Field('detection_type', 'detection_type', choices=('alert', 'incident'))), 'page'),
+        Field('detection_id', 'detection_id', 'int', description='Only artifacts of this detection.'),
+        Field('detection_type', 'detection_type', choices=('alert', 'incident'), description=DETECTION_TYPE)),
+        'page'),
     'cado-alarm-list': Listing('list_alarms', ALARM, (
-        Field('project_id', 'investigation_id', 'int'),
-        Field('evidence_id', 'evidence_id', 'int'),
-        Field('alarm_type', 'alarm_type', choices=('content', 'event')),
-        Field('alarm_name', 'alarm_name'),
-        Field('alarm_severity', 'alarm_severity', 'int_list'),
-        Field('resource', 'resource'),
-        Field('latest_results', 'latest_results', 'bool'),
-        Field('order_by', 'order_by', choices=('id', '-id'))), 'page'),
+        Field('project_id', 'investigation_id', 'int', description='Only alarms in this project.'),
+        Field('evidence_id', 'evidence_id', 'int', description='Only alarms in this evidence.'),
+        Field('alarm_type', 'alarm_type', choices=('content', 'event'), description='Only alarms of this type.'),
+        Field('alarm_name', 'alarm_name', description='Only alarms with this name.'),
+        Field('alarm_severity', 'alarm_severity', 'int_list',
+              description='Comma-separated numeric alarm severities to include.'),
+        Field('resource', 'resource', description='Only alarms on this resource (evidence hostname).'),
+        Field('latest_results', 'latest_results', 'bool', description='Whether to only show the latest scan results.'),
+        Field('order_by', 'order_by', choices=('id', '-id'), description=NEWEST_FIRST)), 'page'),
     'cado-evidence-list': Listing('list_evidence', EVIDENCE, (
-        Field('project_id', 'project_id', 'int'),
-        Field('display_name', 'display_name'),
-        Field('hostname', 'hostname'),
-        Field('os', 'os', 'list'),
-        Field('capture_type', 'capture_type'),
-        Field('is_compromised', 'is_compromised', 'bool'),
-        Field('evidence_type', 'evidence_type', 'list'),
-        Field('order_by', 'order_by', choices=('id', '-id', 'display_name', '-display_name'))), 'page'),
+        Field('project_id', 'project_id', 'int', description='Only evidence in this project.'),
+        Field('display_name', 'display_name', description='Only evidence with this display name.'),
+        Field('hostname', 'hostname', description='Only evidence from this hostname.'),
+        Field('os', 'os', 'list', description='Comma-separated operating systems to include.'),
+        Field('capture_type', 'capture_type', description='Only full or triage captures (full, triage).'),
+        Field('is_compromised', 'is_compromised', 'bool',
+              description='Whether to only include evidence with malicious alarms.'),
+        Field('evidence_type', 'evidence_type', 'list', description='Comma-separated evidence types to include.'),
+        Field('order_by', 'order_by', choices=('id', '-id', 'display_name', '-display_name'),
+              description=NEWEST_FIRST)), 'page'),
     'cado-webhook-list': Listing('list_webhooks', WEBHOOK, (), 'page'),
 }
 
@@ -928,11 +1191,15 @@ def redact(value: Any, secrets: tuple[str, ...] = ()) -> Any:
 
 
 def to_iso(timestamp: Any) -> Any:
-    """Cado sends epoch milliseconds; a few fields are documented only as "Unix timestamp", so seconds are accepted."""
+    """Cado sends epoch milliseconds; a few fields are documented only as "Unix timestamp", so seconds are accepted.
+    A number no calendar can hold is left as it is."""
     if isinstance(timestamp, bool) or not isinstance(timestamp, (int, float)):
         return timestamp
     seconds = timestamp / 1000 if abs(timestamp) >= 1e11 else timestamp
-    moment = datetime.fromtimestamp(seconds, tz=UTC)
+    try:
+        moment = datetime.fromtimestamp(seconds, tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        return timestamp
     return moment.isoformat(timespec='milliseconds' if moment.microsecond else 'seconds').replace('+00:00', 'Z')
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import demistomock as demisto
-import prism  # tools/prism.py: where the vendor's spec is and the one table of patches to it
 import pytest
 from CadoSecurity import FETCH_MAX_CAP, FETCH_MAX_PAGES, Client, XSOAR_WEBHOOK_PAYLOADS, fetch_incidents, fetch_settings, main
 from CommonServerPython import DemistoException, IncidentSeverity
@@ -100,25 +99,11 @@ def all_keys(fake: FakeCado) -> set[tuple[int, int]]:
 # ------------------------------------------------------------------------------------------------ fixtures
 
 
-def test_fetch_fixtures_match_the_contract(cado_spec_path):
+def test_fetch_fixtures_match_the_contract(contract):
     """Every detection fixture is a valid 200 answer of GET /api/v3/detections, the error one a valid error envelope."""
-    from jsonschema import Draft202012Validator
-    from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT202012
-
-    spec, _ = prism.load_patched_spec(cado_spec_path)
-    registry = Registry().with_resource('urn:cado', Resource.from_contents(spec, default_specification=DRAFT202012))
-    operation = '/paths/~1api~1v3~1detections/get/responses'
-
-    def validate(document: dict, pointer: str) -> None:
-        validator = Draft202012Validator({'$ref': f'urn:cado#{pointer}/content/application~1json/schema'},
-                                         registry=registry)
-        errors = [f'{list(error.absolute_path)}: {error.message}' for error in validator.iter_errors(document)]
-        assert not errors
-
     for name in ('fetch_detections', 'fetch_detections_updated', 'fetch_empty'):
-        validate(load(name), f'{operation}/200')
-    validate(load('fetch_error'), '/components/responses/default')
+        assert contract.response_errors(load(name), 'GET', '/api/v3/detections', '200') == [], name
+    assert contract.response_errors(load('fetch_error'), 'GET', '/api/v3/detections', 'default') == []
 
 
 # ------------------------------------------------------------------------------------------------ one run

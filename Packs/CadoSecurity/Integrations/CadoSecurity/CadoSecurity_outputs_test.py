@@ -17,10 +17,10 @@ from requests_mock import ANY
 
 import CadoSecurity
 from CadoSecurity_test import (
-    BASE, CASE_IDS, HERE, SUCCESS_CASES, contract, integration_yaml, succeed, xsoar_runtime, yaml_commands)
+    BASE, CASE_IDS, HERE, SUCCESS_CASES, integration_yaml, succeed, xsoar_runtime, yaml_commands)
 
 # CadoSecurity_test.py's fixtures: imported, they serve this module's tests too.
-SHARED_FIXTURES = (contract, integration_yaml, xsoar_runtime, yaml_commands)
+SHARED_FIXTURES = (integration_yaml, xsoar_runtime, yaml_commands)
 README = HERE / 'README.md'
 
 # Declared paths a command writes only for some inputs or states, so no run below can show them.

@@ -9,8 +9,8 @@ from urllib.parse import urlparse
 import pytest
 
 import CadoSecurity
-from CadoSecurity_test import (  # noqa: F401  (contract and xsoar_runtime are pytest fixtures)
-    BASE, EC2, ISO_T0, SUCCESS_CASES, contract, fail, load, query_of, succeed, table_of, xsoar_runtime)
+from CadoSecurity_test import (  # noqa: F401  (xsoar_runtime is a pytest fixture)
+    BASE, EC2, ISO_T0, SUCCESS_CASES, fail, load, query_of, succeed, table_of, xsoar_runtime)
 
 ACQUIRE = 'cado-aws-ec2-acquire'
 PIPELINE_URL = f'{BASE}/api/v3/pipelines/4281'
@@ -107,7 +107,7 @@ def test_every_acquisition_polls_every_pipeline_it_started(mocker, requests_mock
     assert [(item['id'], item['status']) for item in done.outputs['pipelines']] == [(i, 'complete') for i in ids]
     assert done.outputs['source'] == dict(case.checks)['source']
     checker = request.getfixturevalue('contract')
-    assert not [problem for r in requests_mock.request_history for problem in checker.violations(r)]
+    assert not [problem for r in requests_mock.request_history for problem in checker.request_problems(r)]
 
 
 # ============================================================================================================
@@ -272,7 +272,7 @@ def test_wait_for_processing_asks_for_the_processing_pipeline_of_this_acquisitio
     query = query_of(requests_mock.last_request)
     assert (query['triggering_pipeline_id'], query['type']) == (['4281'], ['processing'])
     assert query['order_by'] == ['-created'], 'the newest processing pipeline first (a rerun makes another)'
-    assert not request.getfixturevalue('contract').violations(requests_mock.last_request)
+    assert not request.getfixturevalue('contract').request_problems(requests_mock.last_request)
     poll = scheduled(result)
     assert poll['PollingCommand'] == ACQUIRE
     assert poll['PollingArgs']['processing_pipeline_ids'] == '4281:', 'acquisition complete, processing not seen'
@@ -489,3 +489,10 @@ def test_without_polling_an_acquisition_returns_at_once(mocker, requests_mock):
     requests_mock.post(f'{BASE}/api/v3/import/aws/ec2', json=load('import_aws_ec2'))
     result = succeed(mocker, ACQUIRE, EC2)
     assert scheduled(result)['PollingCommand'] is None
+
+
+def test_a_creation_time_no_calendar_holds_is_kept_as_sent(mocker, requests_mock):
+    """Found by the hostile-input suite: the polling state's acquisition_created is only a number."""
+    requests_mock.get(PIPELINE_URL, json=load('pipeline_get_complete'))
+    result = succeed(mocker, ACQUIRE, {**POLL_ARGS, 'acquisition_created': '2463245977600000'})
+    assert result.outputs['status'] == 'complete' and result.outputs['created'] == 2463245977600000

@@ -7,6 +7,7 @@ Only XSOAR's public API is used, so these tests also pass against XSOAR's real d
 import json
 import os
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlparse
@@ -15,9 +16,11 @@ import pytest
 import requests
 import yaml
 
+import command_args  # Tests/support/command_args.py: the one table of valid arguments per command
 import demistomock as demisto
 import CadoSecurity
 import prism  # tools/prism.py: where the vendor's spec is and the one table of patches to it
+from command_args import VALID_ARGS, args_of
 from loopback import LoopbackServer, self_signed_certificate  # Tests/support/loopback.py
 
 HERE = Path(__file__).resolve().parent
@@ -44,25 +47,9 @@ FIXTURE_OPERATIONS = {
     'project_update': ('PATCH', '/api/v3/projects/{project_id}', '200'),
     'project_delete': ('DELETE', '/api/v3/projects', '200'),
     'incident_project_get': ('GET', '/api/v3/incidents/{incident_id}', '200'),
-    'import_aws_ec2': ('POST', '/api/v3/import/aws/ec2', '200'),
-    'import_aws_s3': ('POST', '/api/v3/import/aws/s3', '200'),
-    'import_aws_lambda': ('POST', '/api/v3/import/aws/lambda', '200'),
-    'import_aws_ecs': ('POST', '/api/v3/import/aws/ecs', '200'),
-    'import_aws_eks': ('POST', '/api/v3/import/aws/eks', '200'),
-    'import_gcp_gce': ('POST', '/api/v3/import/gcp/gce', '200'),
-    'import_gcp_gcs': ('POST', '/api/v3/import/gcp/gcs', '200'),
-    'import_gcp_gke': ('POST', '/api/v3/import/gcp/gke', '200'),
-    'import_azure_vm': ('POST', '/api/v3/import/azure/virtual-machine', '200'),
-    'import_azure_disk': ('POST', '/api/v3/import/azure/disk', '200'),
-    'import_azure_blob': ('POST', '/api/v3/import/azure/storage/blobs', '200'),
-    'import_azure_aks': ('POST', '/api/v3/import/azure/aks', '200'),
-    'import_xdr': ('POST', '/api/v3/import/xdr', '200'),
-    'import_darktrace': ('POST', '/api/v3/import/xdr/csensor', '200'),
-    'import_url': ('POST', '/api/v3/import/url', '200'),
-    'import_m365_ual': ('POST', '/api/v3/import/microsoft365/ual', '200'),
-    'import_entra': ('POST', '/api/v3/import/entra', '200'),
-    'import_google_workspace': ('POST', '/api/v3/import/google-workspace', '200'),
-    'detection_investigate': ('POST', '/api/v3/detections/import', '200'),
+    # An acquisition's fixture is named after its endpoint: the import's answer.
+    **{source.endpoint: (CadoSecurity.ENDPOINTS[source.endpoint].method, CadoSecurity.ENDPOINTS[source.endpoint].path,
+                         '200') for source in CadoSecurity.SOURCES.values()},
     'account_list': ('GET', '/api/v3/accounts', '200'),
     'aws_ec2_instance_list_page1': ('GET', '/api/v3/import/aws/ec2', '200'),
     'aws_ec2_instance_list_page2': ('GET', '/api/v3/import/aws/ec2', '200'),
@@ -128,23 +115,10 @@ LEGACY_MISSING_REQUIRED = {name: {'status'} for name in FIXTURE_OPERATIONS if na
 # The contract
 # ============================================================================================================
 
-# The spec is the one tools/prism.py finds (fixture cado_spec_path, root conftest.py), with the patches of
-# prism.SPEC_PATCHES applied (the two documented defects of the 2.324.0 spec, each with its reason): the same
-# document Prism serves to the contract suite.
+# The checker is tools/contract.py (fixture `contract`, root conftest.py), reading the spec tools/prism.py finds with
+# the patches of prism.SPEC_PATCHES applied (the two documented defects of the 2.324.0 spec, each with its reason):
+# the same document Prism serves to the contract suite.
 URL_IMPORT_POINTER = '/paths/~1api~1v3~1import~1url/post/requestBody/content/application~1json/schema/properties/url'
-
-
-def nullable_as_type_union(node: Any) -> Any:
-    """The vendor marks nullable fields with OpenAPI 3.0's `nullable: true`: honour it as a JSON Schema type union
-    (Prism does so itself; jsonschema needs it spelled out). Nothing else is changed."""
-    if isinstance(node, dict):
-        node = {key: nullable_as_type_union(value) for key, value in node.items()}
-        if node.pop('nullable', False) is True and isinstance(node.get('type'), str):
-            node['type'] = [node['type'], 'null']
-        return node
-    if isinstance(node, list):
-        return [nullable_as_type_union(value) for value in node]
-    return node
 
 
 def test_spec_patches_apply_where_intended(cado_spec_path, contract):
@@ -157,145 +131,6 @@ def test_spec_patches_apply_where_intended(cado_spec_path, contract):
     assert '"format": "hostname"' not in json.dumps(contract.document)
     assert json.dumps(raw).count('"format": "hostname"') == 5
     assert all(patch.applied_in(contract.document) and not patch.applied_in(raw) for patch in prism.SPEC_PATCHES)
-
-
-class Contract:
-    URI = 'urn:cado-api'
-
-    def __init__(self, spec: dict):
-        from jsonschema import Draft202012Validator
-        from referencing import Registry, Resource
-        from referencing.jsonschema import DRAFT202012
-
-        self.document = nullable_as_type_union(spec)
-        self.registry = Registry().with_resource(
-            self.URI, Resource.from_contents(self.document, default_specification=DRAFT202012))
-        self._validator_class = Draft202012Validator
-        # Literal paths first, so /alarms/summary is not taken for /alarms/{id}.
-        self._templates = sorted(self.document['paths'], key=lambda path: (path.count('{'), path))
-
-    def validator(self, pointer: str):
-        return self._validator_class({'$ref': f'{self.URI}#{pointer}'}, registry=self.registry,
-                                     format_checker=self._validator_class.FORMAT_CHECKER)
-
-    def response_validator(self, method: str, path: str, status: str):
-        pointer = f'/paths/{escape(path)}/{method.lower()}/responses/{status}'
-        response = self.document['paths'][path][method.lower()]['responses'][status]
-        if '$ref' in response:
-            pointer = response['$ref'].lstrip('#')
-            response = self.resolve(pointer)
-        assert 'application/json' in response['content'], f'{method} {path} {status} has no JSON response'
-        return self.validator(f'{pointer}/content/application~1json/schema')
-
-    def resolve(self, pointer: str) -> Any:
-        return prism.resolve_pointer(self.document, pointer)
-
-    def operation(self, method: str, path: str) -> tuple[str | None, dict | None, dict[str, str]]:
-        """The contract path template, operation and path parameter values matching a concrete request path."""
-        for template in self._templates:
-            pattern = '^' + re.sub(r'\\\{(\w+)\\\}', r'(?P<\1>[^/]+)', re.escape(template)) + '$'
-            match = re.match(pattern, path)
-            if match and method.lower() in self.document['paths'][template]:
-                return template, self.document['paths'][template][method.lower()], match.groupdict()
-        return None, None, {}
-
-    def roles(self, method: str, path: str) -> list[str]:
-        return self.operation(method, path)[1]['x-Required Roles']
-
-    def violations(self, request) -> list[str]:
-        """Everything in a sent request the contract does not allow: path, method, query names/types/enums,
-        required parameters, body field names, types and enums."""
-        url = urlparse(request.url)
-        template, operation, path_values = self.operation(request.method, url.path)
-        if operation is None:
-            return [f'{request.method} {url.path} is not an operation of the contract']
-        where = f'{request.method} {template}'
-        problems = []
-        parameters = operation.get('parameters', [])
-        for parameter in parameters:
-            if parameter['in'] == 'path':
-                problems += self._value_problems(f'{where} path {parameter["name"]}', parameter['schema'],
-                                                 [path_values[parameter['name']]])
-        query = parse_qs(url.query, keep_blank_values=True)
-        declared = {parameter['name']: parameter for parameter in parameters if parameter['in'] == 'query'}
-        for name, values in query.items():
-            if name not in declared:
-                problems.append(f'{where}: query parameter "{name}" is not in the contract')
-                continue
-            schema = declared[name]['schema']
-            if schema.get('type') == 'array':
-                schema = schema['items']
-            elif len(values) > 1:
-                problems.append(f'{where}: query parameter "{name}" is not an array but was sent {len(values)} times')
-            problems += self._value_problems(f'{where} query {name}', schema, values)
-        problems += [f'{where}: required query parameter "{name}" missing'
-                     for name, parameter in declared.items() if parameter.get('required') and name not in query]
-        body_spec = operation.get('requestBody')
-        if request.body:
-            if not body_spec:
-                return problems + [f'{where}: sends a body the contract does not declare']
-            pointer = f'/paths/{escape(template)}/{request.method.lower()}/requestBody/content/application~1json/schema'
-            body = json.loads(request.body)
-            problems += [f'{where} body {error.json_path}: {error.message}'
-                         for error in self.validator(pointer).iter_errors(body)]
-            problems += [f'{where}: body field "{name}" is not in the contract'
-                         for name in undeclared_fields(body, self.resolve(pointer))]
-        elif body_spec and body_spec.get('required'):
-            problems.append(f'{where}: the required body is missing')
-        return problems
-
-    def _value_problems(self, where: str, schema: dict, values: list[str]) -> list[str]:
-        problems = []
-        for raw in values:
-            kind = schema.get('type')
-            value: Any = raw
-            if kind == 'integer':
-                if not re.fullmatch(r'-?\d+', raw):
-                    problems.append(f'{where}: "{raw}" is not an integer')
-                    continue
-                value = int(raw)
-            elif kind == 'number':
-                try:
-                    value = float(raw)
-                except ValueError:
-                    problems.append(f'{where}: "{raw}" is not a number')
-                    continue
-            elif kind == 'boolean':
-                if raw not in ('true', 'false'):
-                    problems.append(f'{where}: "{raw}" is not a boolean (true/false)')
-                    continue
-                value = raw == 'true'
-            problems += [f'{where}: {error.message}' for error in
-                         self._validator_class(schema, format_checker=self._validator_class.FORMAT_CHECKER)
-                         .iter_errors(value)]
-        return problems
-
-
-def escape(path: str) -> str:
-    return path.replace('~', '~0').replace('/', '~1')
-
-
-def undeclared_fields(value: Any, schema: dict, prefix: str = '') -> list[str]:
-    """Object keys the schema does not name (the contract allows extra keys, but the integration must not rely on
-    fields Cado does not know)."""
-    names = []
-    if isinstance(value, dict) and 'properties' in schema:
-        for key, item in value.items():
-            if key not in schema['properties']:
-                names.append(prefix + key)
-            else:
-                names += undeclared_fields(item, schema['properties'][key], f'{prefix}{key}.')
-    elif isinstance(value, list) and isinstance(schema.get('items'), dict):
-        for item in value:
-            names += undeclared_fields(item, schema['items'], prefix)
-    return names
-
-
-@pytest.fixture(scope='module')
-def contract(cado_spec_path) -> Contract:
-    spec, applied = prism.load_patched_spec(cado_spec_path)
-    assert applied == list(prism.SPEC_PATCHES), 'not every listed spec patch was applied'
-    return Contract(spec)
 
 
 # ============================================================================================================
@@ -318,20 +153,6 @@ def test_fixture_matches_contract(name, contract):
                           and any(error.message == f"'{field}' is a required property" for field in expected_missing))]
     assert not unexpected, '\n'.join(f'{error.json_path}: {error.message}' for error in unexpected)
     assert len(errors) == len(expected_missing), f'{name} should lack exactly {expected_missing}'
-
-
-def test_contract_checker_catches_violations(contract):
-    """The request checker itself: a wrong enum, an unknown query name, a stringly boolean and a stray body field."""
-    bad = requests.Request('GET', f'{BASE}/api/v3/pipelines', params={'pipeline_status': 'running', 'state': 'x',
-                                                                       'page': 'one'}).prepare()
-    assert len(contract.violations(bad)) == 3
-    bad_body = requests.Request('PATCH', f'{BASE}/api/v3/pipelines/4281', json={'aborted': False, 'x': 1}).prepare()
-    assert len(contract.violations(bad_body)) == 2
-    python_bool = requests.Request('GET', f'{BASE}/api/v3/evidences', params={'is_compromised': True}).prepare()
-    assert contract.violations(python_bool) == ['GET /api/v3/evidences query is_compromised: "True" is not a boolean '
-                                                 '(true/false)']
-    assert contract.violations(requests.Request('GET', f'{BASE}/api/v3/alarms/summary',
-                                                params={'investigation_id': 12}).prepare()) == []
 
 
 # ============================================================================================================
@@ -430,307 +251,203 @@ class Case(NamedTuple):
 
 PAGE_1 = {'page': ['1'], 'per_page': ['50']}
 PROJECT_COLUMNS = ('Id', 'Name', 'Status')
-ACQUISITION_COLUMNS = ('Pipeline Id', 'Source', 'Resource Id')
-LOG_WINDOW = {'start_time': '2024-06-01T00:00:00Z', 'end_time': '2024-06-03T00:00:00Z'}
-LOG_WINDOW_BODY = {'start_time': 1717200000, 'end_time': 1717372800}
 DETECTION = load('detection_list')['data'][0]
-XSOAR_URL = 'https://ext-acme.crtx.eu.paloaltonetworks.com/xsoar/instance/execute/Cado_Intake'
+XSOAR_URL = command_args.WEBHOOK_URL
+LOG_WINDOW = {field.arg: field.example for field in CadoSecurity.LOG_WINDOW_FIELDS}
+AZURE_SUB = command_args.AZURE_SUBSCRIPTION
 
 
-def acquisition(command: str, args: dict, path: str, fixture: str, body: dict, label: str, resource: str,
-                pipeline_ids: tuple[int, ...], project: int | None = 12) -> Case:
-    checks: tuple[tuple[str, Any], ...] = (
-        ('pipeline_id', pipeline_ids[0]), ('pipeline_ids', list(pipeline_ids)), ('source', label),
-        ('resource_id', resource), ('status', 'submitted'))
-    if project:
-        checks += (('project_id', project),)
-    return Case(command, args, 'POST', path, fixture, None, body, 'Cado.Acquisition', 'pipeline_id',
-                f'Cado {label} acquisition submitted', ACQUISITION_COLUMNS, checks)
+def sent(field: CadoSecurity.Field, text: str) -> Any:
+    """What the contract expects in the body for an argument typed as `text`: read here independently of parse_field,
+    from the field's kind alone."""
+    if field.kind in ('list', 'int_list'):
+        values = [value.strip() for value in text.split(',')]
+        return [int(value) for value in values] if field.kind == 'int_list' else values
+    if field.kind == 'json_list':
+        value = json.loads(text)
+        return value if isinstance(value, list) else [value]
+    return {'int': int, 'bool': {'true': True, 'false': False}.get,
+            'time': lambda value: int(datetime.fromisoformat(value).timestamp())}.get(field.kind, str)(text)
 
 
-HOST = {'host_options': {}}
-AZURE_SUB = '3f2b8c1e-7d4a-4e9b-9c61-2a5d8e0f1b47'
+def acquisition_body(source: CadoSecurity.Source, args: dict[str, str]) -> dict[str, Any]:
+    body = {field.api: sent(field, args[field.arg]) for field in source.fields}
+    host_options = {field.api: sent(field, args[field.arg]) for field in CadoSecurity.HOST_OPTION_FIELDS
+                    if field.arg in args}
+    return {**body, 'host_options': host_options} if host_options or source.host_options == 'required' else body
+
+
+def acquisition_case(command: str, args: dict[str, str] | None = None) -> Case:
+    """An acquisition's success case, all from the SOURCES table: every argument with its example, the exact body
+    those make, and the Cado.Acquisition record the fixture named after the endpoint makes."""
+    source = CadoSecurity.SOURCES[command]
+    endpoint = CadoSecurity.ENDPOINTS[source.endpoint]
+    args = args or VALID_ARGS[command]
+    data = load(source.endpoint)['data']
+    ids = [item['id'] for item in data['pipeline_ids']] if source.returns_list else [data['pipeline_id']]
+    label = f'{source.label} ({args[source.label_arg.arg]})' if source.label_arg else source.label
+    checks: tuple[tuple[str, Any], ...] = (('pipeline_id', ids[0]), ('pipeline_ids', ids), ('source', label),
+                                           ('status', 'submitted'))
+    if 'project_id' in args:
+        checks += (('project_id', int(args['project_id'])),)
+    columns: tuple[str, ...] = ('Pipeline Id', 'Source')
+    if source.resource_arg:
+        resource_field = next(field for field in source.fields if field.arg == source.resource_arg)
+        resource = sent(resource_field, args[source.resource_arg])
+        checks += (('resource_id', ', '.join(resource) if isinstance(resource, list) else resource),)
+        columns += ('Resource Id',)
+    return Case(command, args, endpoint.method, endpoint.path, source.endpoint, None, acquisition_body(source, args),
+                'Cado.Acquisition', 'pipeline_id', f'Cado {label} acquisition submitted', columns, checks)
+
 
 SUCCESS_CASES = [
     # ---------------------------------------------------------------------------------------------- projects
-    Case('cado-project-create', {'name': 'INC-2024-0613 Lateral movement', 'description': 'From XSOAR incident 4711'},
-         'POST', '/api/v3/projects', 'project_create', None,
-         {'case_name': 'INC-2024-0613 Lateral movement', 'description': 'From XSOAR incident 4711'},
+    Case('cado-project-create', args_of('cado-project-create'), 'POST', '/api/v3/projects', 'project_create', None,
+         {'case_name': 'INC-2024-0613 Lateral movement', 'description': 'Opened from XSOAR incident 4711'},
          'Cado.Project', 'id', 'Cado project 13 created', ('Id', 'Name'),
          (('id', 13), ('details.name', 'INC-2024-0613 Lateral movement')), status=201),
-    Case('cado-project-list', {}, 'GET', '/api/v3/projects', 'project_list', PAGE_1, None, 'Cado.Project', 'id',
+    Case('cado-project-list', args_of('cado-project-list'), 'GET', '/api/v3/projects', 'project_list',
+         {'status': ['Collection & Analysis'], 'page': ['1'], 'per_page': ['10']}, None, 'Cado.Project', 'id',
          'Cado projects', PROJECT_COLUMNS,
          (('0.id', 12), ('0.created', ISO_T0), ('0.last_acquisition', '2024-06-03T12:05:00Z'),
           ('2.details.status', 'Closed'))),
-    Case('cado-project-get', {'project_id': '12'}, 'GET', '/api/v3/projects/12', 'project_get', None, None,
+    Case('cado-project-get', args_of('cado-project-get'), 'GET', '/api/v3/projects/12', 'project_get', None, None,
          'Cado.Project', 'id', 'Cado project 12', PROJECT_COLUMNS,
          (('id', 12), ('created', ISO_T0), ('details.users.0.last_login_timestamp', '2024-06-03T11:00:00Z'))),
-    Case('cado-project-update', {'project_id': '12', 'name': 'INC-2024-0612 Crypto-miner (contained)',
-                                 'status': 'Containment'},
+    Case('cado-project-update', args_of('cado-project-update', name='INC-2024-0612 Crypto-miner (contained)'),
          'PATCH', '/api/v3/projects/12', 'project_update', None,
          {'case_name': 'INC-2024-0612 Crypto-miner (contained)', 'status': 'Containment'}, None, None,
          'Cado project 12 updated'),
-    Case('cado-project-delete', {'project_ids': '12,11'}, 'DELETE', '/api/v3/projects', 'project_delete', None,
-         {'investigation_ids': [12, 11]}, None, None, 'deleted: 12, 11'),
-    Case('cado-incident-project-get', {'incident_id': 'INC-2024-0612'}, 'GET', '/api/v3/incidents/INC-2024-0612',
+    Case('cado-project-delete', args_of('cado-project-delete'), 'DELETE', '/api/v3/projects', 'project_delete', None,
+         {'investigation_ids': [9]}, None, None, 'deleted: 9'),
+    Case('cado-incident-project-get', args_of('cado-incident-project-get'), 'GET', '/api/v3/incidents/INC-2024-0612',
          'incident_project_get', None, None, 'Cado.Project', 'id', 'Cado project linked to incident INC-2024-0612',
          PROJECT_COLUMNS, (('id', 12), ('created', ISO_T0))),
     # ------------------------------------------------------------------------------------------ acquisitions
-    acquisition('cado-aws-ec2-acquire',
-                {'project_id': '12', 'account': 'aws-prod', 'region': 'eu-west-2',
-                 'instance_id': 'i-0a1b2c3d4e5f67890', 'acquire_with_host': 'true', 'collection_type': 'balanced'},
-                '/api/v3/import/aws/ec2', 'import_aws_ec2',
-                {'project_id': 12, 'cloud_id': 'aws-prod', 'region': 'eu-west-2', 'instance_id': 'i-0a1b2c3d4e5f67890',
-                 'acquire_with_host': True, 'host_options': {'collection_type': 'balanced'}},
-                'AWS EC2', 'i-0a1b2c3d4e5f67890', (4281,)),
-    acquisition('cado-aws-s3-acquire',
-                {'project_id': '12', 'account': 'aws-prod', 'bucket': 'acme-web-assets', 'prefix': 'uploads/'},
-                '/api/v3/import/aws/s3', 'import_aws_s3',
-                {'project_id': 12, 'cloud_id': 'aws-prod', 'bucket': 'acme-web-assets', 'prefix': 'uploads/'},
-                'AWS S3', 'acme-web-assets', (4283,)),
-    acquisition('cado-aws-lambda-acquire',
-                {'project_id': '12', 'account': 'aws-prod', 'region': 'eu-west-2', 'function_name': 'order-processor'},
-                '/api/v3/import/aws/lambda', 'import_aws_lambda',
-                {'project_id': 12, 'cloud_id': 'aws-prod', 'region': 'eu-west-2', 'function': 'order-processor'},
-                'AWS Lambda', 'order-processor', (4284,)),
-    acquisition('cado-aws-ecs-acquire',
-                {'project_id': '12', 'account': 'aws-prod', 'region': 'eu-west-2', 'cluster_name': 'prod-ecs',
-                 'task_name': '0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c', 'container_name': 'api'},
-                '/api/v3/import/aws/ecs', 'import_aws_ecs',
-                {'investigation_id': 12, 'account_name': 'aws-prod', 'region': 'eu-west-2', 'cluster_name': 'prod-ecs',
-                 'task_name': '0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c', 'container_name': 'api', **HOST},
-                'AWS ECS', 'api', (4285,)),
-    acquisition('cado-aws-eks-acquire',
-                {'project_id': '12', 'account': 'aws-prod', 'region': 'eu-west-2', 'cluster_name': 'prod-eks',
-                 'pod_name': 'checkout-7d9f8b6c5-x2k4p', 'pod_namespace': 'shop', 'container_name': 'checkout'},
-                '/api/v3/import/aws/eks', 'import_aws_eks',
-                {'investigation_id': 12, 'account_name': 'aws-prod', 'cluster_region': 'eu-west-2',
-                 'cluster_name': 'prod-eks', 'pod_name': 'checkout-7d9f8b6c5-x2k4p', 'pod_namespace': 'shop',
-                 'container_name': 'checkout', **HOST},
-                'AWS EKS', 'checkout', (4286,)),
-    acquisition('cado-gcp-gce-acquire',
-                {'project_id': '12', 'account': 'gcp-analytics', 'instance_name': 'etl-runner-1',
-                 'instance_project': 'analytics-prod-4521', 'zone': 'europe-west2-b', 'gcs_bucket': 'cado-evidence-eu',
-                 'gcs_project': 'security-tools-1234'},
-                '/api/v3/import/gcp/gce', 'import_gcp_gce',
-                {'investigation_id': 12, 'account_name': 'gcp-analytics', 'instance_name': 'etl-runner-1',
-                 'instance_project': 'analytics-prod-4521', 'zone': 'europe-west2-b', 'gcs_bucket': 'cado-evidence-eu',
-                 'gcs_project': 'security-tools-1234'},
-                'GCP GCE', 'etl-runner-1', (4287,)),
-    acquisition('cado-gcp-gcs-acquire',
-                {'project_id': '12', 'account': 'gcp-analytics', 'bucket': 'analytics-prod-4521-audit',
-                 'gcp_project': 'analytics-prod-4521'},
-                '/api/v3/import/gcp/gcs', 'import_gcp_gcs',
-                {'project_id': 12, 'account_name': 'gcp-analytics', 'bucket': 'analytics-prod-4521-audit',
-                 'gcp_project': 'analytics-prod-4521', 'prefix': ''},
-                'GCP GCS', 'analytics-prod-4521-audit', (4288, 4289)),
-    acquisition('cado-gcp-gke-acquire',
-                {'project_id': '12', 'account': 'gcp-analytics', 'gcp_project': 'analytics-prod-4521',
-                 'cluster_name': 'etl-gke', 'zone': 'europe-west2-b', 'pod_name': 'spark-driver-0',
-                 'pod_namespace': 'etl', 'container_name': 'spark'},
-                '/api/v3/import/gcp/gke', 'import_gcp_gke',
-                {'investigation_id': 12, 'account_name': 'gcp-analytics', 'gcp_project_id': 'analytics-prod-4521',
-                 'cluster_name': 'etl-gke', 'cluster_zone': 'europe-west2-b', 'pod_name': 'spark-driver-0',
-                 'pod_namespace': 'etl', 'container_name': 'spark', **HOST},
-                'GCP GKE', 'spark', (4290,)),
-    acquisition('cado-azure-vm-acquire',
-                {'project_id': '12', 'account': 'azure-corp', 'vm_name': 'win-jump-01', 'subscription_id': AZURE_SUB,
-                 'resource_group': 'rg-jump'},
-                '/api/v3/import/azure/virtual-machine', 'import_azure_vm',
-                {'investigation_id': 12, 'account_name': 'azure-corp', 'vm_name': 'win-jump-01',
-                 'subscription_id': AZURE_SUB, 'resource_group': 'rg-jump', 'acquire_with_host': False},
-                'Azure VM', 'win-jump-01', (4291,)),
-    acquisition('cado-azure-disk-acquire',
-                {'project_id': '12', 'account': 'azure-corp', 'disk_name': 'lin-app-02-data',
-                 'subscription_id': AZURE_SUB, 'resource_group': 'rg-app'},
-                '/api/v3/import/azure/disk', 'import_azure_disk',
-                {'investigation_id': 12, 'account_name': 'azure-corp', 'disk_name': 'lin-app-02-data',
-                 'subscription_id': AZURE_SUB, 'resource_group': 'rg-app', 'acquire_with_host': False},
-                'Azure Disk', 'lin-app-02-data', (4292,)),
-    acquisition('cado-azure-blob-acquire',
-                {'project_id': '12', 'account': 'azure-corp', 'subscription_id': AZURE_SUB,
-                 'storage_account_name': 'acmeinsights', 'container_name': 'insights-logs-signinlogs',
-                 'blob_name': 'y=2024/m=06/d=03/h=12/m=00/PT1H.json'},
-                '/api/v3/import/azure/storage/blobs', 'import_azure_blob',
-                {'investigation_id': 12, 'account_name': 'azure-corp', 'subscription_id': AZURE_SUB,
-                 'storage_account_name': 'acmeinsights', 'container_name': 'insights-logs-signinlogs',
-                 'blob_name': 'y=2024/m=06/d=03/h=12/m=00/PT1H.json'},
-                'Azure Blob', 'y=2024/m=06/d=03/h=12/m=00/PT1H.json', (4293,)),
-    acquisition('cado-azure-aks-acquire',
-                {'project_id': '12', 'account': 'azure-corp', 'subscription_id': AZURE_SUB,
-                 'resource_group': 'rg-aks', 'cluster_name': 'aks-prod', 'pod_name': 'web-5c9d8f7b6-q8w2e',
-                 'pod_namespace': 'default', 'container_name': 'nginx'},
-                '/api/v3/import/azure/aks', 'import_azure_aks',
-                {'investigation_id': 12, 'account_name': 'azure-corp', 'subscription_id': AZURE_SUB,
-                 'resource_group': 'rg-aks', 'cluster_name': 'aks-prod', 'pod_name': 'web-5c9d8f7b6-q8w2e',
-                 'pod_namespace': 'default', 'container_name': 'nginx', **HOST},
-                'Azure AKS', 'nginx', (4294,)),
-    acquisition('cado-xdr-device-acquire',
-                {'project_id': '12', 'account': 'crowdstrike-eu', 'provider': 'crowdstrike',
-                 'device_id': '5f3c2a1b0e9d4c8b7a6f5e4d3c2b1a09'},
-                '/api/v3/import/xdr', 'import_xdr',
-                {'investigation_id': 12, 'account_name': 'crowdstrike-eu',
-                 'device_id': '5f3c2a1b0e9d4c8b7a6f5e4d3c2b1a09', **HOST},
-                'XDR (crowdstrike)', '5f3c2a1b0e9d4c8b7a6f5e4d3c2b1a09', (4295,)),
-    acquisition('cado-darktrace-endpoint-acquire',
-                {'project_id': '12', 'device_id': '2f9a1c7e-3b4d-4e5f-8a6b-7c8d9e0f1a2b', 'appliance_name': 'dt-eu-1'},
-                '/api/v3/import/xdr/csensor', 'import_darktrace',
-                {'investigation_id': 12, 'device_id': '2f9a1c7e-3b4d-4e5f-8a6b-7c8d9e0f1a2b',
-                 'appliance_name': 'dt-eu-1'},
-                'Darktrace Endpoint', '2f9a1c7e-3b4d-4e5f-8a6b-7c8d9e0f1a2b', (4296,)),
-    acquisition('cado-url-acquire',
-                {'project_id': '12', 'url': 'https://files.example.com/evidence/web-prod-01-memdump.zip'},
-                '/api/v3/import/url', 'import_url',
-                {'project_id': 12, 'url': 'https://files.example.com/evidence/web-prod-01-memdump.zip'},
-                'URL', 'https://files.example.com/evidence/web-prod-01-memdump.zip', (4297,)),
-    acquisition('cado-m365-ual-acquire',
-                {'project_id': '12', 'account': 'm365-acme', **LOG_WINDOW, 'workload': 'exchange'},
-                '/api/v3/import/microsoft365/ual', 'import_m365_ual',
-                {'project_id': 12, 'credentials': 'm365-acme', **LOG_WINDOW_BODY, 'workload': 'exchange'},
-                'Microsoft 365 UAL', 'exchange', (4298,)),
-    acquisition('cado-entra-id-acquire',
-                {'project_id': '12', 'account': 'm365-acme', **LOG_WINDOW, 'user_ids': 'jdoe@example.com'},
-                '/api/v3/import/entra', 'import_entra',
-                {'investigation_id': 12, 'credentials': 'm365-acme', **LOG_WINDOW_BODY,
-                 'user_ids': ['jdoe@example.com']},
-                'Microsoft Entra ID', 'jdoe@example.com', (4299,)),
-    acquisition('cado-google-workspace-acquire',
-                {'project_id': '12', 'account': 'gws-acme', **LOG_WINDOW, 'application_names': 'login,drive'},
-                '/api/v3/import/google-workspace', 'import_google_workspace',
-                {'investigation_id': 12, 'account_name': 'gws-acme', **LOG_WINDOW_BODY,
-                 'application_names': ['login', 'drive']},
-                'Google Workspace', 'login, drive', (4300,)),
-    Case('cado-detection-investigate', {'detections': json.dumps([DETECTION])}, 'POST', '/api/v3/detections/import',
-         'detection_investigate', None, {'detections': [DETECTION]}, 'Cado.Acquisition', 'pipeline_id',
-         'Cado Detection acquisition submitted', ('Pipeline Id', 'Source'),
-         (('pipeline_id', 4301), ('pipeline_ids', [4301]), ('status', 'submitted'), ('source', 'Detection'))),
+    *[acquisition_case(command) for command in CadoSecurity.SOURCES],
     # ------------------------------------------------------------------------------------------------ browse
-    Case('cado-cloud-account-list', {'type': 'aws,gcp'}, 'GET', '/api/v3/accounts', 'account_list',
-         {'type': ['aws', 'gcp'], **PAGE_1}, None, 'Cado.CloudAccount', 'id', 'Cado cloud accounts',
+    Case('cado-cloud-account-list', args_of('cado-cloud-account-list'), 'GET', '/api/v3/accounts', 'account_list',
+         {'type': ['aws'], **PAGE_1}, None, 'Cado.CloudAccount', 'id', 'Cado cloud accounts',
          ('Id', 'Account Name', 'Type'), (('0.account_name', 'aws-prod'), ('3.type', 'crowdstrike'))),
-    Case('cado-aws-ec2-instance-list', {'account': 'aws-prod', 'region': 'eu-west-2', 'state': 'running',
-                                        'limit': '2'},
+    Case('cado-aws-ec2-instance-list', args_of('cado-aws-ec2-instance-list', limit='2'),
          'GET', '/api/v3/import/aws/ec2', 'aws_ec2_instance_list_page1',
          {'cloud_id': ['aws-prod'], 'region': ['eu-west-2'], 'state': ['running']}, None, 'Cado.EC2Instance',
          'instance_id', 'AWS EC2 instances', ('Instance Id', 'Instance Name', 'State'),
          (('0.instance_id', 'i-0a1b2c3d4e5f67890'), ('1.instance_name', 'web-prod-02'))),
-    Case('cado-aws-s3-bucket-list', {'account': 'aws-prod', 'limit': '2'}, 'GET', '/api/v3/import/aws/s3/buckets',
-         'aws_s3_bucket_list_page1', {'cloud_id': ['aws-prod'], 'per_page': ['2']}, None, 'Cado.S3Bucket', 'name',
-         'AWS S3 buckets', ('Name', 'Creation Date'),
+    Case('cado-aws-s3-bucket-list', args_of('cado-aws-s3-bucket-list', limit='2'), 'GET',
+         '/api/v3/import/aws/s3/buckets', 'aws_s3_bucket_list_page1', {'cloud_id': ['aws-prod'], 'per_page': ['2']},
+         None, 'Cado.S3Bucket', 'name', 'AWS S3 buckets', ('Name', 'Creation Date'),
          (('0.name', 'acme-cloudtrail-logs'), ('0.creation_date', '2023-04-30T12:00:00Z'))),
-    Case('cado-aws-s3-object-list', {'account': 'aws-prod', 'bucket': 'acme-cloudtrail-logs', 'prefix': 'AWSLogs/',
-                                     'exclude_archived': 'false'},
+    Case('cado-aws-s3-object-list', args_of('cado-aws-s3-object-list', exclude_archived='false'),
          'GET', '/api/v3/import/aws/s3/objects', 'aws_s3_object_list',
-         {'cloud_id': ['aws-prod'], 'bucket_name': ['acme-cloudtrail-logs'], 'prefix': ['AWSLogs/'],
+         {'cloud_id': ['aws-prod'], 'bucket_name': ['acme-cloudtrail-logs'], 'prefix': ['AWSLogs/'], 'delimiter': ['/'],
           'exclude_archived': ['false'], 'per_page': ['50']}, None, 'Cado.S3Object', 'name', 'AWS S3 objects',
          ('Name', 'Type'), (('0.type', 'FOLDER'), ('1.last_modified', '2024-06-03T12:05:00Z'), ('1.size', 48213))),
-    Case('cado-aws-lambda-function-list', {'account': 'aws-prod', 'region': 'eu-west-2'}, 'GET',
+    Case('cado-aws-lambda-function-list', args_of('cado-aws-lambda-function-list'), 'GET',
          '/api/v3/import/aws/lambda', 'aws_lambda_function_list',
          {'cloud_id': ['aws-prod'], 'region': ['eu-west-2'], 'per_page': ['50']}, None, 'Cado.LambdaFunction', 'name',
          'AWS Lambda functions', ('Name', 'Package Type'),
          (('0.name', 'order-processor'), ('0.last_modified', '2024-05-31T12:00:00Z'))),
-    Case('cado-gcp-gce-instance-list', {'account': 'gcp-analytics', 'gcp_project': 'analytics-prod-4521',
-                                        'state': 'RUNNING'},
+    Case('cado-gcp-gce-instance-list', args_of('cado-gcp-gce-instance-list'),
          'GET', '/api/v3/import/gcp/gce', 'gcp_gce_instance_list',
          {'account_name': ['gcp-analytics'], 'gcp_project': ['analytics-prod-4521'], 'state': ['RUNNING'], **PAGE_1},
          None, 'Cado.GCEInstance', 'instance_id', 'GCP GCE instances', ('Instance Id', 'Instance Name', 'State'),
          (('0.instance_id', '4829104738291047382'),)),
-    Case('cado-gcp-gcs-bucket-list', {'account': 'gcp-analytics', 'gcp_project': 'analytics-prod-4521'}, 'GET',
+    Case('cado-gcp-gcs-bucket-list', args_of('cado-gcp-gcs-bucket-list'), 'GET',
          '/api/v3/import/gcp/gcs/buckets', 'gcp_gcs_bucket_list',
          {'account_name': ['gcp-analytics'], 'gcp_project': ['analytics-prod-4521'], **PAGE_1}, None,
          'Cado.GCSBucket', 'name', 'GCP GCS buckets', ('Name', 'Location'),
          (('0.name', 'analytics-prod-4521-audit'),)),
-    Case('cado-azure-vm-list', {'account': 'azure-corp', 'subscription_id': AZURE_SUB, 'resource_group': 'rg-jump'},
+    Case('cado-azure-vm-list', args_of('cado-azure-vm-list'),
          'GET', '/api/v3/import/azure/virtual-machine', 'azure_vm_list',
          {'account_name': ['azure-corp'], 'subscription_id': [AZURE_SUB], 'resource_group': ['rg-jump'], **PAGE_1},
          None, 'Cado.AzureVM', 'name', 'Azure virtual machines', ('Name', 'Location'),
          (('0.name', 'win-jump-01'), ('1.disks.1.disk_size', 256))),
-    Case('cado-azure-disk-list', {'account': 'azure-corp', 'subscription_id': AZURE_SUB}, 'GET',
+    Case('cado-azure-disk-list', args_of('cado-azure-disk-list'), 'GET',
          '/api/v3/import/azure/disk', 'azure_disk_list',
          {'account_name': ['azure-corp'], 'subscription_id': [AZURE_SUB], **PAGE_1}, None, 'Cado.AzureDisk',
          'disk_name', 'Azure disks', ('Disk Name', 'Resource Group', 'Location'),
          (('1.disk_name', 'lin-app-02-data'),)),
-    Case('cado-xdr-device-list', {'provider': 'crowdstrike', 'account': 'crowdstrike-eu', 'hostname': 'FIN-LT',
-                                  'limit': '2'},
+    Case('cado-xdr-device-list', args_of('cado-xdr-device-list', limit='2'),
          'GET', '/api/v3/import/xdr/crowdstrike', 'xdr_device_list_page1',
          {'account_name': ['crowdstrike-eu'], 'hostname': ['FIN-LT'], 'per_page': ['2']}, None, 'Cado.XDRDevice',
          'device_id', 'XDR devices', ('Device Id', 'Hostname', 'Provider'),
          (('0.hostname', 'FIN-LT-0042'), ('0.provider', 'crowdstrike'))),
     # ------------------------------------------------------------------------------------------------ pipelines
-    Case('cado-pipeline-get', {'pipeline_id': '4281'}, 'GET', '/api/v3/pipelines/4281', 'pipeline_get_complete',
+    Case('cado-pipeline-get', args_of('cado-pipeline-get'), 'GET', '/api/v3/pipelines/4281', 'pipeline_get_complete',
          None, None, 'Cado.Pipeline', 'id', 'Cado pipeline 4281', ('Id', 'Type', 'Name', 'Status'),
          (('id', 4281), ('type', 'acquisition'), ('status', 'complete'), ('created', ISO_T0),
           ('subtasks.0.finish_time', '2024-06-03T12:02:00Z'))),
-    Case('cado-pipeline-list', {'project_id': '12', 'status': 'in_progress', 'type': 'processing'}, 'GET',
+    Case('cado-pipeline-list', args_of('cado-pipeline-list', type='processing'), 'GET',
          '/api/v3/pipelines', 'pipeline_list',
          {'project_id': ['12'], 'pipeline_status': ['in_progress'], 'type': ['processing'], **PAGE_1}, None,
          'Cado.Pipeline', 'id', 'Cado pipelines', ('Id', 'Type', 'Name', 'Status'),
          (('0.id', 4282), ('0.status', 'in_progress'), ('0.triggering_pipeline_id', 4281), ('1.created', ISO_T0))),
-    Case('cado-pipeline-cancel', {'pipeline_id': '4281'}, 'PATCH', '/api/v3/pipelines/4281', 'pipeline_cancel', None,
-         {'aborted': True}, None, None, 'pipeline 4281'),
-    Case('cado-pipeline-rerun', {'pipeline_id': '4281'}, 'POST', '/api/v3/pipelines/rerun', 'pipeline_rerun', None,
-         {'pipeline_id': 4281}, 'Cado.Pipeline', 'id', 'rerun: 4302', (), (('0.id', 4302),), status=201),
+    Case('cado-pipeline-cancel', args_of('cado-pipeline-cancel'), 'PATCH', '/api/v3/pipelines/4282',
+         'pipeline_cancel', None, {'aborted': True}, None, None, 'pipeline 4282'),
+    Case('cado-pipeline-rerun', args_of('cado-pipeline-rerun'), 'POST', '/api/v3/pipelines/rerun', 'pipeline_rerun',
+         None, {'pipeline_id': 4281}, 'Cado.Pipeline', 'id', 'rerun: 4302', (), (('0.id', 4302),), status=201),
     # ------------------------------------------------------------------------------------------------ findings
-    Case('cado-detection-list', {'severity': 'high,critical', 'source': 'GuardDuty',
-                                 'updated_after': '2024-06-03T00:00:00Z'},
+    Case('cado-detection-list', args_of('cado-detection-list', source='GuardDuty',
+                                        updated_after='2024-06-03T00:00:00Z'),
          'GET', '/api/v3/detections', 'detection_list',
-         {'severity': ['high', 'critical'], 'source': ['GuardDuty'], 'updated_start_timestamp': ['1717372800'],
-          'order_by': ['-id'], **PAGE_1}, None, 'Cado.Detection', 'id', 'Cado detections', ('Id', 'Name', 'Severity', 'Source'),
+         {'severity': ['critical', 'high'], 'source': ['GuardDuty'], 'updated_start_timestamp': ['1717372800'],
+          'order_by': ['-id'], 'page': ['1'], 'per_page': ['20']}, None, 'Cado.Detection', 'id', 'Cado detections',
+         ('Id', 'Name', 'Severity', 'Source'),
          (('0.id', 501), ('0.updated_datetime', '2024-06-03T13:05:00Z'), ('0.created_datetime', '2024-06-03T11:50:00Z'),
           ('0.raw_event', DETECTION['raw_event']), ('0.project_id', 12), ('1.project_id', 11))),
-    Case('cado-detection-group-list', {'severity': 'high'}, 'GET', '/api/v3/detections/groups',
+    Case('cado-detection-group-list', args_of('cado-detection-group-list'), 'GET', '/api/v3/detections/groups',
          'detection_group_list', {'severity': ['high'], 'order_by': ['-created_datetime'], **PAGE_1}, None,
          'Cado.DetectionGroup', 'investigation_id', 'Cado detection groups', ('Investigation Id', 'Investigation', 'Severity'),
          (('0.investigation_id', 12), ('0.project_id', 12), ('0.detection_count', 3),
           ('0.updated_datetime', '2024-06-03T13:05:00Z'))),
-    Case('cado-detection-artifact-list', {'project_id': '12', 'artifact_type': 'domain'}, 'GET',
+    Case('cado-detection-artifact-list', args_of('cado-detection-artifact-list'), 'GET',
          '/api/v3/detections/artifacts', 'detection_artifact_list',
          {'investigation_id': ['12'], 'artifact_type': ['domain'], **PAGE_1}, None, 'Cado.DetectionArtifact', 'id',
          'Cado detection artifacts', ('Id', 'Type', 'Value'), (('0.value', 'pool.minexmr.com'),)),
-    Case('cado-detection-asset-get', {'detection_id': '501'}, 'GET', '/api/v3/detections/assets/501',
+    Case('cado-detection-asset-get', args_of('cado-detection-asset-get'), 'GET', '/api/v3/detections/assets/501',
          'detection_asset_get', None, None, 'Cado.DetectionAsset', 'asset_id', 'Asset behind Cado detection 501',
          ('Detection Id', 'Asset Id'),
          (('asset_id', 'i-0a1b2c3d4e5f67890'), ('first_seen', '2024-06-03T11:50:00Z'), ('acquisitions.0.created', ISO_T0))),
-    Case('cado-alarm-list', {'project_id': '12', 'alarm_severity': '4', 'limit': '2'}, 'GET', '/api/v3/alarms',
+    Case('cado-alarm-list', args_of('cado-alarm-list', limit='2'), 'GET', '/api/v3/alarms',
          'alarm_list', {'investigation_id': ['12'], 'alarm_severity': ['4'], 'page': ['1'], 'per_page': ['2']}, None,
          'Cado.Alarm', 'id', 'Cado alarms', ('Id', 'Severity', 'Type', 'Description'),
          (('0.id', 90211), ('0.first_seen', '2024-06-03T12:10:00Z'), ('1.last_seen', '2024-06-03T11:31:00Z'))),
-    Case('cado-alarm-get', {'alarm_id': '90211'}, 'GET', '/api/v3/alarms/90211', 'alarm_get', None, None,
+    Case('cado-alarm-get', args_of('cado-alarm-get'), 'GET', '/api/v3/alarms/90211', 'alarm_get', None, None,
          'Cado.Alarm', 'id', 'Cado alarm 90211', ('Id', 'Severity', 'Type', 'Description'),
          (('id', 90211), ('full_path', '/tmp/.X11-unix/xmrig'), ('first_seen', '2024-06-03T12:10:00Z'))),
-    Case('cado-alarm-summary-get', {'project_id': '12'}, 'GET', '/api/v3/alarms/summary', 'alarm_summary',
+    Case('cado-alarm-summary-get', args_of('cado-alarm-summary-get'), 'GET', '/api/v3/alarms/summary', 'alarm_summary',
          {'investigation_id': ['12']}, None, 'Cado.AlarmSummary', 'project_id',
          'Cado alarm summary for project 12: 17 alarms',
          ('Description', 'Severity', 'Total Count'), (('project_id', 12), ('total', 17), ('breakdown.1.total_count', 14))),
-    Case('cado-evidence-list', {'project_id': '12', 'is_compromised': 'true'}, 'GET', '/api/v3/evidences',
+    Case('cado-evidence-list', args_of('cado-evidence-list', is_compromised='true'), 'GET', '/api/v3/evidences',
          'evidence_list', {'project_id': ['12'], 'is_compromised': ['true'], **PAGE_1}, None, 'Cado.Evidence', 'id',
          'Cado evidence', ('Id', 'Display Name'), (('0.id', 391), ('0.last_processed', '2024-06-03T13:05:00Z'))),
-    Case('cado-evidence-get', {'evidence_id': '391'}, 'GET', '/api/v3/evidences/391', 'evidence_get', None, None,
+    Case('cado-evidence-get', args_of('cado-evidence-get'), 'GET', '/api/v3/evidences/391', 'evidence_get', None, None,
          'Cado.Evidence', 'id', 'Cado evidence 391', ('Id', 'Display Name'),
          (('id', 391), ('details.hostname', 'web-prod-01'))),
-    Case('cado-indicator-list', {'project_id': '12'}, 'GET', '/api/v3/indicators', 'indicator_list',
+    Case('cado-indicator-list', args_of('cado-indicator-list'), 'GET', '/api/v3/indicators', 'indicator_list',
          {'investigation_id': ['12']}, None, 'Cado.Indicator', 'indicator',
          'Cado indicators of compromise in project 12', ('Indicator', 'Type', 'Description'),
          (('0.indicator', 'pool.minexmr.com'), ('1.type', 'sha256'))),
     # ------------------------------------------------------------------------------------------------ webhooks
-    Case('cado-webhook-list', {}, 'GET', '/api/v3/webhooks', 'webhook_list', PAGE_1, None, 'Cado.Webhook', 'id',
-         'Cado webhooks', ('Id', 'Name', 'Event Type'),
+    Case('cado-webhook-list', args_of('cado-webhook-list'), 'GET', '/api/v3/webhooks', 'webhook_list', PAGE_1, None,
+         'Cado.Webhook', 'id', 'Cado webhooks', ('Id', 'Name', 'Event Type'),
          (('0.id', 31), ('0.last_sent', '2024-06-03T13:05:00Z'), ('1.payload_type', 'slack'))),
-    Case('cado-webhook-create', {'name': 'XSOAR detection_created', 'url': XSOAR_URL,
-                                 'event_types': 'detection_created'},
+    Case('cado-webhook-create', args_of('cado-webhook-create', event_types='detection_created'),
          'POST', '/api/v3/webhooks', 'webhook_create', None,
-         {'name': 'XSOAR detection_created', 'url': XSOAR_URL, 'event_type': 'detection_created',
+         {'name': 'XSOAR intake', 'url': XSOAR_URL, 'event_type': 'detection_created',
           'payload_type': 'custom', 'payload': load('webhook_create')['data']['webhook']['payload']},
          'Cado.Webhook', 'id', 'Cado webhooks created', ('Id', 'Name', 'Event Type'),
          (('0.id', 31), ('0.event_type', 'detection_created')), status=201),
-    Case('cado-webhook-update', {'webhook_id': '31', 'name': 'XSOAR detection_created (renamed)', 'enabled': 'false'},
+    Case('cado-webhook-update', args_of('cado-webhook-update', name='XSOAR detection_created (renamed)'),
          'PATCH', '/api/v3/webhooks/31', 'webhook_update', None,
          {'name': 'XSOAR detection_created (renamed)', 'enabled': False}, 'Cado.Webhook', 'id',
          'Cado webhook 31 updated', ('Id', 'Name', 'Event Type'), (('id', 31), ('enabled', False))),
-    Case('cado-webhook-delete', {'webhook_id': '31'}, 'DELETE', '/api/v3/webhooks/31', 'webhook_delete', None, None,
-         None, None, 'webhook 31 deleted'),
-    Case('cado-webhook-test', {'webhook_id': '31'}, 'POST', '/api/v3/webhooks/test', 'webhook_test', None, {'id': 31},
-         None, None, 'Webhook test sent successfully'),
+    Case('cado-webhook-delete', args_of('cado-webhook-delete'), 'DELETE', '/api/v3/webhooks/32', 'webhook_delete',
+         None, None, None, None, 'webhook 32 deleted'),
+    Case('cado-webhook-test', args_of('cado-webhook-test'), 'POST', '/api/v3/webhooks/test', 'webhook_test', None,
+         {'id': 31}, None, None, 'Webhook test sent successfully'),
 ]
 # More providers of the XDR browse command (each its own endpoint).
 SUCCESS_CASES += [
@@ -785,8 +502,23 @@ def test_command_success(mocker, requests_mock, case):
 def test_command_requests_match_contract(mocker, requests_mock, contract, case):
     serve(requests_mock, case)
     succeed(mocker, case.command, case.args)
-    problems = [problem for request in requests_mock.request_history for problem in contract.violations(request)]
+    problems = [problem for request in requests_mock.request_history for problem in contract.request_problems(request)]
     assert not problems, '\n'.join(problems)
+
+
+HOST_SOURCES = [command for command, source in CadoSecurity.SOURCES.items() if source.host_options]
+
+
+@pytest.mark.parametrize('command', HOST_SOURCES)
+def test_cado_host_options_travel_in_the_body(mocker, requests_mock, contract, command):
+    case = acquisition_case(command, {**VALID_ARGS[command], **command_args.HOST_OPTION_ARGS})
+    serve(requests_mock, case)
+    succeed(mocker, command, case.args)
+    body = body_of(requests_mock.last_request)
+    assert body == case.body
+    assert body['host_options'] == {'collection_type': 'custom', 'light_mode': True, 'skip_scan': False,
+                                    'additional_files': ['/etc/passwd', '/var/log/auth.log'], 'groups': ['linux-servers']}
+    assert not contract.request_problems(requests_mock.last_request)
 
 
 def test_every_yaml_command_has_a_success_case(yaml_commands):
@@ -828,28 +560,35 @@ def test_yaml_arguments_are_read_by_the_code(yaml_commands):
     assert not unread
 
 
-def parse_examples() -> list[tuple[str, dict[str, str]]]:
-    examples = []
-    for line in (HERE / 'command_examples').read_text().splitlines():
-        if line.strip():
-            command, _, rest = line.strip().partition(' ')
-            arguments = {name: value.strip('"`') for name, value in
-                         re.findall(r'(\w+)=("[^"]*"|`[^`]*`|\S+)', rest)}
-            examples.append((command.lstrip('!'), arguments))
-    return examples
-
-
-def test_command_examples_cover_every_command_with_valid_arguments(yaml_commands):
-    examples = parse_examples()
-    assert sorted(command for command, _ in examples) == sorted(yaml_commands), 'one example per command'
-    for command, arguments in examples:
-        declared = {argument['name']: argument for argument in yaml_commands[command].get('arguments', [])}
+def test_shared_arguments_are_valid_for_every_command(yaml_commands):
+    """The one table of arguments (VALID_ARGS, and the subset the examples show) against the YAML: declared names,
+    every required argument given, predefined values respected."""
+    assert set(VALID_ARGS) == {*yaml_commands, 'test-module', 'fetch-incidents'}
+    for command, arguments in [*VALID_ARGS.items(), *((c, command_args.example_args(c)) for c in yaml_commands)]:
+        declared = {argument['name']: argument for argument in yaml_commands.get(command, {}).get('arguments', [])}
         assert set(arguments) <= set(declared), f'{command}: unknown {set(arguments) - set(declared)}'
         required = {name for name, argument in declared.items() if argument.get('required')}
         assert required <= set(arguments), f'{command}: missing {required - set(arguments)}'
         for name, value in arguments.items():
-            if declared[name].get('predefined') and not declared[name].get('isArray'):
-                assert value in declared[name]['predefined'], f'{command}: {name}={value}'
+            values = value.split(',') if declared[name].get('isArray') else [value]
+            assert not declared[name].get('predefined') or set(values) <= set(declared[name]['predefined']), \
+                f'{command}: {name}={value}'
+
+
+def test_every_acquisition_argument_has_an_example():
+    missing = [f'{command}: {field.arg}' for command, source in CadoSecurity.SOURCES.items()
+               for field in (*command_args.source_arguments(source), *CadoSecurity.HOST_OPTION_FIELDS) if not field.example]
+    assert not missing, 'every acquisition argument needs an `example` in SOURCES'
+
+
+def test_readme_examples_are_the_shared_ones(yaml_commands):
+    """The README's command examples are generated from the shared table (`make command-examples` writes them all)."""
+    readme = (HERE / 'README.md').read_text()
+    shown = {section.split('\n', 1)[0]: example.group(1) for section in re.split(r'^### ', readme, flags=re.M)
+             if (example := re.search(r'^#### Command example\n\n```\n(.*?)\n```', section, re.M | re.S))}
+    stale = {command: command_args.example_line(command) for command in yaml_commands
+             if shown.get(command) != command_args.example_line(command)}
+    assert not stale, 'write these command examples in the integration README:\n' + '\n'.join(stale.values())
 
 
 def test_unknown_command(mocker):

@@ -1,0 +1,101 @@
+"""The one table of valid arguments per command: the unit, contract and reliability suites, tools/benchmark.py and
+the command examples (the integration README's, and `make command-examples`) all start from it.
+
+Acquisitions come from the integration's SOURCES table: every argument's `example`, so adding a source adds nothing
+here. The other commands are listed below with the values of the README's examples (the ids of the test_data
+fixtures). Suites add what they test on top (a page size, a polling step, another provider).
+"""
+from __future__ import annotations
+
+from CadoSecurity import HOST_OPTION_FIELDS, SOURCES, Field, Source
+
+
+def source_args(command: str) -> dict[str, str]:
+    """Every argument of an acquisition command with its example value, Cado Host options apart."""
+    return {field.arg: field.example for field in source_arguments(SOURCES[command])}
+
+
+def source_arguments(source: Source) -> tuple[Field, ...]:
+    return (*source.fields, *([source.label_arg] if source.label_arg else ()))
+
+
+HOST_OPTION_ARGS = {field.arg: field.example for field in HOST_OPTION_FIELDS}
+AZURE_SUBSCRIPTION = source_args('cado-azure-vm-acquire')['subscription_id']
+WEBHOOK_URL = 'https://ext-acme.crtx.eu.paloaltonetworks.com/xsoar/instance/execute/Cado_Intake'
+
+OTHER_COMMAND_ARGS: dict[str, dict[str, str]] = {
+    'cado-project-create': {'name': 'INC-2024-0613 Lateral movement', 'description': 'Opened from XSOAR incident 4711'},
+    'cado-project-list': {'status': 'Collection & Analysis', 'limit': '10'},
+    'cado-project-get': {'project_id': '12'},
+    'cado-project-update': {'project_id': '12', 'status': 'Containment'},
+    'cado-project-delete': {'project_ids': '9'},
+    'cado-incident-project-get': {'incident_id': 'INC-2024-0612'},
+    'cado-cloud-account-list': {'type': 'aws'},
+    'cado-aws-ec2-instance-list': {'account': 'aws-prod', 'region': 'eu-west-2', 'state': 'running', 'limit': '20'},
+    'cado-aws-s3-bucket-list': {'account': 'aws-prod', 'limit': '20'},
+    'cado-aws-s3-object-list': {'account': 'aws-prod', 'bucket': 'acme-cloudtrail-logs', 'prefix': 'AWSLogs/',
+                                'delimiter': '/'},
+    'cado-aws-lambda-function-list': {'account': 'aws-prod', 'region': 'eu-west-2'},
+    'cado-gcp-gce-instance-list': {'account': 'gcp-analytics', 'gcp_project': 'analytics-prod-4521', 'state': 'RUNNING'},
+    'cado-gcp-gcs-bucket-list': {'account': 'gcp-analytics', 'gcp_project': 'analytics-prod-4521'},
+    'cado-azure-vm-list': {'account': 'azure-corp', 'subscription_id': AZURE_SUBSCRIPTION, 'resource_group': 'rg-jump'},
+    'cado-azure-disk-list': {'account': 'azure-corp', 'subscription_id': AZURE_SUBSCRIPTION},
+    'cado-xdr-device-list': {'provider': 'crowdstrike', 'account': 'crowdstrike-eu', 'hostname': 'FIN-LT', 'limit': '20'},
+    'cado-pipeline-get': {'pipeline_id': '4281'},
+    'cado-pipeline-list': {'project_id': '12', 'status': 'in_progress'},
+    'cado-pipeline-cancel': {'pipeline_id': '4282'},
+    'cado-pipeline-rerun': {'pipeline_id': '4281'},
+    'cado-detection-list': {'severity': 'critical,high', 'updated_after': '1 day', 'limit': '20'},
+    'cado-detection-group-list': {'severity': 'high'},
+    'cado-detection-artifact-list': {'project_id': '12', 'artifact_type': 'domain'},
+    'cado-detection-asset-get': {'detection_id': '501'},
+    'cado-alarm-list': {'project_id': '12', 'alarm_severity': '4', 'limit': '20'},
+    'cado-alarm-get': {'alarm_id': '90211'},
+    'cado-alarm-summary-get': {'project_id': '12'},
+    'cado-evidence-list': {'project_id': '12'},
+    'cado-evidence-get': {'evidence_id': '391'},
+    'cado-indicator-list': {'project_id': '12'},
+    'cado-webhook-list': {},
+    'cado-webhook-create': {'name': 'XSOAR intake', 'url': WEBHOOK_URL,
+                            'event_types': 'detection_created,detection_updated'},
+    'cado-webhook-update': {'webhook_id': '31', 'enabled': 'false'},
+    'cado-webhook-delete': {'webhook_id': '32'},
+    'cado-webhook-test': {'webhook_id': '31'},
+}
+
+# Every command the integration answers (test-module and fetch-incidents read only instance parameters).
+VALID_ARGS: dict[str, dict[str, str]] = {'test-module': {}, 'fetch-incidents': {},
+                                         **{command: source_args(command) for command in SOURCES},
+                                         **OTHER_COMMAND_ARGS}
+
+def args_of(command: str, **changes: str) -> dict[str, str]:
+    """A command's arguments from the table, with what a test case adds or changes."""
+    return {**VALID_ARGS[command], **changes}
+
+
+# The acquisition examples that also show polling: their README output shows the polls.
+POLLING_EXAMPLES = {'cado-aws-ec2-acquire': {'polling': 'true'},
+                    'cado-detection-investigate': {'polling': 'true', 'wait_for_processing': 'true'}}
+
+
+def example_args(command: str) -> dict[str, str]:
+    """The arguments a command's example shows. An acquisition's shows what it needs (a required argument, or one an
+    instance default fills) and what it acquires; the suites send all of VALID_ARGS."""
+    if command not in SOURCES:
+        return VALID_ARGS[command]
+    source = SOURCES[command]
+    shown = {field.arg for field in source_arguments(source) if (field.required and field.default is None)
+             or field.fallback or field.arg == source.resource_arg or field is source.label_arg}
+    return {**{name: value for name, value in VALID_ARGS[command].items() if name in shown},
+            **POLLING_EXAMPLES.get(command, {})}
+
+
+def quoted(value: str) -> str:
+    """An argument value as written on XSOAR's command line: JSON in backquotes, text with spaces in quotes."""
+    if value[:1] in '[{':
+        return f'`{value}`'
+    return f'"{value}"' if ' ' in value else value
+
+
+def example_line(command: str) -> str:
+    return ' '.join([f'!{command}', *(f'{name}={quoted(value)}' for name, value in example_args(command).items())])

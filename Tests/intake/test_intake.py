@@ -106,8 +106,8 @@ def test_playbook_on_every_sample(path):
     assert incident['name'].startswith('Cado') and '$' not in incident['name']
     assert set(incident['CustomFields']) <= set(CLI_NAMES)
     assert all(incident['type'] in CLI_NAMES[cli]['associatedTypes'] for cli in incident['CustomFields'])
-    if sample['body'].get('cado_event'):
-        assert incident['CustomFields']['cadorawevent'] == sample['substitutions']['$Event']
+    if sample['body'].get('cado_event'):  # kept as received, even when Cado left the variable unsubstituted
+        assert incident['CustomFields']['cadorawevent'] == sample['body']['cado_event']
 
 
 @pytest.mark.parametrize('path', SAMPLES, ids=lambda p: p.stem)
@@ -136,7 +136,50 @@ def test_hostile_samples_cover_the_cases():
     assert outcomes['hostile_title_quotes'].startswith('invalid JSON')
     # $Event comes first in the template, so keys it smuggles in are overridden by the real name and type.
     assert outcomes['hostile_event_injection'] == 'valid JSON, but different: cado_event'
+    assert outcomes['hostile_detection_event_injection'] == 'valid JSON, but different: cado_event'
     assert outcomes['hostile_event_not_json'] == 'valid JSON'
+
+
+SMUGGLING = '", "type": "Unclassified", "name": "pwned", "cado_webhook_event": "admin_login", "cado_detection_id": "666'
+HOSTILE_EVENTS = [SMUGGLING, 'plain text', "{'python': 'repr'}", '{"json": "object"}', 'line\nbreak', 'back\\slash',
+                  '"', '"}', '{', '$Title', '']
+
+
+def raw_values(event_type: str, event: str) -> dict[str, str]:
+    return {'$Event': event, '$Title': 'SSH brute force', '$detection_id': '1001', '$group_id': '7',
+            '$event_type': event_type}
+
+
+@pytest.mark.parametrize('event_type', sorted(CadoSecurity.XSOAR_WEBHOOK_PAYLOADS))
+def test_event_cannot_override_the_templates_own_keys(event_type):
+    """Cado requires $Title and $Event in every template. $Event comes first: substituted without escaping, the keys
+    it smuggles in precede the template's own and lose to them; with escaping they stay data inside cado_event."""
+    template = CadoSecurity.xsoar_webhook_payload(event_type)
+    assert list(template)[0] == 'cado_event' and template['cado_event'] == '$Event'
+    assert '$Title' in json.dumps(template)
+    values = raw_values(event_type, SMUGGLING)
+    expected = webhook.substitute_escaped(template, values)
+    assert expected['cado_event'] == SMUGGLING
+    [incident] = webhook.generic_webhook(webhook.substitute_raw(template, values))
+    raw = json.loads(incident['rawJSON'])
+    assert (incident['name'], incident['type']) == (expected['name'], expected['type'])
+    assert {key: raw[key] for key in template if key != 'cado_event'} == \
+        {key: expected[key] for key in template if key != 'cado_event'}
+
+
+@pytest.mark.parametrize('event', HOSTILE_EVENTS)
+def test_detection_templates_break_no_more_than_processing_templates(event):
+    """Without escaping, whether a body still parses depends on $Event alone, the same for every template."""
+    def parses(event_type: str) -> bool:
+        template = CadoSecurity.xsoar_webhook_payload(event_type)
+        try:
+            webhook.generic_webhook(webhook.substitute_raw(template, raw_values(event_type, event)))
+        except webhook.WebhookRejected:
+            return False
+        return True
+
+    outcomes = {event_type: parses(event_type) for event_type in CadoSecurity.XSOAR_WEBHOOK_PAYLOADS}
+    assert len(set(outcomes.values())) == 1, outcomes
 
 
 def test_generic_webhook_rules():

@@ -63,11 +63,11 @@ PROCESSING_EVENTS = ('high_severity_alarm', 'suspicious_severity_event', 'proces
 DETECTION_INCIDENT_TYPE = 'Cado Detection'
 PROCESSING_INCIDENT_TYPE = 'Cado Processing Event'
 
-# $Event has no published structure and may hold quotes, so detection templates leave it out (the playbook reads
-# the detection by id). Processing templates put it first: should Cado substitute it unescaped, keys it smuggles in
-# come before the real name/type, and JSON parsers keep the last duplicate.
+# Cado refuses a custom payload without both $Title and $Event. $Event has no published structure and may hold
+# quotes, so every template puts it first: should Cado substitute it unescaped, keys it smuggles in come before the
+# template's own (name, type, ids), and JSON parsers keep the last duplicate.
 XSOAR_WEBHOOK_PAYLOADS: dict[str, dict[str, str]] = {
-    **{event: {'name': 'Cado detection $detection_id: $Title', 'type': DETECTION_INCIDENT_TYPE,
+    **{event: {'cado_event': '$Event', 'name': 'Cado detection $detection_id: $Title', 'type': DETECTION_INCIDENT_TYPE,
                'cado_webhook_event': event, 'cado_event_type': '$event_type', 'cado_detection_id': '$detection_id',
                'cado_group_id': '$group_id', 'cado_title': '$Title', 'source_brand': BRAND}
        for event in DETECTION_EVENTS},
@@ -1709,10 +1709,12 @@ def webhook_test_command(client: Client, args: dict[str, Any]) -> CommandResults
 
 def detection_incident(detection: dict[str, Any], first_seen: bool) -> dict[str, Any]:
     """An incident whose rawJSON is the detection webhook template filled in (so one mapper serves push and pull),
-    plus the full detection."""
+    plus the full detection. $Event becomes the detection's raw_event: the source's event, as Cado holds it."""
     title = detection.get('name') or ''
+    raw_event = detection.get('raw_event')
     values = {'detection_id': str(detection.get('id')), 'Title': title, 'event_type': title,
-              'group_id': str(detection.get('investigation_id') or '')}
+              'group_id': str(detection.get('investigation_id') or ''),
+              'Event': raw_event if isinstance(raw_event, str) else json.dumps(raw_event) if raw_event else ''}
     template = XSOAR_WEBHOOK_PAYLOADS['detection_created' if first_seen else 'detection_updated']
     raw = {**{key: Template(value).substitute(values) for key, value in template.items()}, 'cado_detection': detection}
     occurred = detection.get('created_datetime') if first_seen else detection.get('updated_datetime')

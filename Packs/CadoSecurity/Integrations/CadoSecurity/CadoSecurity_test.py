@@ -1395,13 +1395,14 @@ def test_webhook_create_one_per_event_type_with_the_xsoar_templates(mocker, requ
     assert [body['event_type'] for body in sent] == ['detection_created', 'processing_failed']
     assert len({body['name'] for body in sent}) == 2, 'each webhook is told apart by name'
     detection, processing = (body['payload'] for body in sent)
-    assert detection == {'name': 'Cado detection $detection_id: $Title', 'type': 'Cado Detection',
-                         'cado_webhook_event': 'detection_created', 'cado_event_type': '$event_type',
-                         'cado_detection_id': '$detection_id', 'cado_group_id': '$group_id', 'cado_title': '$Title',
-                         'source_brand': 'Cado Security'}
-    assert list(processing)[0] == 'cado_event' and processing['cado_event'] == '$Event'
+    assert detection == {'cado_event': '$Event', 'name': 'Cado detection $detection_id: $Title',
+                         'type': 'Cado Detection', 'cado_webhook_event': 'detection_created',
+                         'cado_event_type': '$event_type', 'cado_detection_id': '$detection_id',
+                         'cado_group_id': '$group_id', 'cado_title': '$Title', 'source_brand': 'Cado Security'}
     assert processing['type'] == 'Cado Processing Event' and processing['cado_webhook_event'] == 'processing_failed'
-    assert '$Event' not in json.dumps(detection)
+    for payload in (detection, processing):  # Cado requires both; $Event first, so that the real keys follow it
+        assert list(payload)[0] == 'cado_event' and payload['cado_event'] == '$Event'
+        assert '$Title' in json.dumps(payload)
     assert [hook['id'] for hook in result.outputs] == [31, 32]
 
 

@@ -208,9 +208,10 @@ def test_large_event_is_kept_whole():
 
 # --- the detection flow ---------------------------------------------------------------------------------------
 
-def detection_incident(detection_id='1001', event='detection_created', incident_id='42'):
+def detection_incident(detection_id='1001', event='detection_created', incident_id='42', group_id=''):
     body = webhook.substitute_escaped(CadoSecurity.xsoar_webhook_payload(event), {
-        '$detection_id': detection_id, '$Title': 'SSH brute force', '$event_type': event, '$group_id': ''})
+        '$detection_id': detection_id, '$Title': 'SSH brute force', '$event_type': event, '$group_id': group_id,
+        '$Event': f'Detection {detection_id}: SSH brute force'})
     return intake(body, incident_id)
 
 
@@ -239,7 +240,7 @@ def test_every_layout_field_is_filled_after_a_detection_run():
     incident = detection_incident()
     run(incident, cado(), inputs={'CadoURL': 'https://acme.cadocloud.com'})
     values = dict(incident['CustomFields'], **{k: v for k, v in incident.items() if k != 'CustomFields'})
-    not_for_this_event = {'cadogroupid', 'cadorawevent'}  # no group; detections carry no $Event
+    not_for_this_event = {'cadogroupid'}  # Cado sent no group
     for layout in LAYOUTS.values():
         for field in layout_fields(layout) - not_for_this_event:
             assert values.get(field) not in (None, '', []), f'{layout["id"]}: {field} is empty'
@@ -319,6 +320,32 @@ def test_fetched_detection_maps_and_needs_no_lookup():
     assert 'cado-detection-list' not in [name for name, _ in runner.calls][:3]
     assert [command for command, _ in fake.acquired] == ['cado-aws-ec2-acquire']
     assert incident['CustomFields']['cadomitretechniques'] == ['T1110']
+
+
+VERDICT_FIELDS = ('cadodetectionid', 'cadoeventtype', 'cadogroupid', 'cadoprojectid', 'cadoseverity', 'cadosource',
+                  'cadoresourceids', 'cadoresourcetype', 'cadocloudprovider', 'cadopipelinestate', 'cadomaliciousalarms',
+                  'cadosuspiciousalarms', 'cadodetectioncount', 'cadomitretechniques')
+
+
+def test_pushed_and_fetched_detections_end_with_the_same_fields():
+    """One detection pushed (Cado's webhook through Generic Webhook's rules) and fetched (fetch-incidents), each through
+    the mapper and the playbook: the same fields filled, the same verdict, and Cado Raw Event holding the event each
+    intake really carries. Cado's $group_id of a detection is taken to be its investigation ID, as fetch-incidents
+    assumes (Cado keys detection groups by investigation ID)."""
+    found = detection('detection_guardduty_ec2.json')
+    sample = webhook.load_json(webhook.SAMPLES / 'detection_created.json')
+    values = dict(sample['substitutions'], **{'$group_id': str(found['investigation_id'])})
+    pushed = intake(webhook.substitute_escaped(CadoSecurity.xsoar_webhook_payload('detection_created'), values), '42')
+    fetched = dict(webhook.apply_mapper(CadoSecurity.detection_incident(found, True)), id='43')
+    for incident in (pushed, fetched):
+        assert run(incident, cado()).path[-1] == f'{MAIN}/Done'
+    push_fields, pull_fields = pushed['CustomFields'], fetched['CustomFields']
+    assert {k for k, v in push_fields.items() if v not in (None, '', [])} == \
+        {k for k, v in pull_fields.items() if v not in (None, '', [])}
+    assert {k: push_fields.get(k) for k in VERDICT_FIELDS} == {k: pull_fields.get(k) for k in VERDICT_FIELDS}
+    assert (pushed['name'], pushed['severity']) == (fetched['name'], fetched['severity'])
+    assert push_fields['cadorawevent'] == values['$Event']
+    assert pull_fields['cadorawevent'] == found['raw_event']
 
 
 # --- the sub-playbook for any incident -------------------------------------------------------------------------

@@ -60,6 +60,9 @@ class Case:
         return f'{command}[{self.label}]'
 
 
+# Generic Webhook's credentials in the instance parameter, which the webhook commands insert into the URL.
+WEBHOOK_CREDENTIALS = {'webhook_credentials': {'identifier': 'xsoar-intake', 'password': 'Contract-Pa55:w0rd'}}
+
 def acquisition(args: dict[str, Any], *extra: Case) -> list[Case]:
     """The one-step run (polling=false), the polling run followed to its end, and any extra variants."""
     return [Case({**args, 'polling': 'false'}),
@@ -253,11 +256,15 @@ CASES: dict[str, list[Case]] = {
         Case({'name': 'SOC Slack', 'url': 'https://hooks.slack.com/services/T000/B000/XXXXXXXX',
               'event_types': 'processing_failed', 'for_xsoar': 'false', 'payload_type': 'slack',
               'payload': '{"text": "$Title"}'}, 'own-payload'),
+        Case({'name': 'XSOAR intake', 'url': 'https://xsoar.example.com/instance/execute/cado-webhook',
+              'event_types': 'detection_created'}, 'instance-credentials', WEBHOOK_CREDENTIALS),
     ],
     'cado-webhook-update': [Case({'webhook_id': '1', 'name': 'XSOAR intake', 'enabled': 'false',
                                   'url': 'https://xsoar.example.com/instance/execute/cado-webhook',
                                   'event_type': 'detection_updated', 'payload_type': 'custom',
-                                  'payload': '{"name": "Cado: $Title"}'})],
+                                  'payload': '{"name": "Cado: $Title"}'}),
+                            Case({'webhook_id': '1', 'url': 'https://xsoar.example.com/instance/execute/cado-webhook',
+                                  'insert_credentials': 'true'}, 'instance-credentials', WEBHOOK_CREDENTIALS)],
     'cado-webhook-delete': [Case({'webhook_id': '1'})],
     'cado-webhook-test': [Case({'webhook_id': '1'})],
 }

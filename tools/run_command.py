@@ -72,11 +72,12 @@ def _as_bool(value: Any) -> bool:
 
 
 def instance_params(yml: dict, url: str, api_key: str, overrides: dict | None = None) -> dict:
-    """Instance parameters as XSOAR passes them: YAML defaults, the URL, the key in the credentials param."""
+    """Instance parameters as XSOAR passes them: YAML defaults, the URL, the key in the required credentials param
+    (optional credentials, such as Generic Webhook's, are left unset)."""
     params: dict[str, Any] = {}
     for param in yml.get('configuration', []):
         name, kind = param['name'], param.get('type')
-        if kind == 9:
+        if kind == 9 and param.get('required'):
             params[name] = {'identifier': '', 'password': api_key,
                             'credentials': {'identifier': '', 'password': api_key}, 'passwordChanged': False}
         elif kind == 4:

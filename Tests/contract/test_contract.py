@@ -49,6 +49,10 @@ class Case:
         return f'{command}[{self.label}]'
 
 
+# Generic Webhook's credentials in the instance parameter, which the webhook commands insert into the URL.
+WEBHOOK_CREDENTIALS = {'webhook_credentials': {'identifier': 'xsoar-intake', 'password': 'Contract-Pa55:w0rd'}}
+
+
 def source_cases(command: str, *extra: Case) -> list[Case]:
     """An acquisition with every argument of the SOURCES table (its examples): the one-step run (polling off), the
     polling run followed through processing to its end, and every Cado Host option when the source takes them: a new
@@ -177,10 +181,14 @@ CASES: dict[str, list[Case]] = {
         Case({'name': 'SOC Slack', 'url': 'https://hooks.slack.com/services/T000/B000/XXXXXXXX',
               'event_types': 'processing_failed', 'for_xsoar': 'false', 'payload_type': 'slack',
               'payload': '{"text": "$Title"}'}, 'own-payload'),
+        Case({'name': 'XSOAR intake', 'url': 'https://xsoar.example.com/instance/execute/cado-webhook',
+              'event_types': 'detection_created'}, 'instance-credentials', WEBHOOK_CREDENTIALS),
     ],
     'cado-webhook-update': [Case(args_of('cado-webhook-update', name='XSOAR intake', url=WEBHOOK_URL,
                                          event_type='detection_updated', payload_type='custom',
-                                         payload='{"name": "Cado: $Title"}'))],
+                                         payload='{"name": "Cado: $Title"}')),
+                            Case({'webhook_id': '1', 'url': 'https://xsoar.example.com/instance/execute/cado-webhook',
+                                  'insert_credentials': 'true'}, 'instance-credentials', WEBHOOK_CREDENTIALS)],
     'cado-webhook-delete': [Case(args_of('cado-webhook-delete'))],
     'cado-webhook-test': [Case(args_of('cado-webhook-test'))],
 }

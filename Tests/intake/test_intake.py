@@ -106,8 +106,8 @@ def test_playbook_on_every_sample(path):
     assert incident['name'].startswith('Cado') and '$' not in incident['name']
     assert set(incident['CustomFields']) <= set(CLI_NAMES)
     assert all(incident['type'] in CLI_NAMES[cli]['associatedTypes'] for cli in incident['CustomFields'])
-    if sample['body'].get('cado_event'):
-        assert incident['CustomFields']['cadorawevent'] == sample['substitutions']['$Event']
+    if sample['body'].get('cado_event'):  # kept as received, even when Cado left the variable unsubstituted
+        assert incident['CustomFields']['cadorawevent'] == sample['body']['cado_event']
 
 
 @pytest.mark.parametrize('path', SAMPLES, ids=lambda p: p.stem)
@@ -136,7 +136,50 @@ def test_hostile_samples_cover_the_cases():
     assert outcomes['hostile_title_quotes'].startswith('invalid JSON')
     # $Event comes first in the template, so keys it smuggles in are overridden by the real name and type.
     assert outcomes['hostile_event_injection'] == 'valid JSON, but different: cado_event'
+    assert outcomes['hostile_detection_event_injection'] == 'valid JSON, but different: cado_event'
     assert outcomes['hostile_event_not_json'] == 'valid JSON'
+
+
+SMUGGLING = '", "type": "Unclassified", "name": "pwned", "cado_webhook_event": "admin_login", "cado_detection_id": "666'
+HOSTILE_EVENTS = [SMUGGLING, 'plain text', "{'python': 'repr'}", '{"json": "object"}', 'line\nbreak', 'back\\slash',
+                  '"', '"}', '{', '$Title', '']
+
+
+def raw_values(event_type: str, event: str) -> dict[str, str]:
+    return {'$Event': event, '$Title': 'SSH brute force', '$detection_id': '1001', '$group_id': '7',
+            '$event_type': event_type}
+
+
+@pytest.mark.parametrize('event_type', sorted(CadoSecurity.XSOAR_WEBHOOK_PAYLOADS))
+def test_event_cannot_override_the_templates_own_keys(event_type):
+    """Cado requires $Title and $Event in every template. $Event comes first: substituted without escaping, the keys
+    it smuggles in precede the template's own and lose to them; with escaping they stay data inside cado_event."""
+    template = CadoSecurity.xsoar_webhook_payload(event_type)
+    assert list(template)[0] == 'cado_event' and template['cado_event'] == '$Event'
+    assert '$Title' in json.dumps(template)
+    values = raw_values(event_type, SMUGGLING)
+    expected = webhook.substitute_escaped(template, values)
+    assert expected['cado_event'] == SMUGGLING
+    [incident] = webhook.generic_webhook(webhook.substitute_raw(template, values))
+    raw = json.loads(incident['rawJSON'])
+    assert (incident['name'], incident['type']) == (expected['name'], expected['type'])
+    assert {key: raw[key] for key in template if key != 'cado_event'} == \
+        {key: expected[key] for key in template if key != 'cado_event'}
+
+
+@pytest.mark.parametrize('event', HOSTILE_EVENTS)
+def test_detection_templates_break_no_more_than_processing_templates(event):
+    """Without escaping, whether a body still parses depends on $Event alone, the same for every template."""
+    def parses(event_type: str) -> bool:
+        template = CadoSecurity.xsoar_webhook_payload(event_type)
+        try:
+            webhook.generic_webhook(webhook.substitute_raw(template, raw_values(event_type, event)))
+        except webhook.WebhookRejected:
+            return False
+        return True
+
+    outcomes = {event_type: parses(event_type) for event_type in CadoSecurity.XSOAR_WEBHOOK_PAYLOADS}
+    assert len(set(outcomes.values())) == 1, outcomes
 
 
 def test_generic_webhook_rules():
@@ -165,9 +208,10 @@ def test_large_event_is_kept_whole():
 
 # --- the detection flow ---------------------------------------------------------------------------------------
 
-def detection_incident(detection_id='1001', event='detection_created', incident_id='42'):
+def detection_incident(detection_id='1001', event='detection_created', incident_id='42', group_id=''):
     body = webhook.substitute_escaped(CadoSecurity.xsoar_webhook_payload(event), {
-        '$detection_id': detection_id, '$Title': 'SSH brute force', '$event_type': event, '$group_id': ''})
+        '$detection_id': detection_id, '$Title': 'SSH brute force', '$event_type': event, '$group_id': group_id,
+        '$Event': f'Detection {detection_id}: SSH brute force'})
     return intake(body, incident_id)
 
 
@@ -196,7 +240,7 @@ def test_every_layout_field_is_filled_after_a_detection_run():
     incident = detection_incident()
     run(incident, cado(), inputs={'CadoURL': 'https://acme.cadocloud.com'})
     values = dict(incident['CustomFields'], **{k: v for k, v in incident.items() if k != 'CustomFields'})
-    not_for_this_event = {'cadogroupid', 'cadorawevent'}  # no group; detections carry no $Event
+    not_for_this_event = {'cadogroupid'}  # Cado sent no group
     for layout in LAYOUTS.values():
         for field in layout_fields(layout) - not_for_this_event:
             assert values.get(field) not in (None, '', []), f'{layout["id"]}: {field} is empty'
@@ -276,6 +320,32 @@ def test_fetched_detection_maps_and_needs_no_lookup():
     assert 'cado-detection-list' not in [name for name, _ in runner.calls][:3]
     assert [command for command, _ in fake.acquired] == ['cado-aws-ec2-acquire']
     assert incident['CustomFields']['cadomitretechniques'] == ['T1110']
+
+
+VERDICT_FIELDS = ('cadodetectionid', 'cadoeventtype', 'cadogroupid', 'cadoprojectid', 'cadoseverity', 'cadosource',
+                  'cadoresourceids', 'cadoresourcetype', 'cadocloudprovider', 'cadopipelinestate', 'cadomaliciousalarms',
+                  'cadosuspiciousalarms', 'cadodetectioncount', 'cadomitretechniques')
+
+
+def test_pushed_and_fetched_detections_end_with_the_same_fields():
+    """One detection pushed (Cado's webhook through Generic Webhook's rules) and fetched (fetch-incidents), each through
+    the mapper and the playbook: the same fields filled, the same verdict, and Cado Raw Event holding the event each
+    intake really carries. Cado's $group_id of a detection is taken to be its investigation ID, as fetch-incidents
+    assumes (Cado keys detection groups by investigation ID)."""
+    found = detection('detection_guardduty_ec2.json')
+    sample = webhook.load_json(webhook.SAMPLES / 'detection_created.json')
+    values = dict(sample['substitutions'], **{'$group_id': str(found['investigation_id'])})
+    pushed = intake(webhook.substitute_escaped(CadoSecurity.xsoar_webhook_payload('detection_created'), values), '42')
+    fetched = dict(webhook.apply_mapper(CadoSecurity.detection_incident(found, True)), id='43')
+    for incident in (pushed, fetched):
+        assert run(incident, cado()).path[-1] == f'{MAIN}/Done'
+    push_fields, pull_fields = pushed['CustomFields'], fetched['CustomFields']
+    assert {k for k, v in push_fields.items() if v not in (None, '', [])} == \
+        {k for k, v in pull_fields.items() if v not in (None, '', [])}
+    assert {k: push_fields.get(k) for k in VERDICT_FIELDS} == {k: pull_fields.get(k) for k in VERDICT_FIELDS}
+    assert (pushed['name'], pushed['severity']) == (fetched['name'], fetched['severity'])
+    assert push_fields['cadorawevent'] == values['$Event']
+    assert pull_fields['cadorawevent'] == found['raw_event']
 
 
 # --- the sub-playbook for any incident -------------------------------------------------------------------------

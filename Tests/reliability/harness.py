@@ -59,7 +59,7 @@ def instance_params(url: str, api_key: str, **overrides: Any) -> dict[str, Any]:
     params: dict[str, Any] = {}
     for param in load_yml().get('configuration', []):
         name, kind = param['name'], param.get('type')
-        if kind == 9:
+        if kind == 9 and param.get('required'):  # optional credentials (Generic Webhook's) are left unset
             params[name] = {'identifier': '', 'password': api_key, 'passwordChanged': False,
                             'credentials': {'identifier': '', 'password': api_key}}
         elif 'defaultvalue' in param:

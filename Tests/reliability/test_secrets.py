@@ -1,7 +1,8 @@
 """Secret scan: run every command (success and error paths) and search everything the pack emitted for secrets.
 
 Secrets: the API key (a distinctive value) and the credentials of a Generic Webhook URL
-(`https://user:password@host/...`, the only way Cado can authenticate to XSOAR). The stand-in platform behaves
+(`https://user:password@host/...`, the only way Cado can authenticate to XSOAR), typed into the URL argument or held
+by the instance parameter that the webhook commands insert into the URL. The stand-in platform behaves
 like Cado (it stores webhooks and echoes their URL back in create/update/list answers) and, in the error modes,
 like the worst proxy or platform: it echoes the request's Authorization header and body in its error message.
 
@@ -32,15 +33,22 @@ SECRET_URL = f'https://{WEBHOOK_USER}:{WEBHOOK_PASSWORD}@ext-acme.crtx.eu.paloal
 # A password with reserved characters, percent-encoded in the URL as it must be ('Pa$$:w/rd-7Kq').
 ENCODED_PASSWORD = 'Pa%24%24%3Aw%2Frd-7Kq'
 SECRET_URL_ENCODED = f'https://svc%40acme:{ENCODED_PASSWORD}@xsoar.acme.example/instance/execute/Cado_Intake'
+# The instance parameter's password, with reserved characters: sent percent-encoded in the URL.
+PARAM_PASSWORD = 'Inst:W3b@h00k/Zq81'
+WEBHOOK_PARAMS = {'webhook_credentials': {'identifier': 'cado@acme', 'password': PARAM_PASSWORD,
+                                          'credentials': {'identifier': 'cado@acme', 'password': PARAM_PASSWORD}}}
+PLAIN_URL = 'https://ext-acme.crtx.eu.paloaltonetworks.com/xsoar/instance/execute/Cado_Intake'
 SECRETS = {'API key': API_KEY, 'webhook password': WEBHOOK_PASSWORD,
            'webhook user-info': f'{WEBHOOK_USER}:{WEBHOOK_PASSWORD}',
-           'encoded webhook password': ENCODED_PASSWORD, 'decoded webhook password': 'Pa$$:w/rd-7Kq'}
+           'encoded webhook password': ENCODED_PASSWORD, 'decoded webhook password': 'Pa$$:w/rd-7Kq',
+           'instance webhook password': PARAM_PASSWORD, 'encoded instance webhook password': 'Inst%3AW3b%40h00k%2FZq81'}
 FETCH = {'isFetch': True, 'first_fetch': '2020-01-01T00:00:00Z', 'max_fetch': '10'}
 
 
-def runs() -> list[tuple[str, dict]]:
-    """Every command with valid arguments (webhook URLs carrying credentials), plus polling steps and the webhook
-    commands' other variants (several event types, a bad argument next to the secret URL)."""
+def runs() -> list[tuple[str, dict, dict]]:
+    """(command, arguments, instance parameters added): every command with valid arguments (webhook URLs carrying
+    credentials), plus polling steps and the webhook commands' other variants (several event types, a bad argument
+    next to the secret URL), and the webhook commands with Generic Webhook's credentials in the instance parameter."""
     cases = []
     for command, args in VALID_ARGS.items():
         args = dict(args)
@@ -61,7 +69,16 @@ def runs() -> list[tuple[str, dict]]:
         ('cado-webhook-update', {'webhook_id': '32', 'url': SECRET_URL_ENCODED}),
         ('cado-webhook-list', {'page_size': '5'}),
     ]
-    return cases
+    with_parameter = [
+        ('cado-webhook-create', {'name': 'XSOAR', 'url': PLAIN_URL, 'event_types': 'detection_created,processing_failed'}),
+        ('cado-webhook-create', {'name': 'XSOAR', 'url': PLAIN_URL, 'event_types': 'not_an_event'}),
+        ('cado-webhook-create', {'name': 'XSOAR', 'url': SECRET_URL, 'event_types': 'detection_created'}),
+        ('cado-webhook-update', {'webhook_id': '31', 'url': PLAIN_URL, 'insert_credentials': 'true'}),
+        ('cado-webhook-update', {'webhook_id': '31', 'url': 'not a url', 'insert_credentials': 'true'}),
+        ('cado-webhook-list', {}),
+    ]
+    return [(command, args, {}) for command, args in cases] + \
+        [(command, args, WEBHOOK_PARAMS) for command, args in with_parameter]
 
 
 class WebhookStore:
@@ -143,11 +160,11 @@ def scan_all(server: FaultServer, capfd, mode: str | None, debug: bool, monkeypa
     monkeypatch.setattr(demisto, 'is_debug', debug, raising=False)
     monkeypatch.setattr(CommonServerPython.LOG, 'messages', [])
     reports = []
-    for command, args in runs():
+    for command, args, added_params in runs():
         server.reset()
         if mode:
             server.set_script(ERROR_MODES[mode])
-        params = instance_params(server.url, API_KEY, **FETCH, default_project='12')
+        params = instance_params(server.url, API_KEY, **FETCH, **added_params, default_project='12')
         outcome: Outcome = run_main(command, args, params, {} if command == 'fetch-incidents' else None,
                                     capture_debug_logs=True)
         captured = capfd.readouterr()
@@ -183,6 +200,11 @@ def test_secrets_are_really_sent_where_they_belong(secret_server, skip_backoff_s
     sent = secret_server.requests
     assert sent and sent[0].headers['Authorization'] == f'Bearer {API_KEY}'
     assert sent[0].json()['url'] == SECRET_URL
+    secret_server.reset()
+    run_main('cado-webhook-create', {'name': 'x', 'url': PLAIN_URL, 'event_types': 'detection_created'},
+             instance_params(secret_server.url, API_KEY, **WEBHOOK_PARAMS))
+    assert secret_server.requests[0].json()['url'] == PLAIN_URL.replace(
+        'https://', f'https://cado%40acme:{SECRETS["encoded instance webhook password"]}@')
 
 
 def test_no_secret_on_success_paths(secret_server, capfd, monkeypatch, skip_backoff_sleep):

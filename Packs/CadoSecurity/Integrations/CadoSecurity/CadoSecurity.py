@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from functools import partial
 from string import Template
 from typing import Any, NamedTuple
-from urllib.parse import quote, urlparse
+from urllib.parse import quote, urlparse, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -30,6 +30,7 @@ RETRY_STATUSES = (500, 502, 503, 504)
 RETRY_BACKOFF = 0.5
 MIN_POLL_INTERVAL = 10
 INSTANCE_DEFAULTS = {'account': 'Default cloud account', 'region': 'Default region', 'project': 'Default project ID'}
+WEBHOOK_CREDENTIALS_PARAM = 'Generic Webhook username / password'
 
 PIPELINE_STATES = ('queued', 'in_progress', 'complete', 'failed', 'cancelled')
 PROJECT_STATUSES = ('Collection & Analysis', 'Containment', 'Eradication', 'Recovery', 'Post incident activity',
@@ -65,11 +66,11 @@ PROCESSING_EVENTS = ('high_severity_alarm', 'suspicious_severity_event', 'proces
 DETECTION_INCIDENT_TYPE = 'Cado Detection'
 PROCESSING_INCIDENT_TYPE = 'Cado Processing Event'
 
-# $Event has no published structure and may hold quotes, so detection templates leave it out (the playbook reads
-# the detection by id). Processing templates put it first: should Cado substitute it unescaped, keys it smuggles in
-# come before the real name/type, and JSON parsers keep the last duplicate.
+# Cado refuses a custom payload without both $Title and $Event. $Event has no published structure and may hold
+# quotes, so every template puts it first: should Cado substitute it unescaped, keys it smuggles in come before the
+# template's own (name, type, ids), and JSON parsers keep the last duplicate.
 XSOAR_WEBHOOK_PAYLOADS: dict[str, dict[str, str]] = {
-    **{event: {'name': 'Cado detection $detection_id: $Title', 'type': DETECTION_INCIDENT_TYPE,
+    **{event: {'cado_event': '$Event', 'name': 'Cado detection $detection_id: $Title', 'type': DETECTION_INCIDENT_TYPE,
                'cado_webhook_event': event, 'cado_event_type': '$event_type', 'cado_detection_id': '$detection_id',
                'cado_group_id': '$group_id', 'cado_title': '$Title', 'source_brand': BRAND}
        for event in DETECTION_EVENTS},
@@ -851,14 +852,16 @@ class Client(BaseClient):
 
     def __init__(self, base_url: str, api_key: str, verify: bool, proxy: bool, timeout: int,
                  default_account: str | None = None, default_region: str | None = None,
-                 default_project: int | None = None):
+                 default_project: int | None = None, webhook_credentials: tuple[str, str] = ('', '')):
         # Analysts often paste the API root; every path below already starts with /api/v3.
         base_url = re.sub(r'(/api/v3)?/*$', '', base_url.strip())
         super().__init__(base_url=base_url, verify=verify, proxy=proxy,
                          headers={'Authorization': f'Bearer {api_key}', 'Accept': 'application/json'})
         self.timeout = timeout
-        self._secrets = (api_key,) if api_key else ()
+        self._secrets = secrets_of(api_key, webhook_credentials[1])
         self.defaults = {'account': default_account, 'region': default_region, 'project': default_project}
+        # Generic Webhook's username and password, which the webhook commands put in the URL Cado posts to.
+        self.webhook_credentials = webhook_credentials
         # One retrying adapter for the session's life: reads retry connection errors and 5xx with backoff; a write is
         # never resent once it may have reached the server (urllib3 retries only allowed_methods then); a proxy's
         # Retry-After cannot stall a command for hours. BaseClient's `retries` argument would instead remount an
@@ -1188,6 +1191,19 @@ def redact(value: Any, secrets: tuple[str, ...] = ()) -> Any:
     if isinstance(value, list):
         return [redact(item, secrets) for item in value]
     return value
+
+
+def secrets_of(api_key: str, webhook_password: str) -> tuple[str, ...]:
+    """What redact() masks: the API key, and the webhook password as typed and as it stands in a URL."""
+    return tuple(dict.fromkeys(secret for secret in (api_key, webhook_password, quote(webhook_password, safe=''))
+                               if secret))
+
+
+def credential_pair(param: Any) -> tuple[str, str]:
+    """(username, password) of a credentials (type 9) instance parameter; empty when it is not set."""
+    if not isinstance(param, dict):
+        return '', ''
+    return str(param.get('identifier') or '').strip(), str(param.get('password') or '')
 
 
 def to_iso(timestamp: Any) -> Any:
@@ -1986,6 +2002,42 @@ def indicator_list_command(client: Client, args: dict[str, Any]) -> CommandResul
 
 ''' COMMANDS: webhooks '''
 
+PASSWORD_IN_URL_NOTE = (f'The "url" argument holds a password, which the War Room shows in this command\'s entry: set '
+                        f'the instance parameter "{WEBHOOK_CREDENTIALS_PARAM}" and give the URL without it.')
+
+
+def with_webhook_credentials(url: str, credentials: tuple[str, str]) -> str:
+    """The Generic Webhook URL with the instance's credentials in its user-info: Cado sends no headers, so the URL
+    is the only place for them."""
+    username, password = credentials
+    if not username or not password:
+        raise ValueError(f'Instance parameter "{WEBHOOK_CREDENTIALS_PARAM}" needs both the username and the password '
+                         'of the Generic Webhook instance that receives Cado\'s webhooks.')
+    if username.startswith('_header:'):
+        raise ValueError(f'Instance parameter "{WEBHOOK_CREDENTIALS_PARAM}": Cado sends no headers, so a "_header:" '
+                         'username cannot reach Generic Webhook. Give Generic Webhook a username and password instead.')
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme.lower() in ('http', 'https') and bool(parts.hostname)
+    except ValueError:
+        valid = False
+    if not valid:
+        raise ValueError('Argument "url" must be the http(s) URL of the Generic Webhook instance, e.g. '
+                         'https://ext-<tenant>/xsoar/instance/execute/<instance>.')
+    if '@' in parts.netloc:
+        raise ValueError(f'Argument "url" already holds credentials, and the instance parameter '
+                         f'"{WEBHOOK_CREDENTIALS_PARAM}" adds them: give the URL without "<username>:<password>@".')
+    userinfo = f'{quote(username, safe="")}:{quote(password, safe="")}'
+    return urlunsplit(parts._replace(netloc=f'{userinfo}@{parts.netloc}'))
+
+
+def webhook_url_and_note(client: Client, url: str, insert_credentials: bool) -> tuple[str, str]:
+    """The URL to send and a note for the analyst when a password was typed into it."""
+    if insert_credentials:
+        return with_webhook_credentials(url, client.webhook_credentials), ''
+    return url, PASSWORD_IN_URL_NOTE if URL_PASSWORD.search(url) else ''
+
+
 def xsoar_webhook_payload(event_type: str) -> dict[str, str]:
     if event_type not in XSOAR_WEBHOOK_PAYLOADS:
         raise bad_value('event_types', event_type, tuple(XSOAR_WEBHOOK_PAYLOADS))
@@ -2006,6 +2058,8 @@ def webhook_create_command(client: Client, args: dict[str, Any]) -> CommandResul
                              'custom): set "for_xsoar" to false to send your own "payload" or "payload_type".')
         for event_type in event_types:
             xsoar_webhook_payload(event_type)
+    # Only the pack's own intake gets Generic Webhook's credentials: a custom payload may go to Slack or Teams.
+    url, note = webhook_url_and_note(client, url, for_xsoar and any(client.webhook_credentials))
     created: list[dict] = []
     responses: list[dict] = []
     for event_type in event_types:
@@ -2022,7 +2076,7 @@ def webhook_create_command(client: Client, args: dict[str, Any]) -> CommandResul
         data = response.get('data') or {}
         created.append({**(data.get('webhook') or redact(body)), 'id': data.get('id')})
     return entity_results(WEBHOOK, created, responses[0] if len(responses) == 1 else responses,
-                          title='Cado webhooks created')
+                          title='Cado webhooks created', note=note)
 
 
 def webhook_update_command(client: Client, args: dict[str, Any]) -> CommandResults:
@@ -2035,10 +2089,16 @@ def webhook_update_command(client: Client, args: dict[str, Any]) -> CommandResul
         Field('enabled', 'enabled', 'bool')))
     if not body:
         raise ValueError('Give at least one of "name", "url", "event_type", "payload_type", "payload" or "enabled".')
+    insert_credentials = parse_field(args, Field('insert_credentials', '', 'bool', default=False))
+    if insert_credentials and 'url' not in body:
+        raise ValueError('Argument "insert_credentials" needs "url": the credentials go into the new URL.')
+    note = ''
+    if 'url' in body:
+        body['url'], note = webhook_url_and_note(client, body['url'], insert_credentials)
     response = client.update_webhook(webhook_id, body)
     data = response.get('data') or {}
     webhook = {**(data.get('webhook') or redact(body)), 'id': data.get('id') or webhook_id}
-    return entity_results(WEBHOOK, webhook, response, title=f'Cado webhook {webhook_id} updated')
+    return entity_results(WEBHOOK, webhook, response, title=f'Cado webhook {webhook_id} updated', note=note)
 
 
 def webhook_delete_command(client: Client, args: dict[str, Any]) -> CommandResults:
@@ -2059,10 +2119,12 @@ def webhook_test_command(client: Client, args: dict[str, Any]) -> CommandResults
 
 def detection_incident(detection: dict[str, Any], first_seen: bool) -> dict[str, Any]:
     """An incident whose rawJSON is the detection webhook template filled in (so one mapper serves push and pull),
-    plus the full detection."""
+    plus the full detection. $Event becomes the detection's raw_event: the source's event, as Cado holds it."""
     title = detection.get('name') or ''
+    raw_event = detection.get('raw_event')
     values = {'detection_id': str(detection.get('id')), 'Title': title, 'event_type': title,
-              'group_id': str(detection.get('investigation_id') or '')}
+              'group_id': str(detection.get('investigation_id') or ''),
+              'Event': raw_event if isinstance(raw_event, str) else json.dumps(raw_event) if raw_event else ''}
     template = XSOAR_WEBHOOK_PAYLOADS['detection_created' if first_seen else 'detection_updated']
     raw = {**{key: Template(value).substitute(values) for key, value in template.items()}, 'cado_detection': detection}
     occurred = detection.get('created_datetime') if first_seen else detection.get('updated_datetime')
@@ -2179,6 +2241,7 @@ def build_client(params: dict[str, Any], api_key: str) -> Client:
         default_account=instance_setting(params, Field('default_account', ''), 'Default cloud account'),
         default_region=instance_setting(params, Field('default_region', ''), 'Default region'),
         default_project=instance_setting(params, Field('default_project', '', 'int'), 'Default project ID'),
+        webhook_credentials=credential_pair(params.get('webhook_credentials')),
     )
 
 
@@ -2239,7 +2302,7 @@ def main() -> None:
         else:
             raise NotImplementedError(f'Command {command} is not implemented by the {BRAND} integration.')
     except Exception as e:
-        message = redact(str(e), (api_key,) if api_key else ())
+        message = redact(str(e), secrets_of(api_key, credential_pair(params.get('webhook_credentials'))[1]))
         return_error(f'Failed to execute {command} command.\nError:\n{message}')
 
 

@@ -13,7 +13,8 @@ from urllib.parse import parse_qs, urlparse
 
 import demistomock as demisto
 import pytest
-from CadoSecurity import FETCH_MAX_CAP, FETCH_MAX_PAGES, Client, XSOAR_WEBHOOK_PAYLOADS, fetch_incidents, fetch_settings, main
+from CadoSecurity import (FETCH_MAX_CAP, FETCH_MAX_PAGES, Client, XSOAR_WEBHOOK_PAYLOADS, detection_incident,
+                          fetch_incidents, fetch_settings, main)
 from CommonServerPython import DemistoException, IncidentSeverity
 
 HERE = Path(__file__).resolve().parent
@@ -129,6 +130,7 @@ def test_incident_carries_the_webhook_detection_shape_plus_the_detection(client,
     template_keys = list(XSOAR_WEBHOOK_PAYLOADS['detection_created'])
     assert list(raw) == [*template_keys, 'cado_detection']
     assert raw == {
+        'cado_event': detection['raw_event'],  # $Event: the source's event, as Cado holds it
         'name': 'Cado detection 101: UnauthorizedAccess:EC2/SSHBruteForce',
         'type': 'Cado Detection',
         'cado_webhook_event': 'detection_created',
@@ -144,6 +146,18 @@ def test_incident_carries_the_webhook_detection_shape_plus_the_detection(client,
     assert incident['occurred'] == '2025-01-01T00:01:40.123Z'
     assert incident['severity'] == IncidentSeverity.HIGH
 
+
+
+@pytest.mark.parametrize('raw_event, expected', [
+    ({'Type': 'Recon', 'note': '"quoted"'}, '{"Type": "Recon", "note": "\\"quoted\\""}'),
+    (None, ''),
+    ('', ''),
+])
+def test_event_is_the_raw_event_whatever_its_form(raw_event, expected):
+    """The contract says raw_event is a string; a beta platform may send an object or nothing."""
+    detection = dict(load('fetch_detections')['data'][0], raw_event=raw_event)
+    raw = json.loads(detection_incident(detection, True)['rawJSON'])
+    assert raw['cado_event'] == expected and '$' not in raw['name']
 
 def test_severity_maps_to_incident_severity(client, cado):
     _, incidents = run(client, {})

@@ -10,7 +10,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
 import requests
@@ -1257,13 +1257,14 @@ def test_webhook_create_one_per_event_type_with_the_xsoar_templates(mocker, requ
     assert [body['event_type'] for body in sent] == ['detection_created', 'processing_failed']
     assert len({body['name'] for body in sent}) == 2, 'each webhook is told apart by name'
     detection, processing = (body['payload'] for body in sent)
-    assert detection == {'name': 'Cado detection $detection_id: $Title', 'type': 'Cado Detection',
-                         'cado_webhook_event': 'detection_created', 'cado_event_type': '$event_type',
-                         'cado_detection_id': '$detection_id', 'cado_group_id': '$group_id', 'cado_title': '$Title',
-                         'source_brand': 'Cado Security'}
-    assert list(processing)[0] == 'cado_event' and processing['cado_event'] == '$Event'
+    assert detection == {'cado_event': '$Event', 'name': 'Cado detection $detection_id: $Title',
+                         'type': 'Cado Detection', 'cado_webhook_event': 'detection_created',
+                         'cado_event_type': '$event_type', 'cado_detection_id': '$detection_id',
+                         'cado_group_id': '$group_id', 'cado_title': '$Title', 'source_brand': 'Cado Security'}
     assert processing['type'] == 'Cado Processing Event' and processing['cado_webhook_event'] == 'processing_failed'
-    assert '$Event' not in json.dumps(detection)
+    for payload in (detection, processing):  # Cado requires both; $Event first, so that the real keys follow it
+        assert list(payload)[0] == 'cado_event' and payload['cado_event'] == '$Event'
+        assert '$Title' in json.dumps(payload)
     assert [hook['id'] for hook in result.outputs] == [31, 32]
 
 
@@ -1303,3 +1304,95 @@ def test_a_users_temporary_password_never_reaches_context(mocker, requests_mock)
     result = succeed(mocker, 'cado-project-get', {'project_id': '12'})
     assert result.outputs['details']['users'][0]['temp_password'] == '****'
     assert 'Welcome-2024!' not in json.dumps(result.to_context())
+
+
+# Generic Webhook credentials come from an instance parameter, so that no password is typed as an argument.
+HOOK_USER, HOOK_PASSWORD = 'svc@acme', 'Pa$$:w/rd-7Kq9'  # reserved characters, to be percent-encoded in the URL
+HOOK_PARAMS = {'webhook_credentials': {'identifier': HOOK_USER, 'password': HOOK_PASSWORD}}
+HOOK_URL_WITH_CREDENTIALS = ('https://svc%40acme:Pa%24%24%3Aw%2Frd-7Kq9@ext-acme.crtx.eu.paloaltonetworks.com/xsoar/'
+                             'instance/execute/Cado_Intake')
+
+
+def echoing_webhook_api(requests_mock) -> list[dict]:
+    """Cado's webhook endpoints, echoing what they store (the URL included) as the platform does."""
+    sent: list[dict] = []
+
+    def answer(request, context):
+        body = json.loads(request.body)
+        sent.append(body)
+        context.status_code = 201 if request.method == 'POST' else 200
+        return {'status': 'success', 'data': {'id': 30 + len(sent), 'webhook': {**body, 'enabled': True}}}
+
+    requests_mock.post(f'{BASE}/api/v3/webhooks', json=answer)
+    requests_mock.patch(f'{BASE}/api/v3/webhooks/31', json=answer)
+    return sent
+
+
+def assert_password_hidden(result) -> None:
+    shown = json.dumps([result.outputs, result.raw_response]) + result.readable_output
+    for secret in (HOOK_PASSWORD, quote(HOOK_PASSWORD, safe='')):
+        assert secret not in shown
+
+
+def test_webhook_create_inserts_the_instance_credentials_into_the_url(mocker, requests_mock):
+    sent = echoing_webhook_api(requests_mock)
+    result = succeed(mocker, 'cado-webhook-create', {'name': 'XSOAR', 'url': XSOAR_URL,
+                                                     'event_types': 'detection_created,processing_failed'}, HOOK_PARAMS)
+    assert [body['url'] for body in sent] == [HOOK_URL_WITH_CREDENTIALS] * 2
+    assert [hook['url'] for hook in result.outputs] == [
+        'https://svc%40acme:****@ext-acme.crtx.eu.paloaltonetworks.com/xsoar/instance/execute/Cado_Intake'] * 2
+    assert_password_hidden(result)
+    assert 'holds a password' not in result.readable_output
+
+
+def test_webhook_create_never_sends_the_credentials_elsewhere(mocker, requests_mock):
+    """A custom payload may go to Slack or Teams: Generic Webhook's credentials stay out of that URL."""
+    sent = echoing_webhook_api(requests_mock)
+    succeed(mocker, 'cado-webhook-create', {'name': 'SOC Slack', 'url': 'https://hooks.slack.com/services/T0/B0/X',
+                                            'event_types': 'high_severity_alarm', 'for_xsoar': 'false',
+                                            'payload_type': 'slack', 'payload': '{"text": "$Title $Event"}'},
+            HOOK_PARAMS)
+    assert sent[0]['url'] == 'https://hooks.slack.com/services/T0/B0/X'
+
+
+def test_webhook_update_inserts_the_credentials_only_when_asked(mocker, requests_mock):
+    sent = echoing_webhook_api(requests_mock)
+    result = succeed(mocker, 'cado-webhook-update', {'webhook_id': '31', 'url': XSOAR_URL,
+                                                     'insert_credentials': 'true'}, HOOK_PARAMS)
+    assert sent[-1] == {'url': HOOK_URL_WITH_CREDENTIALS}
+    assert_password_hidden(result)
+    succeed(mocker, 'cado-webhook-update', {'webhook_id': '31', 'url': XSOAR_URL}, HOOK_PARAMS)
+    assert sent[-1] == {'url': XSOAR_URL}
+
+
+def test_a_password_typed_into_the_url_is_masked_and_pointed_out(mocker, requests_mock):
+    sent = echoing_webhook_api(requests_mock)
+    typed = 'https://xsoar:Typed-Secret-91@ext-acme.crtx.eu.paloaltonetworks.com/xsoar/instance/execute/Cado_Intake'
+    result = succeed(mocker, 'cado-webhook-create', {'name': 'XSOAR', 'url': typed, 'event_types': 'detection_created'})
+    assert sent[0]['url'] == typed  # still accepted, as before the instance parameter existed
+    assert 'Typed-Secret-91' not in json.dumps([result.outputs, result.raw_response]) + result.readable_output
+    assert 'Generic Webhook username / password' in result.readable_output
+
+
+@pytest.mark.parametrize('command, args, params, named', [
+    ('cado-webhook-create', {'url': HOOK_URL_WITH_CREDENTIALS}, HOOK_PARAMS, ('"url"', 'already holds credentials')),
+    ('cado-webhook-create', {'url': 'ext-acme.crtx.eu.paloaltonetworks.com/xsoar'}, HOOK_PARAMS, ('"url"', 'http(s)')),
+    ('cado-webhook-create', {'url': 'https://[::1/x'}, HOOK_PARAMS, ('"url"', 'http(s)')),
+    ('cado-webhook-create', {}, {'webhook_credentials': {'identifier': '', 'password': 'only-a-password'}},
+     ('Generic Webhook username / password', 'both')),
+    ('cado-webhook-create', {}, {'webhook_credentials': {'identifier': '_header:Authorization', 'password': 'x-token'}},
+     ('Generic Webhook username / password', 'no headers')),
+    ('cado-webhook-update', {'webhook_id': '31', 'url': XSOAR_URL, 'insert_credentials': 'true'}, {},
+     ('Generic Webhook username / password', 'both')),
+    ('cado-webhook-update', {'webhook_id': '31', 'name': 'n', 'insert_credentials': 'true'}, HOOK_PARAMS,
+     ('"insert_credentials"', '"url"')),
+    ('cado-webhook-update', {'webhook_id': '31', 'url': XSOAR_URL, 'insert_credentials': 'maybe'}, HOOK_PARAMS,
+     ('"insert_credentials"', 'true, false')),
+])
+def test_webhook_credentials_errors_name_what_to_fix(mocker, requests_mock, command, args, params, named):
+    base = {'name': 'XSOAR', 'url': XSOAR_URL, 'event_types': 'detection_created'} if command.endswith('create') else {}
+    message = fail(mocker, command, {**base, **args}, params)
+    assert all(text in message for text in named), message
+    assert requests_mock.call_count == 0
+    for secret in ('only-a-password', 'x-token', HOOK_PASSWORD, quote(HOOK_PASSWORD, safe='')):
+        assert secret not in message

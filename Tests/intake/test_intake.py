@@ -355,6 +355,14 @@ def test_sub_playbook_finds_the_project_instead_of_creating_it_again():
     assert fake.created == ['XSOAR incident 900'] and fake.acquired[-1][1]['project_id'] == '500'
 
 
+def test_sub_playbook_never_reads_a_foreign_incidents_rawjson():
+    """The incident may come from any source: its own project_id (a GCP finding's) is no Cado project."""
+    fake = FakeCado()
+    incident = dict(other_incident(), rawJSON=json.dumps({'project_id': 'acme-prod', 'investigation_id': 7}))
+    run(incident, fake, SUB, {'Provider': 'aws', 'ResourceID': 'i-0fedcba9876543210', 'Region': 'us-east-1'})
+    assert fake.created == ['XSOAR incident 900'] and fake.acquired[0][1]['project_id'] == '500'
+
+
 def test_sub_playbook_uses_a_given_project():
     fake = cado()
     run(other_incident(), fake, SUB, {'Provider': 'aws', 'ResourceID': 'i-0fedcba9876543210', 'ProjectID': '17'})

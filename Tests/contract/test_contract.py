@@ -44,6 +44,7 @@ class Case:
     last_run: dict[str, Any] | None = None  # fetch-incidents only
     follow_polling: bool = False  # run the scheduled follow-ups until the command stops scheduling
     min_incidents: int = 0  # fetch-incidents only
+    offline: bool = False  # the command must answer without any request (nothing for the contract to check)
 
     def ident(self, command: str) -> str:
         return f'{command}[{self.label}]'
@@ -164,6 +165,21 @@ CASES: dict[str, list[Case]] = {
     'cado-detection-artifact-list': with_page(args_of('cado-detection-artifact-list', detection_id='501',
                                                       detection_type='alert', limit='5')),
     'cado-detection-asset-get': [Case(args_of('cado-detection-asset-get'))],
+    'cado-detection-get': [
+        Case(args_of('cado-detection-get')),
+        Case({'detection_id': '1', 'resource_id': 'i-0123456789abcdef0', 'account': 'aws-prod'}, 'with-resource'),
+    ],
+    'cado-resource-classify': [
+        Case(args_of('cado-resource-classify')),
+        Case({'resource_id': 'i-0123456789abcdef0', 'region': 'us-east-1'}, 'instance-id'),
+        Case({'resource_id': 'web-vm-01', 'provider': 'azure', 'resource_type': 'vm',
+              'resource_account': '00000000-0000-4000-8000-000000000001', 'resource_group': 'rg-prod',
+              'project_id': '1'}, 'explicit'),
+        Case({'resource_id': 'instance-1', 'provider': 'gcp', 'resource_type': 'gce', 'zone': 'us-central1-a',
+              'resource_account': 'projectId-1'}, 'gce'),
+        Case({'resource_id': 'i-0123456789abcdef0', 'region': 'us-east-1', 'account': 'aws-prod'}, 'account-given',
+             offline=True),
+    ],
     'cado-alarm-list': with_page(args_of('cado-alarm-list', evidence_id='391', alarm_type='content',
                                          alarm_name='Malware', resource='i-1', latest_results='true', order_by='-id',
                                          limit='5')),
@@ -337,8 +353,8 @@ def test_command_against_contract(command, case, prism_mock, exchanges, mocker):
     failures = []
     for step, (name, args, outcome, sent) in enumerate(runs, start=1):
         where = f'{name} (run {step}, args {json.dumps(args)})'
-        if not sent:
-            failures.append(f'{where}: sent no request to Prism')
+        if bool(sent) == case.offline:
+            failures.append(f'{where}: sent {"a request" if sent else "no request"} to Prism')
         for exchange in sent:
             for problem in prism.contract_problems(prism_mock.contract, exchange):
                 failures.append(f'{where}: {exchange.describe()} -> HTTP {exchange.status}: {problem}')

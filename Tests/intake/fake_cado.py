@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import CadoSecurity
 from playbook_runner import CommandError, dt_key
 
 DETECTIONS_DIR = Path(__file__).resolve().parents[2] / 'Packs/CadoSecurity/Scripts/CadoParseEvent/test_data'
@@ -23,6 +24,30 @@ def detection(name: str) -> dict:
     data = json.loads((DETECTIONS_DIR / name).read_text())
     data.pop('_comment', None)
     return data
+
+
+class ApiStub:
+    """The integration's Client for the commands the fake runs for real (the exact detection lookup and the
+    classification): each method answers from the fake's state in the API's envelope."""
+    defaults = {'account': None, 'region': None, 'project': None}
+
+    def __init__(self, cado: 'FakeCado'):
+        self.cado = cado
+
+    def list_accounts(self, params):
+        return {'data': [account for account in self.cado.accounts if account['type'] in params['type']]}
+
+    def get_detection_asset(self, detection_id):
+        found = [d for d in self.cado.detections if d['id'] == detection_id and d.get('resource_data')]
+        if not found:
+            raise CadoSecurity.CadoApiError(f'Cado has no asset for detection {detection_id} (HTTP 404).', 404)
+        return {'data': {'asset_id': found[0]['resource_data'][0]['resource_id'], 'first_seen': 0, 'last_seen': 0,
+                         'acquisition_type': 'full', 'acquisitions': []}}
+
+    def list_detections(self, params):
+        found = [d for d in self.cado.detections
+                 if any(r.get('resource_id') in params['resource_id'] for r in d.get('resource_data') or [])]
+        return {'data': sorted(found, key=lambda d: -d['id']), 'pagination': {'total_pages': 1}}
 
 
 class FakeCado:
@@ -63,6 +88,18 @@ class FakeCado:
 
     def cado_cloud_account_list(self, args):
         return {dt_key('Cado.CloudAccount'): self.accounts}
+
+    def cado_detection_get(self, args):
+        return self.run_for_real(CadoSecurity.detection_get_command, args)
+
+    def cado_resource_classify(self, args):
+        return self.run_for_real(CadoSecurity.resource_classify_command, args)
+
+    def run_for_real(self, command, args):
+        try:
+            return command(ApiStub(self), args).to_context()['EntryContext']
+        except (ValueError, CadoSecurity.CadoApiError) as e:
+            raise CommandError(str(e)) from e
 
     def cado_incident_project_get(self, args):
         project_id = self.incident_links.get(args['incident_id'])

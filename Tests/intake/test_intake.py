@@ -15,6 +15,7 @@ from fake_cado import FakeCado, detection
 from playbook_runner import Run, playbooks
 
 SAMPLES = webhook.samples()
+INTEGRATION = webhook.PACK / 'Integrations' / 'CadoSecurity'
 MAIN, SUB = 'Cado Detection Response', 'Cado Acquire and Investigate'
 FIELDS = webhook.incident_fields()
 CLI_NAMES = {f['cliName']: f for f in FIELDS.values()}
@@ -118,11 +119,7 @@ def test_raw_substitution_outcome_is_documented(path):
     try:
         incidents = webhook.generic_webhook(text)
     except webhook.WebhookRejected:
-        assert sample['raw_substitution'].startswith('invalid JSON')
-        # The text still holds every field before cado_event, and the event after it; CadoParseEvent recovers them
-        # if such a text reaches XSOAR another way.
-        event = parse_event_command({'event': text}, {}).outputs
-        assert event['event_type'] == sample['event_type'] and event['form'] == 'text'
+        assert sample['raw_substitution'].startswith('invalid JSON')  # no incident: nothing reaches XSOAR
         return
     raw = json.loads(incidents[0]['rawJSON'])
     differs = sorted(k for k in set(raw) | set(sample['body']) if k != 'headers' and raw.get(k) != sample['body'].get(k))
@@ -236,6 +233,38 @@ def test_pushed_detection_is_read_acquired_and_summarised():
     assert len(summaries) == 4  # normalise, add the detection, describe the resource (sub-playbook), summarise
 
 
+def test_pushed_detection_is_found_exactly_among_many():
+    """Other detections, newer ones on other resources among them, neither land in context nor get acquired."""
+    others = [dict(detection('detection_defender_azure_vm.json'), id=2000 + n) for n in range(150)]
+    fake = FakeCado([detection('detection_guardduty_ec2.json'), *others])
+    runner = Run(detection_incident(), fake, {'CadoParseEvent': script})
+    context = runner.run(MAIN)
+    assert context['Cado']['Detection']['id'] == 1001 and context['Cado']['Detection']['found'] is True
+    assert [args['instance_id'] for _, args in fake.acquired] == ['i-0123456789abcdef0']
+
+
+def test_a_detection_cado_does_not_have_is_not_acquired_and_nothing_unrelated_lands_in_context():
+    fake, incident = cado(), detection_incident('9999')
+    runner = Run(incident, fake, {'CadoParseEvent': script})
+    context = runner.run(MAIN)
+    assert context['Cado']['Detection'] == {'id': 9999, 'found': False,
+                                            'reason': 'Cado has no asset for detection 9999 (HTTP 404).'}
+    assert fake.acquired == [] and runner.path[-1] == f'{MAIN}/Done'
+
+
+def test_pushed_eks_detection_acquires_the_container_guardduty_names():
+    """GuardDuty's EKS finding names the pod, its namespace and its container: the acquisition has them."""
+    sources = INTEGRATION / 'test_data' / 'detection_list_sources.json'
+    eks = next(item for item in json.loads(sources.read_text())['data'] if item['id'] == 602)
+    fake = FakeCado([eks])
+    run(detection_incident('602'), fake)
+    [(command, args)] = fake.acquired
+    assert command == 'cado-aws-eks-acquire'
+    assert {'project_id': '30', 'account': 'aws-prod', 'region': 'us-east-1', 'cluster_name': 'prod-eks',
+            'pod_name': 'checkout-7d9f8b6c5-x2k4p', 'pod_namespace': 'shop', 'container_name': 'checkout'}.items() \
+        <= args.items()
+
+
 def test_every_layout_field_is_filled_after_a_detection_run():
     incident = detection_incident()
     run(incident, cado(), inputs={'CadoURL': 'https://acme.cadocloud.com'})
@@ -306,8 +335,9 @@ def test_failed_acquisition_still_reaches_the_summary():
     assert runner.path[-1] == f'{MAIN}/Done' and incident['CustomFields']['cadoresourcetype'] == 'gce'
 
 
-def test_fetched_detection_maps_and_needs_no_lookup():
-    """fetch-incidents' incident (built by the integration) uses the same mapper and playbook."""
+def test_fetched_detection_maps_and_is_read_like_a_pushed_one():
+    """fetch-incidents' incident (built by the integration) uses the same mapper and playbook, and its detection is
+    read exactly, like a pushed one's."""
     fake = cado()
     fetched = CadoSecurity.detection_incident(detection('detection_guardduty_ec2.json'), True)
     incident = dict(webhook.apply_mapper(fetched), id='43')
@@ -317,7 +347,8 @@ def test_fetched_detection_maps_and_needs_no_lookup():
     assert fields['cadoresourceids'] == ['i-0123456789abcdef0']
     assert fields['cadomitretechniques'] == ['T1110 - Brute Force', 'TA0006 Credential Access']
     runner = run(incident, fake)
-    assert 'cado-detection-list' not in [name for name, _ in runner.calls][:3]
+    calls = [name for name, _ in runner.calls]
+    assert calls.count('cado-detection-get') == 1 and 'cado-detection-list' not in calls[:calls.index('cado-aws-ec2-acquire')]
     assert [command for command, _ in fake.acquired] == ['cado-aws-ec2-acquire']
     assert incident['CustomFields']['cadomitretechniques'] == ['T1110']
 
@@ -394,6 +425,14 @@ def test_sub_playbook_finds_the_project_instead_of_creating_it_again():
     assert fake.created == ['XSOAR incident 900'] and fake.acquired[-1][1]['project_id'] == '500'
 
 
+def test_sub_playbook_never_reads_a_foreign_incidents_rawjson():
+    """The incident may come from any source: its own project_id (a GCP finding's) is no Cado project."""
+    fake = FakeCado()
+    incident = dict(other_incident(), rawJSON=json.dumps({'project_id': 'acme-prod', 'investigation_id': 7}))
+    run(incident, fake, SUB, {'Provider': 'aws', 'ResourceID': 'i-0fedcba9876543210', 'Region': 'us-east-1'})
+    assert fake.created == ['XSOAR incident 900'] and fake.acquired[0][1]['project_id'] == '500'
+
+
 def test_sub_playbook_uses_a_given_project():
     fake = cado()
     run(other_incident(), fake, SUB, {'Provider': 'aws', 'ResourceID': 'i-0fedcba9876543210', 'ProjectID': '17'})
@@ -453,7 +492,7 @@ def test_sub_playbook_eks_end_to_end():
                     'pod_name': 'web-5d9f', 'pod_namespace': 'shop', 'container_name': 'nginx', 'polling': 'true',
                     'wait_for_processing': 'true', 'interval_in_seconds': '30', 'timeout_in_seconds': '3600'}
     assert [name for name, _ in runner.calls] == [
-        'cado-cloud-account-list', 'CadoParseEvent', 'cado-incident-project-get', 'cado-project-list', 'CadoParseEvent',
+        'cado-resource-classify', 'CadoParseEvent', 'cado-incident-project-get', 'cado-project-list', 'CadoParseEvent',
         'cado-project-create', 'CadoParseEvent', 'cado-aws-eks-acquire', 'cado-project-get', 'cado-alarm-list',
         'cado-detection-list']
     assert context['Cado']['Acquisition']['resource_id'] == 'nginx'

@@ -25,10 +25,34 @@ def detection(name: str) -> dict:
     return data
 
 
+def acquisition(command: str, provider: str, resource_type: str, resource_id: str, missing: tuple[str, ...] = (),
+                browse_command: str = '', **arguments: str) -> dict:
+    """Cado.Detection.acquisition as cado-detection-get gives it: the command and the arguments ready to pass."""
+    return {'command': command, 'provider': provider, 'resource_type': resource_type, 'resource_id': resource_id,
+            'arguments': arguments, 'ready': not missing, 'missing': list(missing), 'browse_command': browse_command}
+
+
+# What cado-detection-get classifies for the fixture detections (the integration's classification decides in Cado).
+ACQUISITIONS = {
+    1001: acquisition('cado-aws-ec2-acquire', 'aws', 'ec2', 'i-0123456789abcdef0', project_id=17, account='aws-prod',
+                      region='eu-west-1', instance_id='i-0123456789abcdef0'),
+    1002: acquisition('cado-azure-vm-acquire', 'azure', 'vm', 'web-01', project_id=18, account='azure-prod',
+                      vm_name='web-01', subscription_id='00000000-1111-2222-3333-444444444444',
+                      resource_group='rg-web'),
+    1004: acquisition('cado-gcp-gce-acquire', 'gcp', 'gce', 'miner-vm', ('gcs_bucket', 'gcs_project'),
+                      'cado-gcp-gcs-bucket-list', project_id=20, instance_name='miner-vm',
+                      instance_project='acme-prod', zone='us-central1-a'),
+}
+
+
 class FakeCado:
     def __init__(self, detections: list[dict] | None = None, alarms: dict[int, tuple[int, int]] | None = None,
-                 accounts: list[dict] | None = None):
+                 accounts: list[dict] | None = None, acquisitions: dict[int, dict] | None = None,
+                 outcomes: list[str] | None = None, existing: dict[int, list[dict]] | None = None):
         self.detections = detections or []
+        self.acquisitions = dict(ACQUISITIONS, **(acquisitions or {}))  # detection id -> its acquisition
+        self.outcomes = list(outcomes or [])  # how the next acquisitions end: complete, failed, cancelled, timeout
+        self.existing = existing or {}  # detection id -> acquisitions Cado already made of its asset
         self.alarms = alarms or {}  # project id -> (malicious, suspicious) once processing is done
         self.accounts = accounts if accounts is not None else [
             {'id': 1, 'account_name': 'aws-prod', 'type': 'aws',
@@ -41,6 +65,7 @@ class FakeCado:
                                                                             item['investigation']))
         self.incident_links: dict[str, int] = {}
         self.acquired: list[tuple[str, dict]] = []
+        self.lookups: list[dict] = []  # every cado-detection-get
         self.created: list[str] = []
         self.ids = itertools.count(500)
 
@@ -102,20 +127,46 @@ class FakeCado:
         if project is None:
             raise CommandError('Error in API call [404] - Not Found: project')
         self.acquired.append((command, args))
-        malicious, suspicious = project['_alarms']
-        project['alarms'] = {'malicious': malicious, 'suspicious': suspicious}
         pipeline_id = next(self.ids)
         record = {'pipeline_id': pipeline_id, 'pipeline_ids': [pipeline_id], 'project_id': project['id'],
-                  'resource_id': args[ACQUIRE_RESOURCE_ARG[command]], 'status': 'complete', 'evidence_id': 77,
-                  'alarm_count': malicious + suspicious,
-                  'detection_count': sum(d['investigation_id'] == project['id'] for d in self.detections)}
+                  'resource_id': args[ACQUIRE_RESOURCE_ARG[command]]}
+        outcome = self.outcomes.pop(0) if self.outcomes else 'complete'
+        if outcome != 'complete':  # the integration writes the acquisition's end, then an error entry
+            record.update(status=outcome, failed_pipeline_id=pipeline_id, failed_subtask='Copying snapshot to Cado',
+                          reason=f'synthetic {outcome}')
+            raise CommandError(f'The Cado acquisition ended {outcome}: pipeline {pipeline_id}',
+                               {dt_key('Cado.Acquisition', 'pipeline_id'): record})
+        malicious, suspicious = project['_alarms']
+        project['alarms'] = {'malicious': malicious, 'suspicious': suspicious}
+        record.update(status='complete', evidence_id=77)
         if str(args.get('wait_for_processing')).lower() == 'true':
-            record.update(processing_pipeline_id=pipeline_id + 1000, processing_status='complete')
+            record.update(processing_pipeline_id=pipeline_id + 1000, processing_status='complete',
+                          alarm_count=malicious + suspicious,
+                          detection_count=sum(d['investigation_id'] == project['id'] for d in self.detections))
         return {dt_key('Cado.Acquisition', 'pipeline_id'): record}
+
+    def cado_detection_get(self, args):
+        self.lookups.append(args)
+        found = next((d for d in self.detections if str(d['id']) == str(args['detection_id'])), None)
+        if found is None:
+            return {dt_key('Cado.Detection'): {'id': int(args['detection_id']), 'found': False,
+                                               'reason': f"Cado has no detection {args['detection_id']}."}}
+        existing = self.existing.get(found['id'], [])
+        output = dict(found, project_id=found['investigation_id'], found=True, existing_acquisitions=existing,
+                      acquisition=self.acquisitions.get(found['id']) or acquisition('', '', '', ''))
+        if args.get('reuse_within_hours'):  # the fake's existing acquisitions are all within any window
+            reusable = [a for a in existing if a.get('acquired')]
+            if reusable:
+                output['reusable_acquisition'] = reusable[-1]
+        return {dt_key('Cado.Detection'): output}
 
     def cado_pipeline_get(self, args):
         assert str(args.get('polling')).lower() == 'true', 'cado-pipeline-get must poll in playbooks'
-        return {dt_key('Cado.Pipeline'): {'id': int(args['pipeline_id']), 'status': 'complete'}}
+        outcome = self.outcomes.pop(0) if self.outcomes else 'complete'
+        record = {'id': int(args['pipeline_id']), 'status': outcome}
+        if outcome != 'complete':
+            raise CommandError(f'The Cado pipeline ended {outcome}', {dt_key('Cado.Pipeline'): record})
+        return {dt_key('Cado.Pipeline'): record}
 
     def cado_detection_list(self, args):
         found = [d for d in self.detections if 'project_id' not in args or d['investigation_id'] == int(args['project_id'])]

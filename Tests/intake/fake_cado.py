@@ -36,12 +36,14 @@ def acquisition(command: str, provider: str, resource_type: str, resource_id: st
 ACQUISITIONS = {
     1001: acquisition('cado-aws-ec2-acquire', 'aws', 'ec2', 'i-0123456789abcdef0', project_id=17, account='aws-prod',
                       region='eu-west-1', instance_id='i-0123456789abcdef0'),
-    1002: acquisition('cado-azure-vm-acquire', 'azure', 'vm', 'web-01', project_id=18, account='azure-prod',
-                      vm_name='web-01', subscription_id='00000000-1111-2222-3333-444444444444',
-                      resource_group='rg-web'),
+    1002: acquisition('cado-azure-vm-acquire', 'azure', 'vm', 'web-vm-01', project_id=18, account='azure-prod',
+                      vm_name='web-vm-01', subscription_id='0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b',
+                      resource_group='prod-rg'),
     1004: acquisition('cado-gcp-gce-acquire', 'gcp', 'gce', 'miner-vm', ('gcs_bucket', 'gcs_project'),
                       'cado-gcp-gcs-bucket-list', project_id=20, instance_name='miner-vm',
                       instance_project='acme-prod', zone='us-central1-a'),
+    1006: acquisition('cado-darktrace-endpoint-acquire', 'darktrace', 'endpoint', 'ws-0042', ('appliance_name',),
+                      'cado-xdr-device-list', project_id=21, device_id='ws-0042'),
 }
 
 
@@ -50,7 +52,7 @@ class FakeCado:
                  accounts: list[dict] | None = None, acquisitions: dict[int, dict] | None = None,
                  outcomes: list[str] | None = None, existing: dict[int, list[dict]] | None = None):
         self.detections = detections or []
-        self.acquisitions = dict(ACQUISITIONS, **(acquisitions or {}))  # detection id -> its acquisition
+        self.acquisitions = {**ACQUISITIONS, **(acquisitions or {})}  # detection id -> its acquisition
         self.outcomes = list(outcomes or [])  # how the next acquisitions end: complete, failed, cancelled, timeout
         self.existing = existing or {}  # detection id -> acquisitions Cado already made of its asset
         self.alarms = alarms or {}  # project id -> (malicious, suspicious) once processing is done
@@ -154,7 +156,7 @@ class FakeCado:
         existing = self.existing.get(found['id'], [])
         output = dict(found, project_id=found['investigation_id'], found=True, existing_acquisitions=existing,
                       acquisition=self.acquisitions.get(found['id']) or acquisition('', '', '', ''))
-        if args.get('reuse_within_hours'):  # the fake's existing acquisitions are all within any window
+        if float(args.get('reuse_within_hours') or 0) > 0:  # the fake's existing acquisitions are all recent
             reusable = [a for a in existing if a.get('acquired')]
             if reusable:
                 output['reusable_acquisition'] = reusable[-1]

@@ -235,6 +235,15 @@ CASES: dict[str, list[Case]] = {
     'cado-detection-artifact-list': with_page({'project_id': PROJECT, 'artifact_type': 'hash', 'detection_id': '1',
                                                'detection_type': 'alert', 'limit': '5'}),
     'cado-detection-asset-get': [Case({'detection_id': '1'})],
+    'cado-detection-get': [
+        Case({'detection_id': '1'}),
+        Case({'detection_id': '1', 'resource_id': 'i-0123456789abcdef0', 'account': AWS_ACCOUNT}, 'with-resource'),
+    ],
+    'cado-resource-classify': [
+        Case({'resource_id': 'arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef0'}),
+        Case({'resource_id': 'web-vm-01', 'provider': 'azure', 'resource_type': 'vm', 'resource_account': AZURE_SUBSCRIPTION,
+              'resource_group': AZURE_RG, 'project_id': PROJECT}, 'explicit'),
+    ],
     'cado-alarm-list': with_page({'project_id': PROJECT, 'evidence_id': '1', 'alarm_type': 'content',
                                   'alarm_name': 'Malware', 'alarm_severity': '1,2', 'resource': 'i-1',
                                   'latest_results': 'true', 'order_by': '-id', 'limit': '5'}),

@@ -75,6 +75,8 @@ VALID_ARGS: dict[str, dict[str, str]] = {
     'cado-detection-group-list': {},
     'cado-detection-artifact-list': {'project_id': PROJECT, 'artifact_type': 'file'},
     'cado-detection-asset-get': {'detection_id': '501'},
+    'cado-detection-get': {'detection_id': '501'},
+    'cado-resource-classify': {'resource_id': 'arn:aws:ec2:eu-west-2:123456789012:instance/i-0a1b2c3d4e5f67890'},
     'cado-alarm-list': {'project_id': PROJECT},
     'cado-alarm-get': {'alarm_id': '7'},
     'cado-alarm-summary-get': {'project_id': PROJECT},

@@ -25,6 +25,7 @@ RESUME_PREFIX = 'resume:'  # next_token of ours: resume:<items already shown>:<C
 FETCH_MAX_DEFAULT = 50
 FETCH_MAX_CAP = 200
 FETCH_MAX_PAGES = 10
+DETECTION_LOOKUP_PAGES = 5  # pages of a resource's detections read, newest first, to find one detection
 READ_RETRIES = 3
 RETRY_STATUSES = (500, 502, 503, 504)
 RETRY_BACKOFF = 0.5
@@ -359,6 +360,91 @@ SOURCES: dict[str, Source] = {
         no_processing=('skip_acquisition',)),
 }
 
+''' CLASSIFICATION: which SOURCES command acquires a detection's resource, and where each argument comes from '''
+
+# A resource, as read from a detection or described by arguments, is a dict of: provider (aws, gcp, azure,
+# crowdstrike, sentinelone, defender, darktrace, url), type (Cado's: ec2, s3, lambda, ecs, eks, gce, gcs, gke, vm,
+# disk, blob, aks, device, endpoint, url), id, full_id and, where known, region, zone, cloud_account (AWS account ID,
+# GCP project or Azure subscription), resource_group, cluster, task, pod, namespace, container.
+
+
+class Classification(NamedTuple):
+    command: str  # a SOURCES key
+    arguments: dict[str, str]  # command argument -> the resource attribute that holds its value
+    browse: dict[str, str] = {}  # argument a detection cannot give -> the list command that discovers it
+
+
+K8S_ARGUMENTS = {'pod_name': 'pod', 'pod_namespace': 'namespace', 'container_name': 'container'}
+AZURE_PLACE = {'subscription_id': 'cloud_account', 'resource_group': 'resource_group'}
+XDR_DEVICE_ACQUISITION = Classification('cado-xdr-device-acquire', {'device_id': 'id', 'provider': 'provider'})
+
+CLASSIFICATIONS: dict[tuple[str, str], Classification] = {
+    ('aws', 'ec2'): Classification('cado-aws-ec2-acquire', {'instance_id': 'id', 'region': 'region'}),
+    ('aws', 's3'): Classification('cado-aws-s3-acquire', {'bucket': 'id'}),
+    ('aws', 'lambda'): Classification('cado-aws-lambda-acquire', {'function_name': 'id', 'region': 'region'}),
+    ('aws', 'ecs'): Classification('cado-aws-ecs-acquire', {'cluster_name': 'cluster', 'region': 'region',
+                                                            'task_name': 'task', 'container_name': 'container'}),
+    ('aws', 'eks'): Classification('cado-aws-eks-acquire', {'cluster_name': 'cluster', 'region': 'region',
+                                                            **K8S_ARGUMENTS}),
+    ('gcp', 'gce'): Classification('cado-gcp-gce-acquire', {'instance_name': 'id', 'instance_project': 'cloud_account',
+                                                            'zone': 'zone'},
+                                   {'gcs_bucket': 'cado-gcp-gcs-bucket-list'}),
+    ('gcp', 'gcs'): Classification('cado-gcp-gcs-acquire', {'bucket': 'id', 'gcp_project': 'cloud_account'}),
+    ('gcp', 'gke'): Classification('cado-gcp-gke-acquire', {'cluster_name': 'cluster', 'gcp_project': 'cloud_account',
+                                                            'zone': 'zone', **K8S_ARGUMENTS}),
+    ('azure', 'vm'): Classification('cado-azure-vm-acquire', {'vm_name': 'id', **AZURE_PLACE}),
+    ('azure', 'disk'): Classification('cado-azure-disk-acquire', {'disk_name': 'id', **AZURE_PLACE},
+                                      {'resource_group': 'cado-azure-disk-list'}),
+    ('azure', 'blob'): Classification('cado-azure-blob-acquire', {'storage_account_name': 'id',
+                                                                  'subscription_id': 'cloud_account'}),
+    ('azure', 'aks'): Classification('cado-azure-aks-acquire', {'cluster_name': 'cluster', **AZURE_PLACE,
+                                                                **K8S_ARGUMENTS}),
+    **{(provider, 'device'): XDR_DEVICE_ACQUISITION for provider in XDR_PROVIDERS},
+    ('darktrace', 'endpoint'): Classification('cado-darktrace-endpoint-acquire', {'device_id': 'id'}),
+    ('url', 'url'): Classification('cado-url-acquire', {'url': 'id'}),
+}
+BROWSE_FOR_ANY = {'account': 'cado-cloud-account-list'}
+RESOURCE_PROVIDERS = ('aws', 'gcp', 'azure', *XDR_PROVIDERS, 'darktrace', 'url')
+# The one resource type of a provider that is not a cloud.
+PROVIDER_TYPES = {**{provider: 'device' for provider in XDR_PROVIDERS}, 'darktrace': 'endpoint', 'url': 'url'}
+CLUSTER_TYPES = ('ecs', 'eks', 'gke', 'aks')
+# Resource type names used elsewhere (GuardDuty's Resource.ResourceType) and the Cado type they mean.
+RESOURCE_TYPES = {**{type_: type_ for _, type_ in CLASSIFICATIONS}, 'instance': 'ec2', 's3bucket': 's3',
+                  'ekscluster': 'eks', 'ecscluster': 'ecs'}
+# The provider of a detection source's resources when no identifier names a cloud (Wiz spans clouds: its raw event
+# names the platform; Defender for Cloud names Azure resources by their resource IDs).
+SOURCE_PROVIDERS = {'guardduty': 'aws', 'crowdstrike': 'crowdstrike', 'defender': 'defender', 'darktrace': 'darktrace'}
+# Where each source's native finding (a detection's raw_event, a JSON text) keeps what an acquisition needs. Keys
+# are matched without regard to case: GuardDuty's API writes AccountId, its EventBridge events accountId.
+RAW_EVENT_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    'guardduty': {
+        'region': ('Region',), 'cloud_account': ('AccountId',), 'type': ('Resource.ResourceType',),
+        'id': ('Resource.InstanceDetails.InstanceId', 'Resource.S3BucketDetails.Name',
+               'Resource.LambdaDetails.FunctionName', 'Resource.EksClusterDetails.Name',
+               'Resource.EcsClusterDetails.Name'),
+        'cluster': ('Resource.EksClusterDetails.Name', 'Resource.EcsClusterDetails.Name'),
+        'task': ('Resource.EcsClusterDetails.TaskDetails.Arn',),
+        'pod': ('Resource.KubernetesDetails.KubernetesWorkloadDetails.Name',),
+        'namespace': ('Resource.KubernetesDetails.KubernetesWorkloadDetails.Namespace',),
+        'container': ('Resource.KubernetesDetails.KubernetesWorkloadDetails.Containers.Name',
+                      'Resource.EcsClusterDetails.TaskDetails.Containers.Name'),
+    },
+    'wiz': {'provider': ('entitySnapshot.cloudPlatform',), 'full_id': ('entitySnapshot.providerId',),
+            'region': ('entitySnapshot.region',), 'cloud_account': ('entitySnapshot.subscriptionExternalId',)},
+    'defender': {'id': ('machineId',), 'full_id': ('properties.resourceIdentifiers.azureResourceId',)},
+    'crowdstrike': {'id': ('device.device_id',)},
+}
+ARN_RE = re.compile(r'arn:aws[\w-]*:([\w-]+):([\w-]*):(\d*):(\S+)')
+EC2_INSTANCE_RE = re.compile(r'i-(?:[0-9a-f]{8}|[0-9a-f]{17})')
+GCP_PATH_RE = re.compile(r'(?://[\w.-]+/)?projects/([\w.:-]+)/(zones|locations|regions)/([\w-]+)/(instances|clusters)/'
+                         r'([\w.-]+)')
+GCP_ZONE_RE = re.compile(r'[a-z]+-[a-z]+\d+-[a-z]')
+GCS_RE = re.compile(r'(?:gs://|//storage\.googleapis\.com/(?:projects/[^/]+/buckets/)?)([\w.-]+)/?')
+AZURE_ID_RE = re.compile(r'/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/(Microsoft\.\w+/\w+)/([^/]+)',
+                         re.IGNORECASE)
+AZURE_TYPES = {'microsoft.compute/virtualmachines': 'vm', 'microsoft.compute/disks': 'disk',
+               'microsoft.storage/storageaccounts': 'blob', 'microsoft.containerservice/managedclusters': 'aks'}
+
 ''' OUTPUT SPECS: context prefix, key and the readable table of each entity '''
 
 
@@ -434,6 +520,13 @@ EVIDENCE = Entity('Cado.Evidence', 'id', 'Cado evidence', (
 INDICATOR = Entity('Cado.Indicator', 'indicator', 'Cado indicators of compromise', (
     ('indicator', 'indicator'), ('type', 'type'), ('description', 'description'),
     ('evidence_name', 'evidence_name'), ('evidence_id', 'evidence_id'), ('project_id', 'project_id')))
+CLASSIFICATION = Entity('Cado.Classification', 'resource_id', 'Cado acquisition for the resource', (
+    ('resource_id', 'resource_id'), ('provider', 'provider'), ('resource_type', 'resource_type'), ('command', 'command'),
+    ('arguments', 'shown_arguments'), ('ready', 'ready'), ('missing', 'missing'), ('browse_command', 'browse_command')))
+EXISTING_ACQUISITION = Entity('Cado.Detection.existing_acquisitions', 'pipeline_id',
+                              'Acquisitions Cado already made of the resource', (
+                                  ('created', 'created'), ('acquired', 'acquired'), ('pipeline_id', 'pipeline_id'),
+                                  ('evidence_id', 'evidence_id'), ('reason', 'reason')))
 WEBHOOK = Entity('Cado.Webhook', 'id', 'Cado webhooks', (
     ('id', 'id'), ('name', 'name'), ('event_type', 'event_type'), ('payload_type', 'payload_type'), ('url', 'url'),
     ('enabled', 'enabled'), ('times_sent', 'times_sent'), ('last_sent', 'last_sent')))
@@ -582,6 +675,10 @@ XDR_LISTINGS: dict[str, Listing] = {
 class CadoApiError(DemistoException):
     """An error the Cado platform (or the way to it) returned, already phrased for an analyst."""
 
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status  # the HTTP status Cado answered with, when it answered
+
 
 class Client(BaseClient):
     """One method per Cado endpoint; each returns the decoded response envelope."""
@@ -616,6 +713,7 @@ class Client(BaseClient):
         if params:
             # requests would write Python booleans as "True"; the contract's boolean query parameters take "true".
             params = {key: str(value).lower() if isinstance(value, bool) else value for key, value in params.items()}
+        status = None
         try:
             # Redirects are not followed: the API key must never be sent on to another origin.
             response = self._http_request(
@@ -624,7 +722,7 @@ class Client(BaseClient):
                 allow_redirects=False)
             return redact(decode_response(endpoint, response, self._secrets), self._secrets)
         except CadoApiError as e:
-            failure = str(e)
+            failure, status = str(e), e.status
         except (DemistoException, requests.exceptions.RequestException) as e:
             # Retried read timeouts surface as connection errors caused by a ReadTimeoutError.
             if isinstance(e, requests.exceptions.Timeout) or 'timed out' in str(e).lower():
@@ -636,7 +734,7 @@ class Client(BaseClient):
                            f'Server URL, the network path and the proxy and certificate settings. Details: {e}')
         # Raised outside the except blocks so that no chained exception keeps an unredacted text (an echoing proxy
         # can return the key, and tracebacks are logged).
-        raise CadoApiError(redact(failure, self._secrets))
+        raise CadoApiError(redact(failure, self._secrets), status)
 
     # System
     def system_status(self) -> dict:
@@ -873,7 +971,7 @@ def raise_for_response(endpoint: Endpoint, path_args: dict[str, Any], secrets: t
                    'overloaded: try again later, and check its status page if it persists.')
     else:
         message = f'Cado answered HTTP {status} when asked to {endpoint.action}.'
-    raise CadoApiError(f'{message} {details}'.strip())
+    raise CadoApiError(f'{message} {details}'.strip(), status)
 
 
 def decode_response(endpoint: Endpoint, response: requests.Response, secrets: tuple[str, ...]) -> dict[str, Any]:
@@ -1313,6 +1411,176 @@ def with_error_entry(results: CommandResults, message: str) -> list[CommandResul
     return [results, CommandResults(readable_output=message, raw_response=message, entry_type=EntryType.ERROR)]
 
 
+''' CLASSIFICATION: reading a detection's resources and fitting each an acquisition (tables above, by SOURCES) '''
+
+
+def arn_resource(arn: str, service: str, region: str, account: str, rest: str) -> dict[str, str]:
+    """ec2 instance/<id>, s3 <bucket>[/<key>], lambda function:<name>[:<qualifier>], ecs cluster/<name> or
+    task/<cluster>/<task>, eks cluster/<name>; any other service keeps its last segment."""
+    parts = re.split(r'[/:]', rest)
+    resource = {'provider': 'aws', 'type': service, 'id': parts[-1], 'full_id': arn, 'region': region,
+                'cloud_account': account}
+    if service == 's3':
+        resource['id'] = parts[0]
+    elif service == 'lambda' and parts[0] == 'function' and len(parts) > 1:
+        resource['id'] = parts[1]
+    elif service == 'ecs' and parts[0] == 'task' and len(parts) > 2:
+        resource.update(cluster=parts[1], task=parts[-1])
+    return resource
+
+
+def parse_identifier(text: str) -> dict[str, str]:
+    """What one identifier says about its resource: an ARN, an EC2 instance ID, a GCP resource path or gs:// URL, an
+    Azure resource ID. Empty for anything else (a host name, a device ID)."""
+    text = text.strip()
+    if match := ARN_RE.fullmatch(text):
+        return arn_resource(text, *match.groups())
+    if EC2_INSTANCE_RE.fullmatch(text):
+        return {'provider': 'aws', 'type': 'ec2', 'id': text}
+    if match := GCP_PATH_RE.fullmatch(text):
+        project, scope, location, kind, name = match.groups()
+        zoned = scope == 'zones' or bool(GCP_ZONE_RE.fullmatch(location))
+        return {'provider': 'gcp', 'type': 'gce' if kind == 'instances' else 'gke', 'id': name, 'full_id': text,
+                'cloud_account': project, 'zone': location if zoned else '',
+                'region': location.rsplit('-', 1)[0] if zoned else location}
+    if match := GCS_RE.fullmatch(text):
+        return {'provider': 'gcp', 'type': 'gcs', 'id': match.group(1), 'full_id': text}
+    if match := AZURE_ID_RE.match(text):
+        subscription, group, kind, name = match.groups()
+        return {'provider': 'azure', 'type': AZURE_TYPES.get(kind.lower(), kind.rsplit('/', 1)[-1].lower()),
+                'id': name, 'full_id': text, 'cloud_account': subscription, 'resource_group': group}
+    return {}
+
+
+def native_value(event: Any, path: str) -> str:
+    """The first scalar at a dotted path of a provider's finding, keys matched without regard to case; lists on the
+    way are searched item by item."""
+    values = [event]
+    for part in path.lower().split('.'):
+        items = [item for value in values for item in (value if isinstance(value, list) else [value])]
+        values = [value for item in items if isinstance(item, dict)
+                  for key, value in item.items() if str(key).lower() == part]
+    values = [item for value in values for item in (value if isinstance(value, list) else [value])]
+    return next((str(value).strip() for value in values
+                 if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip()), '')
+
+
+def raw_event_hints(source: str, raw_event: Any) -> dict[str, str]:
+    """What a detection's raw event (its source's native finding, as JSON text) says about the resource."""
+    try:
+        event = json.loads(raw_event) if isinstance(raw_event, str) else raw_event
+    except ValueError:
+        return {}
+    hints = {attribute: next((value for value in (native_value(event, path) for path in paths) if value), '')
+             for attribute, paths in RAW_EVENT_FIELDS.get(source, {}).items()}
+    if hints.get('task'):  # GuardDuty names the ECS task by its ARN
+        hints['task'] = hints['task'].rsplit('/', 1)[-1]
+    return hints
+
+
+def resource_of(*layers: dict[str, str]) -> dict[str, str]:
+    """One resource from what several places say about it, a later layer winning over an earlier one; provider and
+    type normalised, the type of a non-cloud provider and the cluster of a cluster resource filled in."""
+    resource = {key: str(value).strip() for layer in layers for key, value in layer.items()
+                if value is not None and str(value).strip()}
+    provider = resource.get('provider', '').lower()
+    type_ = re.sub(r'[^a-z0-9]', '', resource.get('type', '').lower())
+    resource.update(provider=provider, type=RESOURCE_TYPES.get(type_, type_) or PROVIDER_TYPES.get(provider, ''))
+    if resource['type'] in CLUSTER_TYPES and resource.get('id'):
+        resource.setdefault('cluster', resource['id'])
+    return resource
+
+
+def detection_resources(detection: dict[str, Any]) -> list[dict[str, str]]:
+    """The detection's resources: one per resource_data item (the full resource ID, else the resource ID, parsed),
+    with what the raw event says filling the rest; the raw event's own resource when resource_data is empty."""
+    source = str(detection.get('source') or '').lower()
+    hints = raw_event_hints(source, detection.get('raw_event'))
+    items = [item for item in detection.get('resource_data') or [] if isinstance(item, dict)] or [{}]
+    resources = []
+    for item in items:
+        resource_id = str(item.get('resource_id') or '').strip() or hints.get('id', '')
+        full_id = str(item.get('full_resource_id') or '').strip() or hints.get('full_id', '') or resource_id
+        parsed = parse_identifier(full_id) or parse_identifier(resource_id)
+        resource = resource_of({'provider': SOURCE_PROVIDERS.get(source, '')}, hints,
+                               {'id': resource_id, 'full_id': full_id}, parsed)
+        if resource.get('id'):
+            resources.append(resource)
+    return resources
+
+
+def takes_account(command: str) -> bool:
+    return any(field.arg == 'account' for field in SOURCES[command].fields)
+
+
+def account_providers(resources: list[dict[str, str]], account: str | None, defaults: dict[str, Any]) -> list[str]:
+    """The providers whose Cado accounts must be listed to pick the one that acquires each resource: none when the
+    account is given or the instance has a default one."""
+    if account or defaults.get('account'):
+        return []
+    return sorted({resource['provider'] for resource in resources
+                   if (rule := CLASSIFICATIONS.get((resource['provider'], resource['type'])))
+                   and takes_account(rule.command) and resource['provider'] in ACCOUNT_TYPES})
+
+
+def matching_account(resource: dict[str, str], accounts: list[dict[str, Any]]) -> str:
+    """The name of the Cado account of the resource's provider whose public identifier (an AWS role ARN holds the
+    account number) or name holds the resource's cloud account; else of the only account of that provider."""
+    candidates = [account for account in accounts if account.get('type') == resource['provider']]
+    if resource.get('cloud_account'):
+        whole = re.compile(rf'(?<![\w-]){re.escape(resource["cloud_account"])}(?![\w-])')
+        named = [account for account in candidates
+                 if whole.search(f'{account.get("public_identifier") or ""} {account.get("account_name") or ""}')]
+        if named:
+            return str(named[0].get('account_name') or '')
+    return str(candidates[0].get('account_name') or '') if len(candidates) == 1 else ''
+
+
+def classify(resource: dict[str, str], project_id: Any, account: str | None, accounts: list[dict[str, Any]],
+             defaults: dict[str, Any]) -> dict[str, Any]:
+    """The acquisition that fits a resource: its command and the arguments read from the resource, whether every
+    required one is known (the instance defaults count), which are missing and what can discover them."""
+    rule = CLASSIFICATIONS.get((resource.get('provider', ''), resource.get('type', '')))
+    entry = {'command': rule.command if rule else '', 'resource_id': resource.get('id'),
+             'resource_type': resource.get('type'), 'provider': resource.get('provider'), 'resource': resource}
+    if rule is None:
+        return {**entry, 'arguments': {}, 'ready': False, 'missing': [], 'browse_command': ''}
+    values = {argument: resource.get(attribute) for argument, attribute in rule.arguments.items()}
+    values['project_id'] = project_id
+    if takes_account(rule.command):
+        values['account'] = account or matching_account(resource, accounts)
+    arguments = {name: value for name, value in values.items() if not is_empty(value)}
+    missing = [field.arg for field in SOURCES[rule.command].fields
+               if field.required and field.default is None and field.arg not in arguments
+               and not (field.fallback and defaults.get(field.fallback))]
+    browse = [rule.browse.get(name) or BROWSE_FOR_ANY.get(name) for name in missing]
+    return {**entry, 'arguments': arguments, 'ready': not missing, 'missing': missing,
+            'browse_command': next((command for command in browse if command), '')}
+
+
+def classify_all(client: Client, resources: list[dict[str, str]], project_id: Any, account: str | None
+                 ) -> tuple[list[dict[str, Any]], list[dict]]:
+    """Each resource classified, and the responses read: the Cado accounts are listed (one request, one page) only
+    when one must be picked."""
+    providers = account_providers(resources, account, client.defaults)
+    responses = [client.list_accounts({'type': providers, 'page': 1, 'per_page': MAX_PAGE_SIZE})] if providers else []
+    accounts = (responses[0].get('data') or []) if responses else []
+    return [classify(resource, project_id, account, accounts, client.defaults) for resource in resources], responses
+
+
+def classification_table(entries: list[dict[str, Any]], title: str | None = None) -> str:
+    return table(CLASSIFICATION, [{**entry, 'shown_arguments': ' '.join(f'{name}={value}' for name, value in
+                                                                        entry['arguments'].items())}
+                                  for entry in entries], title)
+
+
+def first_acquisition(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """The acquisition a playbook acts on: the first ready one, else the first Cado can make, else the first."""
+    return next((entry for entry in entries if entry['ready']),
+                next((entry for entry in entries if entry['command']), entries[0] if entries else {}))
+
+
+
 ''' COMMANDS: test-module '''
 
 
@@ -1680,6 +1948,103 @@ def detection_asset_get_command(client: Client, args: dict[str, Any]) -> Command
     return entity_results(DETECTION_ASSET, asset, response, title=f'Asset behind Cado detection {detection_id}')
 
 
+def find_detection(client: Client, detection_id: int, resource_id: str) -> tuple[dict | None, list[dict], bool]:
+    """The detection among its resource's detections of every type, newest first: at most DETECTION_LOOKUP_PAGES
+    pages, and no page after the one whose ids fall below it. Also every response, and whether all were searched."""
+    responses: list[dict] = []
+    for page in range(1, DETECTION_LOOKUP_PAGES + 1):
+        response = client.list_detections({'resource_id': [resource_id], 'detection_type': 'all', 'order_by': '-id',
+                                           'page': page, 'per_page': MAX_PAGE_SIZE})
+        responses.append(response)
+        batch = response.get('data') or []
+        found = next((item for item in batch if str(item.get('id')) == str(detection_id)), None)
+        if found is not None:
+            return found, responses, True
+        ids = [item.get('id') for item in batch]
+        total_pages = (response.get('pagination') or {}).get('total_pages')
+        more = page < total_pages if isinstance(total_pages, int) else len(batch) >= MAX_PAGE_SIZE
+        # Only a platform that honoured the order makes the ids falling below the detection mean it is not further on.
+        passed = bool(ids) and all(isinstance(i, int) for i in ids) and ids == sorted(ids, reverse=True) \
+            and ids[-1] < detection_id
+        if not more or passed:
+            return None, responses, True
+    return None, responses, False
+
+
+def detection_not_found(detection_id: int, reason: str, raw: Any) -> CommandResults:
+    """An answer a playbook branches on (found: false), not an error."""
+    return CommandResults(outputs_prefix=DETECTION.prefix, outputs_key_field=DETECTION.key,
+                          outputs={'id': detection_id, 'found': False, 'reason': reason},
+                          readable_output=f'### Cado detection {detection_id} not found\n{reason}', raw_response=raw)
+
+
+def detection_outputs(detection: dict[str, Any], entries: list[dict[str, Any]],
+                      existing: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """The detection as Cado gives it, its project under both names, and the acquisition that fits each resource."""
+    outputs = {**with_iso_times(detection), 'project_id': detection.get('investigation_id'), 'found': True,
+               'acquisition': first_acquisition(entries), 'acquisitions': entries}
+    if existing is not None:
+        outputs['existing_acquisitions'] = with_iso_times(existing)
+    return outputs
+
+
+def detection_get_command(client: Client, args: dict[str, Any]) -> CommandResults:
+    detection_id = required_id(args, 'detection_id')
+    resource_id = parse_field(args, Field('resource_id', 'resource_id'))
+    account = parse_field(args, Field('account', 'account'))
+    responses: list[dict] = []
+    existing = None
+    if resource_id is None:
+        try:
+            responses.append(client.get_detection_asset(detection_id))
+        except CadoApiError as e:
+            if e.status != 404:
+                raise
+            return detection_not_found(detection_id, str(e), None)
+        asset = responses[0].get('data') or {}
+        resource_id = str(asset.get('asset_id') or '').strip()
+        existing = [item for item in asset.get('acquisitions') or [] if isinstance(item, dict)]
+        if not resource_id:
+            return detection_not_found(detection_id, f'Cado names no asset for detection {detection_id}, so its '
+                                       'resource is unknown.', responses)
+    detection, searched, complete = find_detection(client, detection_id, resource_id)
+    responses += searched
+    if detection is None:
+        scope = ('the detections' if complete else
+                 f'the {DETECTION_LOOKUP_PAGES * MAX_PAGE_SIZE} newest detections')
+        return detection_not_found(detection_id, f'Detection {detection_id} is not among {scope} of its resource '
+                                   f'{resource_id} in Cado.', responses)
+    entries, listed = classify_all(client, detection_resources(detection), detection.get('investigation_id'), account)
+    responses += listed
+    outputs = detection_outputs(detection, entries, existing)
+    parts = [table(DETECTION, [outputs], f'Cado detection {detection_id}'),
+             classification_table(entries, 'Acquisitions that fit its resources'),
+             table(EXISTING_ACQUISITION, outputs['existing_acquisitions']) if existing is not None else '']
+    return CommandResults(outputs_prefix=DETECTION.prefix, outputs_key_field=DETECTION.key, outputs=outputs,
+                          readable_output='\n'.join(part for part in parts if part),
+                          raw_response=responses[0] if len(responses) == 1 else responses)
+
+
+def resource_classify_command(client: Client, args: dict[str, Any]) -> CommandResults:
+    resource_id = parse_field(args, Field('resource_id', 'resource_id', required=True))
+    resource_type = parse_field(args, Field('resource_type', 'resource_type'))
+    if resource_type is not None and re.sub(r'[^a-z0-9]', '', resource_type.lower()) not in RESOURCE_TYPES:
+        raise bad_value('resource_type', resource_type[:50], tuple(sorted(set(RESOURCE_TYPES.values()))))
+    described = {'provider': parse_field(args, Field('provider', 'provider', choices=RESOURCE_PROVIDERS)),
+                 'type': resource_type,
+                 **{attribute: parse_field(args, Field(argument, argument)) for argument, attribute in (
+                     ('region', 'region'), ('zone', 'zone'), ('resource_account', 'cloud_account'),
+                     ('resource_group', 'resource_group'))}}
+    resource = resource_of({'id': resource_id, 'full_id': resource_id}, parse_identifier(resource_id), described)
+    project_id = parse_field(args, Field('project_id', 'project_id', 'int'))
+    [entry], responses = classify_all(client, [resource], project_id, parse_field(args, Field('account', 'account')))
+    note = '' if entry['command'] else (f'Cado has no acquisition for a {resource["provider"] or "resource"} resource '
+                                        f'of type "{resource["type"] or "unknown"}".')
+    return CommandResults(outputs_prefix=CLASSIFICATION.prefix, outputs_key_field=CLASSIFICATION.key, outputs=entry,
+                          readable_output='\n'.join(part for part in (classification_table([entry]), note) if part),
+                          raw_response=responses[0] if responses else None)
+
+
 def alarm_get_command(client: Client, args: dict[str, Any]) -> CommandResults:
     alarm_id = required_id(args, 'alarm_id')
     response = client.get_alarm(alarm_id)
@@ -1938,6 +2303,8 @@ COMMANDS: dict[str, Callable[[Client, dict[str, Any]], CommandResults]] = {
     'cado-pipeline-cancel': pipeline_cancel_command,
     'cado-pipeline-rerun': pipeline_rerun_command,
     'cado-detection-asset-get': detection_asset_get_command,
+    'cado-detection-get': detection_get_command,
+    'cado-resource-classify': resource_classify_command,
     'cado-alarm-get': alarm_get_command,
     'cado-alarm-summary-get': alarm_summary_get_command,
     'cado-evidence-get': evidence_get_command,

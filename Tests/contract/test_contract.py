@@ -236,7 +236,7 @@ CASES: dict[str, list[Case]] = {
                                                'detection_type': 'alert', 'limit': '5'}),
     'cado-detection-asset-get': [Case({'detection_id': '1'})],
     'cado-detection-get': [
-        Case({'detection_id': '1'}),
+        Case({'detection_id': '1', 'reuse_within_hours': '24'}),
         Case({'detection_id': '1', 'resource_id': 'i-0123456789abcdef0', 'account': AWS_ACCOUNT}, 'with-resource'),
     ],
     'cado-resource-classify': [

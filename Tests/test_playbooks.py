@@ -405,9 +405,8 @@ def test_the_response_checks_catch_deliberate_breakage():
     tasks['1']['quietmode'] = 2  # the lookup posts to the War Room
     tasks['51'].update(type='title')  # the failure ends at a title: no analyst sees it
     tasks['51']['task']['type'] = 'title'
-    tasks['89']['nexttasks']['#none#'] = ['90']
-    tasks['89']['task']['script'] = 'Builtin|||closeInvestigation'  # the failure records no state
-    tasks['89']['scriptarguments'] = {}
+    tasks['80']['task']['script'] = 'Builtin|||closeInvestigation'  # the failure records no state
+    tasks['80']['scriptarguments'] = {}
     problems = '\n'.join(error_handling_problems(broken) + honest_end_problems(broken))
     for expected in ('task 43 "Get the project": cado-project-get runs on every Cado instance',
                      'task 44 "List the alarms of the evidence": cado-alarm-list has no error handling',
@@ -415,5 +414,5 @@ def test_the_response_checks_catch_deliberate_breakage():
                      'task 1 "Look up the detection": cado-detection-get is not quiet',
                      'task 51 "Review the acquisition that did not complete" is a title task before the end',
                      'error path of task 22 reaches the end without a task for an analyst',
-                     'error path of task 17 reaches the end without recording the state on the incident'):
+                     'error path of task 1 reaches the end without recording the state on the incident'):
         assert expected in problems, f'{expected}\n---\n{problems}'

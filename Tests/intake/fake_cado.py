@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import CadoSecurity
 from playbook_runner import CommandError, dt_key
 
 DETECTIONS_DIR = Path(__file__).resolve().parents[2] / 'Packs/CadoSecurity/Scripts/CadoParseEvent/test_data'
@@ -32,34 +33,19 @@ def acquisition(command: str, provider: str, resource_type: str, resource_id: st
             'arguments': arguments, 'ready': not missing, 'missing': list(missing), 'browse_command': browse_command}
 
 
-# What cado-detection-get classifies for the fixture detections (the integration's classification decides in Cado).
-ACQUISITIONS = {
-    1001: acquisition('cado-aws-ec2-acquire', 'aws', 'ec2', 'i-0123456789abcdef0', project_id=17, account='aws-prod',
-                      region='eu-west-1', instance_id='i-0123456789abcdef0'),
-    1002: acquisition('cado-azure-vm-acquire', 'azure', 'vm', 'web-vm-01', project_id=18, account='azure-prod',
-                      vm_name='web-vm-01', subscription_id='0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b',
-                      resource_group='prod-rg'),
-    1004: acquisition('cado-gcp-gce-acquire', 'gcp', 'gce', 'miner-vm', ('gcs_bucket', 'gcs_project'),
-                      'cado-gcp-gcs-bucket-list', project_id=20, instance_name='miner-vm',
-                      instance_project='acme-prod', zone='us-central1-a'),
-    1006: acquisition('cado-darktrace-endpoint-acquire', 'darktrace', 'endpoint', 'ws-0042', ('appliance_name',),
-                      'cado-xdr-device-list', project_id=21, device_id='ws-0042'),
-}
-
-
 class FakeCado:
     def __init__(self, detections: list[dict] | None = None, alarms: dict[int, tuple[int, int]] | None = None,
                  accounts: list[dict] | None = None, acquisitions: dict[int, dict] | None = None,
                  outcomes: list[str] | None = None, existing: dict[int, list[dict]] | None = None):
         self.detections = detections or []
-        self.acquisitions = {**ACQUISITIONS, **(acquisitions or {})}  # detection id -> its acquisition
+        self.acquisitions = acquisitions or {}  # detection id -> its acquisition, instead of the integration's
         self.outcomes = list(outcomes or [])  # how the next acquisitions end: complete, failed, cancelled, timeout
         self.existing = existing or {}  # detection id -> acquisitions Cado already made of its asset
         self.alarms = alarms or {}  # project id -> (malicious, suspicious) once processing is done
         self.accounts = accounts if accounts is not None else [
             {'id': 1, 'account_name': 'aws-prod', 'type': 'aws',
              'public_identifier': 'arn:aws:iam::123456789012:role/CadoRole'},
-            {'id': 2, 'account_name': 'azure-prod', 'type': 'azure'},
+            {'id': 2, 'account_name': 'azure-prod', 'type': 'azure'}, {'id': 4, 'account_name': 'gcp-prod', 'type': 'gcp'},
             {'id': 3, 'account_name': 'falcon', 'type': 'crowdstrike'}]
         self.projects: dict[int, dict] = {}
         for item in self.detections:  # detections live in their investigation
@@ -147,6 +133,12 @@ class FakeCado:
                           detection_count=sum(d['investigation_id'] == project['id'] for d in self.detections))
         return {dt_key('Cado.Acquisition', 'pipeline_id'): record}
 
+    def classify(self, found: dict) -> dict:
+        """The acquisition the integration's own classification names for the detection's resource."""
+        entries = [CadoSecurity.classify(resource, found['investigation_id'], None, self.accounts, {})
+                   for resource in CadoSecurity.detection_resources(found)]
+        return CadoSecurity.first_acquisition(entries) if entries else acquisition('', '', '', '')
+
     def cado_detection_get(self, args):
         self.lookups.append(args)
         found = next((d for d in self.detections if str(d['id']) == str(args['detection_id'])), None)
@@ -155,7 +147,7 @@ class FakeCado:
                                                'reason': f"Cado has no detection {args['detection_id']}."}}
         existing = self.existing.get(found['id'], [])
         output = dict(found, project_id=found['investigation_id'], found=True, existing_acquisitions=existing,
-                      acquisition=self.acquisitions.get(found['id']) or acquisition('', '', '', ''))
+                      acquisition=self.acquisitions.get(found['id']) or self.classify(found))
         if float(args.get('reuse_within_hours') or 0) > 0:  # the fake's existing acquisitions are all recent
             reusable = [a for a in existing if a.get('acquired')]
             if reusable:

@@ -242,10 +242,10 @@ def polling_problems(playbook: dict) -> list[str]:
 
 
 # Commands whose failure decides how the response ends: each needs an error path of its own.
-OUTCOME_COMMANDS = {name for name, c in COMMANDS.items() if c.get('polling')} | {'cado-detection-get',
-                                                                                   'cado-project-create'}
+OUTCOME_COMMANDS = {name for name, c in COMMANDS.items() if c.get('polling')} | {
+    'cado-detection-get', 'cado-resource-classify', 'cado-project-create'}
 # Lookups whose War Room entry nobody needs (their outputs go to context): run quiet.
-QUIET_COMMANDS = {'cado-detection-get', 'cado-project-list'}
+QUIET_COMMANDS = {'cado-detection-get', 'cado-resource-classify', 'cado-project-list'}
 USING = '${inputs.CadoInstance}'
 
 
@@ -371,7 +371,7 @@ def test_the_checks_catch_deliberate_breakage():
     tasks['31']['scriptarguments']['cadonosuchfield'] = {'simple': 'x'}
     tasks['30']['scriptarguments']['detection'] = {'simple': '${incident.nosuchfield}'}
     tasks['10']['scriptarguments'].pop('polling')
-    tasks['5']['separatecontext'] = False
+    tasks['9']['separatecontext'] = False
     tasks['3']['conditions'][0]['condition'][0][0]['operator'] = 'isEqualNumberish'
     problems = '\n'.join(task_problems(broken) + polling_problems(broken))
     for expected in ('command "cado-detection-lsit" is not in the pack', 'cado-project-get has no argument "project"',
@@ -385,11 +385,11 @@ def test_the_checks_catch_deliberate_breakage():
     early['tasks']['1']['scriptarguments']['project_id'] = {'simple': '${Cado.Acquisition.project_id}'}
     assert any('Cado.Acquisition.project_id' in p for p in task_problems(early))
     orphan = copy.deepcopy(PLAYBOOKS['Cado Acquire and Investigate'])
-    orphan['tasks']['2']['nexttasks']['#default#'] = ['3']  # task 81 can no longer be reached
+    orphan['tasks']['12']['nexttasks']['#error#'] = ['80']  # task 89 can no longer be reached
     problems = '\n'.join(graph_problems(orphan))
     orphan['tasks']['99']['nexttasks'] = {'#none#': ['0']}  # a loop, and no end
     problems += '\n'.join(graph_problems(orphan))
-    assert 'task 81 is not reachable' in problems and '0 end tasks' in problems
+    assert 'task 89 is not reachable' in problems and '0 end tasks' in problems
     missing = copy.deepcopy(PLAYBOOKS['Cado Acquire and Investigate'])
     missing['tasks']['21']['scriptarguments'].pop('instance_id')
     assert any('needs argument "instance_id"' in p for p in task_problems(missing))
@@ -402,7 +402,7 @@ def test_the_response_checks_catch_deliberate_breakage():
     tasks['44'].pop('continueonerror')  # an error stops the playbook with no path
     tasks['21'].pop('continueonerrortype')  # the acquisition's failure has no path of its own
     tasks['21']['nexttasks'].pop('#error#')
-    tasks['1']['quietmode'] = 2  # the lookup posts to the War Room
+    tasks['8']['quietmode'] = 2  # the lookup posts to the War Room
     tasks['51'].update(type='title')  # the failure ends at a title: no analyst sees it
     tasks['51']['task']['type'] = 'title'
     tasks['80']['task']['script'] = 'Builtin|||closeInvestigation'  # the failure records no state
@@ -411,7 +411,7 @@ def test_the_response_checks_catch_deliberate_breakage():
     for expected in ('task 43 "Get the project": cado-project-get runs on every Cado instance',
                      'task 44 "List the alarms of the evidence": cado-alarm-list has no error handling',
                      'task 21 "Acquire the AWS EC2": cado-aws-ec2-acquire has no error path',
-                     'task 1 "Look up the detection": cado-detection-get is not quiet',
+                     'task 8 "Find the project by name": cado-project-list is not quiet',
                      'task 51 "Review the acquisition that did not complete" is a title task before the end',
                      'error path of task 22 reaches the end without a task for an analyst',
                      'error path of task 1 reaches the end without recording the state on the incident'):

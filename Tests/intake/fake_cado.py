@@ -26,19 +26,35 @@ def detection(name: str) -> dict:
     return data
 
 
-def acquisition(command: str, provider: str, resource_type: str, resource_id: str, missing: tuple[str, ...] = (),
-                browse_command: str = '', **arguments: str) -> dict:
-    """Cado.Detection.acquisition as cado-detection-get gives it: the command and the arguments ready to pass."""
-    return {'command': command, 'provider': provider, 'resource_type': resource_type, 'resource_id': resource_id,
-            'arguments': arguments, 'ready': not missing, 'missing': list(missing), 'browse_command': browse_command}
+class ApiStub:
+    """The integration's Client for the commands the fake runs for real (the exact detection lookup and the
+    classification): each method answers from the fake's state in the API's envelope."""
+    defaults = {'account': None, 'region': None, 'project': None}
+
+    def __init__(self, cado: 'FakeCado'):
+        self.cado = cado
+
+    def list_accounts(self, params):
+        return {'data': [account for account in self.cado.accounts if account['type'] in params['type']]}
+
+    def get_detection_asset(self, detection_id):
+        found = [d for d in self.cado.detections if d['id'] == detection_id and d.get('resource_data')]
+        if not found:
+            raise CadoSecurity.CadoApiError(f'Cado has no asset for detection {detection_id} (HTTP 404).', 404)
+        return {'data': {'asset_id': found[0]['resource_data'][0]['resource_id'], 'first_seen': 0, 'last_seen': 0,
+                         'acquisition_type': 'full', 'acquisitions': self.cado.existing.get(detection_id, [])}}
+
+    def list_detections(self, params):
+        found = [d for d in self.cado.detections
+                 if any(r.get('resource_id') in params['resource_id'] for r in d.get('resource_data') or [])]
+        return {'data': sorted(found, key=lambda d: -d['id']), 'pagination': {'total_pages': 1}}
 
 
 class FakeCado:
     def __init__(self, detections: list[dict] | None = None, alarms: dict[int, tuple[int, int]] | None = None,
-                 accounts: list[dict] | None = None, acquisitions: dict[int, dict] | None = None,
-                 outcomes: list[str] | None = None, existing: dict[int, list[dict]] | None = None):
+                 accounts: list[dict] | None = None, outcomes: list[str] | None = None,
+                 existing: dict[int, list[dict]] | None = None):
         self.detections = detections or []
-        self.acquisitions = acquisitions or {}  # detection id -> its acquisition, instead of the integration's
         self.outcomes = list(outcomes or [])  # how the next acquisitions end: complete, failed, cancelled, timeout
         self.existing = existing or {}  # detection id -> acquisitions Cado already made of its asset
         self.alarms = alarms or {}  # project id -> (malicious, suspicious) once processing is done
@@ -51,7 +67,7 @@ class FakeCado:
         for item in self.detections:  # detections live in their investigation
             self.projects.setdefault(item['investigation_id'], self.project(item['investigation_id'],
                                                                             item['investigation']))
-        self.incident_links: dict[str, int] = {}
+        self.incident_links: dict[str, int] = {}  # Cado incident id -> the project Cado linked to it
         self.acquired: list[tuple[str, dict]] = []
         self.lookups: list[dict] = []  # every cado-detection-get
         self.created: list[str] = []
@@ -74,8 +90,18 @@ class FakeCado:
             raise AssertionError(f'the fake Cado does not implement {command}')
         return handler(args)
 
-    def cado_cloud_account_list(self, args):
-        return {dt_key('Cado.CloudAccount'): self.accounts}
+    def cado_detection_get(self, args):
+        self.lookups.append(args)
+        return self.run_for_real(CadoSecurity.detection_get_command, args)
+
+    def cado_resource_classify(self, args):
+        return self.run_for_real(CadoSecurity.resource_classify_command, args)
+
+    def run_for_real(self, command, args):
+        try:
+            return command(ApiStub(self), args).to_context()['EntryContext']
+        except (ValueError, CadoSecurity.CadoApiError) as e:
+            raise CommandError(str(e)) from e
 
     def cado_incident_project_get(self, args):
         project_id = self.incident_links.get(args['incident_id'])
@@ -132,27 +158,6 @@ class FakeCado:
                           alarm_count=malicious + suspicious,
                           detection_count=sum(d['investigation_id'] == project['id'] for d in self.detections))
         return {dt_key('Cado.Acquisition', 'pipeline_id'): record}
-
-    def classify(self, found: dict) -> dict:
-        """The acquisition the integration's own classification names for the detection's resource."""
-        entries = [CadoSecurity.classify(resource, found['investigation_id'], None, self.accounts, {})
-                   for resource in CadoSecurity.detection_resources(found)]
-        return CadoSecurity.first_acquisition(entries) if entries else acquisition('', '', '', '')
-
-    def cado_detection_get(self, args):
-        self.lookups.append(args)
-        found = next((d for d in self.detections if str(d['id']) == str(args['detection_id'])), None)
-        if found is None:
-            return {dt_key('Cado.Detection'): {'id': int(args['detection_id']), 'found': False,
-                                               'reason': f"Cado has no detection {args['detection_id']}."}}
-        existing = self.existing.get(found['id'], [])
-        output = dict(found, project_id=found['investigation_id'], found=True, existing_acquisitions=existing,
-                      acquisition=self.acquisitions.get(found['id']) or self.classify(found))
-        if float(args.get('reuse_within_hours') or 0) > 0:  # the fake's existing acquisitions are all recent
-            reusable = [a for a in existing if a.get('acquired')]
-            if reusable:
-                output['reusable_acquisition'] = reusable[-1]
-        return {dt_key('Cado.Detection'): output}
 
     def cado_pipeline_get(self, args):
         assert str(args.get('polling')).lower() == 'true', 'cado-pipeline-get must poll in playbooks'

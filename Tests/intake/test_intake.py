@@ -11,10 +11,11 @@ import CadoSecurity
 import intake_webhook as webhook
 import pytest
 from CadoParseEvent import parse_event_command
-from fake_cado import FakeCado, acquisition, detection
+from fake_cado import FakeCado, detection
 from playbook_runner import Run, integration_commands, playbooks
 
 SAMPLES = webhook.samples()
+INTEGRATION = webhook.PACK / 'Integrations' / 'CadoSecurity'
 MAIN, SUB = 'Cado Detection Response', 'Cado Acquire and Investigate'
 FIELDS = webhook.incident_fields()
 CLI_NAMES = {f['cliName']: f for f in FIELDS.values()}
@@ -124,11 +125,7 @@ def test_raw_substitution_outcome_is_documented(path):
     try:
         incidents = webhook.generic_webhook(text)
     except webhook.WebhookRejected:
-        assert sample['raw_substitution'].startswith('invalid JSON')
-        # The text still holds every field before cado_event, and the event after it; CadoParseEvent recovers them
-        # if such a text reaches XSOAR another way.
-        event = parse_event_command({'event': text}, {}).outputs
-        assert event['event_type'] == sample['event_type'] and event['form'] == 'text'
+        assert sample['raw_substitution'].startswith('invalid JSON')  # no incident: nothing reaches XSOAR
         return
     raw = json.loads(incidents[0]['rawJSON'])
     differs = sorted(k for k in set(raw) | set(sample['body']) if k != 'headers' and raw.get(k) != sample['body'].get(k))
@@ -208,6 +205,16 @@ def test_no_unrelated_detection_reaches_the_context():
     context = runner.run(MAIN)
     found = context['Cado']['Detection']
     assert [d['id'] for d in (found if isinstance(found, list) else [found])] == [1001]
+
+
+def test_pushed_detection_is_found_exactly_among_many():
+    """Other detections, newer ones on other resources among them, neither land in context nor get acquired."""
+    others = [dict(detection('detection_defender_azure_vm.json'), id=2000 + n) for n in range(150)]
+    fake = FakeCado([detection('detection_guardduty_ec2.json'), *others])
+    runner = Run(detection_incident(), fake, {'CadoParseEvent': script})
+    context = runner.run(MAIN)
+    assert context['Cado']['Detection']['id'] == 1001 and context['Cado']['Detection']['found'] is True
+    assert [args['instance_id'] for _, args in fake.acquired] == ['i-0123456789abcdef0']
 
 
 def test_every_layout_field_is_filled_after_a_detection_run():
@@ -333,8 +340,9 @@ def test_detection_not_found_is_said_and_handed_to_an_analyst():
     assert [name for name, _ in runner.calls if name.startswith('cado-')] == ['cado-detection-get']
     assert incident['CustomFields']['cadoresponsestate'] == 'detection_not_found'
     assert runner.waiting == 'Find the detection in Cado'
-    assert 'Cado did not return detection 999: Cado has no detection 999.' in runner.manual[0][1]
-    assert context == {'CadoEvent': context['CadoEvent']}  # the sub-playbook stopped: nothing unrelated came back
+    assert 'Cado did not return detection 999: Cado has no asset for detection 999 (HTTP 404).' in runner.manual[0][1]
+    assert context['Cado'] == {'Detection': {'id': 999, 'found': False,  # and nothing unrelated
+                                             'reason': 'Cado has no asset for detection 999 (HTTP 404).'}}
 
 
 def test_the_gate_acquires_high_asks_for_medium_and_leaves_the_rest():
@@ -359,7 +367,7 @@ def test_the_gate_acquires_high_asks_for_medium_and_leaves_the_rest():
 
 def test_a_recent_acquisition_of_the_asset_is_reused():
     fake = FakeCado(cado().detections, existing={1001: [
-        {'acquired': True, 'evidence_id': 9, 'pipeline_id': 321, 'created': '2024-11-20T00:00:00Z'}]})
+        {'acquired': True, 'evidence_id': 9, 'pipeline_id': 321, 'created': CadoSecurity.now_ms() - 3_600_000}]})
     incident = detection_incident()
     runner = run(incident, fake)
     assert fake.acquired == [] and fake.lookups[0]['reuse_within_hours'] == '24'
@@ -371,48 +379,44 @@ def test_a_recent_acquisition_of_the_asset_is_reused():
     assert [command for command, _ in fake.acquired] == ['cado-aws-ec2-acquire']
 
 
-@pytest.mark.parametrize('detection_id, inputs, missing, argument', [
-    ('1004', {'GCSBucket': 'stage', 'GCSProject': 'acme-tools'}, 'gcs_bucket', {'gcs_bucket': 'stage'}),
-    ('1006', {'DarktraceAppliance': 'dt-1'}, 'appliance_name', {'appliance_name': 'dt-1'}),
+@pytest.mark.parametrize('detection_id, inputs, shown, argument', [
+    ('1004', {'GCSBucket': 'stage', 'GCSProject': 'acme-tools'},
+     ('gcp gce miner-vm, cado-gcp-gce-acquire needs gcs_bucket,gcs_project',), {'gcs_bucket': 'stage'}),
+    ('1006', {'DarktraceAppliance': 'dt-1'},
+     ('darktrace endpoint ws-0042, cado-darktrace-endpoint-acquire needs appliance_name',), {'appliance_name': 'dt-1'}),
 ], ids=['gce-without-bucket', 'darktrace-without-appliance'])
-def test_missing_details_are_asked_for_then_given_as_inputs(detection_id, inputs, missing, argument):
+def test_missing_details_are_asked_for_then_given_as_inputs(detection_id, inputs, shown, argument):
     fake = FakeCado(cado().detections + [detection('detection_darktrace.json')])
     fake.projects.setdefault(21, fake.project(21, 'Darktrace'))
     gate = {'AutoAcquireSeverities': 'critical,high,medium,low'}
     incident = detection_incident(detection_id)
     runner = run(incident, fake, inputs=gate)
-    acquisition_ = fake.classify(next(d for d in fake.detections if d['id'] == int(detection_id)))
     assert fake.acquired == [] and incident['CustomFields']['cadoresponsestate'] == 'needs_input'
     assert runner.waiting == "Give the acquisition's missing details"
-    description = runner.manual[0][1]
-    for shown in (acquisition_['resource_id'], acquisition_['command'], missing, acquisition_['browse_command']):
-        assert shown in description, shown
+    assert all(text in runner.manual[0][1] for text in shown), runner.manual[0][1]
     run(incident, fake, inputs=dict(gate, **inputs))
-    [(command, args)] = fake.acquired
-    assert command == acquisition_['command'] and argument.items() <= args.items()
+    [(_, args)] = fake.acquired
+    assert argument.items() <= args.items()
 
 
 def test_a_container_resource_is_acquired_with_its_details_or_asked_for():
-    cluster = dict(detection('detection_guardduty_ec2.json'), id=1020, severity='high',
-                   resource_data=[{'resource_id': 'prod', 'full_resource_id': 'arn:aws:eks:us-east-2:1:cluster/prod'}])
-    known = dict(cluster, id=1021)
-    fake = FakeCado([cluster, known], acquisitions={
-        1020: acquisition('cado-aws-eks-acquire', 'aws', 'eks', 'prod', ('pod_name', 'pod_namespace', 'container_name'),
-                          project_id=17, account='aws-prod', region='us-east-2', cluster_name='prod'),
-        1021: acquisition('cado-aws-eks-acquire', 'aws', 'eks', 'nginx', project_id=17, account='aws-prod',
-                          region='us-east-2', cluster_name='prod', pod_name='web-5d9f', pod_namespace='shop',
-                          container_name='nginx')})
-    incident = detection_incident('1020')
-    runner = run(incident, fake)
-    assert fake.acquired == [] and incident['CustomFields']['cadoresponsestate'] == 'needs_input'
-    description = runner.manual[0][1]
-    assert "aws eks prod, cado-aws-eks-acquire needs pod_name,pod_namespace,container_name" in description
-    run(detection_incident('1021', incident_id='46'), fake)
+    """GuardDuty's EKS finding names the pod, its namespace and its container: the acquisition has them. A detection
+    that names only the cluster asks the analyst for them."""
+    sources = INTEGRATION / 'test_data' / 'detection_list_sources.json'
+    eks = next(item for item in json.loads(sources.read_text())['data'] if item['id'] == 602)
+    cluster = dict(detection('detection_guardduty_ec2.json'), id=1020, resource_data=[
+        {'resource_id': 'prod', 'full_resource_id': 'arn:aws:eks:us-east-2:123456789012:cluster/prod'}])
+    fake = FakeCado([eks, cluster])
+    run(detection_incident('602'), fake, inputs={'AutoAcquireSeverities': 'high,medium'})
     [(command, args)] = fake.acquired
     assert command == 'cado-aws-eks-acquire'
-    assert args == {'project_id': '17', 'account': 'aws-prod', 'region': 'us-east-2', 'cluster_name': 'prod',
-                    'pod_name': 'web-5d9f', 'pod_namespace': 'shop', 'container_name': 'nginx', 'polling': 'true',
-                    'wait_for_processing': 'true', 'interval_in_seconds': '30', 'timeout_in_seconds': '3600'}
+    assert {'project_id': '30', 'account': 'aws-prod', 'region': 'us-east-1', 'cluster_name': 'prod-eks',
+            'pod_name': 'checkout-7d9f8b6c5-x2k4p', 'pod_namespace': 'shop', 'container_name': 'checkout'}.items() \
+        <= args.items()
+    incident = detection_incident('1020', incident_id='46')
+    runner = run(incident, fake)
+    assert len(fake.acquired) == 1 and incident['CustomFields']['cadoresponsestate'] == 'needs_input'
+    assert 'aws eks prod, cado-aws-eks-acquire needs pod_name,pod_namespace,container_name' in runner.manual[0][1]
 
 
 def test_a_resource_cado_cannot_acquire_goes_to_an_analyst():
@@ -454,46 +458,124 @@ def test_fetched_detection_maps_and_is_looked_up_exactly():
     assert incident['CustomFields']['cadomitretechniques'] == ['T1110']
 
 
-# --- the sub-playbook for any incident that names a Cado detection ---------------------------------------------
+# --- the sub-playbook for any incident ----------------------------------------------------------------------------
 
 def other_incident(incident_id='900'):
     return {'id': incident_id, 'name': 'GuardDuty finding', 'type': 'AWS GuardDuty', 'rawJSON': '{}',
             'CustomFields': {}}
 
 
-def declared_arguments(command: str) -> list[str]:
-    return [a['name'] for a in integration_commands()[command].get('arguments') or []]
-
-
-# Resources a detection can name; the SaaS log acquisitions (M365, Entra ID, Google Workspace) take a time range.
-ACQUIRE_COMMANDS = sorted(name for name in integration_commands() if name.endswith('-acquire') and name not in (
-    'cado-m365-ual-acquire', 'cado-entra-id-acquire', 'cado-google-workspace-acquire'))
-
-
-@pytest.mark.parametrize('command', ACQUIRE_COMMANDS)
-def test_sub_playbook_passes_every_argument_the_integration_read(command):
-    """Each acquisition task sends the arguments cado-detection-get read for the resource, under the same names."""
-    task = next(t for t in playbooks()[SUB]['tasks'].values() if t['task'].get('script') == f'|||{command}')
-    from_detection = [name for name, value in task['scriptarguments'].items()
-                      if value['simple'].startswith('${Cado.Detection.acquisition.arguments.')]
-    arguments = {name: f'value-of-{name}' for name in from_detection}
-    found = dict(detection('detection_guardduty_ec2.json'), id=1040)
-    fake = FakeCado([found], acquisitions={1040: dict(acquisition(command, 'p', 't', 'r'),
-                                                      arguments=dict(arguments, project_id=17))})
-    run(other_incident(), fake, SUB, {'DetectionID': '1040', 'GCSBucket': 'b', 'GCSProject': 'p',
-                                      'DarktraceAppliance': 'a'})
+@pytest.mark.parametrize('inputs, command, expected', [
+    ({'Provider': 'aws', 'ResourceID': 'arn:aws:ec2:us-east-2:123456789012:instance/i-0fedcba9876543210'},
+     'cado-aws-ec2-acquire', {'instance_id': 'i-0fedcba9876543210', 'region': 'us-east-2', 'account': 'aws-prod'}),
+    ({'Provider': 'aws', 'ResourceType': 'S3Bucket', 'ResourceID': 'acme-logs'}, 'cado-aws-s3-acquire',
+     {'bucket': 'acme-logs', 'account': 'aws-prod'}),
+    ({'ResourceID': 'arn:aws:lambda:eu-west-1:123456789012:function:resize'}, 'cado-aws-lambda-acquire',
+     {'function_name': 'resize', 'region': 'eu-west-1', 'account': 'aws-prod'}),
+    ({'ResourceID': 'gs://acme-exports', 'Account': 'acme'}, 'cado-gcp-gcs-acquire',
+     {'bucket': 'acme-exports', 'gcp_project': 'acme', 'account': 'gcp-prod'}),
+    ({'ResourceID': '/subscriptions/s-1/resourceGroups/rg-1/providers/Microsoft.Compute/virtualMachines/vm-1'},
+     'cado-azure-vm-acquire', {'vm_name': 'vm-1', 'subscription_id': 's-1', 'resource_group': 'rg-1',
+                               'account': 'azure-prod'}),
+    ({'ResourceID': '/subscriptions/s-1/resourceGroups/rg-1/providers/Microsoft.Compute/disks/disk-1'},
+     'cado-azure-disk-acquire', {'disk_name': 'disk-1', 'subscription_id': 's-1', 'resource_group': 'rg-1'}),
+    ({'Provider': 'crowdstrike', 'ResourceID': 'aid-123'}, 'cado-xdr-device-acquire',
+     {'device_id': 'aid-123', 'provider': 'crowdstrike', 'account': 'falcon'}),
+    ({'Provider': 'gcp', 'ResourceType': 'gce', 'ResourceID': 'vm-9', 'Zone': 'europe-west4-b', 'Account': 'acme',
+      'GCSBucket': 'stage', 'GCSProject': 'acme-tools'}, 'cado-gcp-gce-acquire',
+     {'instance_name': 'vm-9', 'zone': 'europe-west4-b', 'instance_project': 'acme', 'gcs_bucket': 'stage',
+      'gcs_project': 'acme-tools'}),
+    ({'Provider': 'darktrace', 'ResourceID': 'ws-1', 'DarktraceAppliance': 'dt-1'}, 'cado-darktrace-endpoint-acquire',
+     {'device_id': 'ws-1', 'appliance_name': 'dt-1'}),
+    ({'Provider': 'url', 'ResourceID': 'https://files.example/evidence.zip'}, 'cado-url-acquire',
+     {'url': 'https://files.example/evidence.zip'}),
+    ({'ResourceID': 'arn:aws:eks:us-east-2:123456789012:cluster/prod', 'PodName': 'web-5d9f', 'PodNamespace': 'shop',
+      'ContainerName': 'nginx'}, 'cado-aws-eks-acquire',
+     {'cluster_name': 'prod', 'region': 'us-east-2', 'account': 'aws-prod', 'pod_name': 'web-5d9f',
+      'pod_namespace': 'shop', 'container_name': 'nginx'}),
+    ({'Provider': 'aws', 'ResourceType': 'ecs', 'ResourceID': 'arn:aws:ecs:eu-west-1:123456789012:cluster/jobs',
+      'TaskName': 'nightly', 'ContainerName': 'worker'}, 'cado-aws-ecs-acquire',
+     {'cluster_name': 'jobs', 'region': 'eu-west-1', 'account': 'aws-prod', 'task_name': 'nightly',
+      'container_name': 'worker'}),
+    ({'ResourceID': 'projects/acme/zones/europe-west2-a/clusters/gke-1', 'PodName': 'api-0', 'PodNamespace': 'default',
+      'ContainerName': 'api'}, 'cado-gcp-gke-acquire',
+     {'gcp_project': 'acme', 'cluster_name': 'gke-1', 'zone': 'europe-west2-a', 'pod_name': 'api-0',
+      'pod_namespace': 'default', 'container_name': 'api'}),
+    ({'ResourceID': '/subscriptions/s-1/resourceGroups/rg-1/providers/Microsoft.Storage/storageAccounts/acmelogs',
+      'ContainerName': 'audit', 'BlobName': 'day1.log'}, 'cado-azure-blob-acquire',
+     {'subscription_id': 's-1', 'storage_account_name': 'acmelogs', 'container_name': 'audit', 'blob_name': 'day1.log',
+      'account': 'azure-prod'}),
+    ({'Provider': 'azure', 'ResourceType': 'aks', 'ResourceID': 'aks-1', 'Account': 's-1', 'ResourceGroup': 'rg-1',
+      'PodName': 'pay-1', 'PodNamespace': 'pay', 'ContainerName': 'svc'}, 'cado-azure-aks-acquire',
+     {'subscription_id': 's-1', 'resource_group': 'rg-1', 'cluster_name': 'aks-1', 'pod_name': 'pay-1',
+      'pod_namespace': 'pay', 'container_name': 'svc', 'account': 'azure-prod'}),
+], ids=lambda value: value if isinstance(value, str) else None)
+def test_sub_playbook_acquires_for_any_incident(inputs, command, expected):
+    """Every acquisition task, from a resource identifier and the inputs the resource does not give."""
+    fake = FakeCado()
+    runner = Run(other_incident(), fake, {'CadoParseEvent': script})
+    context = runner.run(SUB, inputs)
     [(called, args)] = fake.acquired
-    assert called == command and arguments.items() <= args.items()
+    assert called == command and expected.items() <= args.items()
     required = {a['name'] for a in integration_commands()[command]['arguments'] if a.get('required')}
-    assert required <= set(args)
-    assert {a for a in arguments if a in declared_arguments(command)} == set(arguments)
+    assert required <= set(args) | {'account'}  # the instance's default account stands in for a missing one
+    assert args['polling'] == 'true' and args['wait_for_processing'] == 'true'
+    assert fake.created == ['XSOAR incident 900'] and args['project_id'] == '500'
+    assert runner.path[-1] == f'{SUB}/Done' and runner.manual == []
+    assert context['Cado']['Acquisition']['processing_status'] == 'complete'
+
+
+def test_sub_playbook_finds_the_project_instead_of_creating_it_again():
+    fake = FakeCado()
+    inputs = {'Provider': 'aws', 'ResourceID': 'i-0fedcba9876543210', 'Region': 'us-east-1'}
+    run(other_incident(), fake, SUB, inputs)
+    run(other_incident(), fake, SUB, inputs)
+    assert fake.created == ['XSOAR incident 900']
+    assert [args['project_id'] for _, args in fake.acquired] == ['500', '500']
+
+
+def test_sub_playbook_takes_the_project_linked_to_the_cado_incident():
+    """Cado links projects to its own incident IDs (a detection's incident_id), never to XSOAR's."""
+    fake = FakeCado()
+    fake.projects[30] = fake.project(30, 'Cado incident 7')
+    fake.incident_links['cado-inc-7'] = 30
+    runner = run(other_incident('901'), fake, SUB, {'Provider': 'aws', 'ResourceID': 'i-0fedcba9876543210',
+                                                    'Region': 'us-east-1', 'CadoIncidentID': 'cado-inc-7'})
+    [(_, args)] = [call for call in runner.calls if call[0] == 'cado-incident-project-get']
+    assert args == {'incident_id': 'cado-inc-7'}
+    assert fake.created == [] and fake.acquired[0][1]['project_id'] == '30'
 
 
 def test_sub_playbook_uses_a_given_project():
     fake = cado()
-    fake.projects[40] = fake.project(40, 'chosen')
-    run(other_incident(), fake, SUB, {'DetectionID': '1001', 'ProjectID': '40'})
-    assert fake.created == [] and fake.acquired[0][1]['project_id'] == '40'
+    run(other_incident(), fake, SUB, {'Provider': 'aws', 'ResourceID': 'i-0fedcba9876543210', 'Region': 'us-east-1',
+                                      'ProjectID': '17'})
+    assert fake.created == [] and fake.acquired[0][1]['project_id'] == '17'
+
+
+def test_sub_playbook_records_a_resource_it_cannot_acquire_in_front_of_an_analyst():
+    """A resource Cado has no acquisition for (an IAM user) is said in front of an analyst; nothing is created."""
+    fake, iam = FakeCado(), other_incident('902')
+    runner = run(iam, fake, SUB, {'ResourceID': 'arn:aws:iam::123456789012:user/alice'})
+    assert fake.created == [] and fake.acquired == []
+    assert iam['CustomFields']['cadoresponsestate'] == 'unsupported_resource'
+    assert runner.waiting == 'Assess the resource by hand' and 'aws iam alice' in runner.manual[0][1]
+
+
+def test_sub_playbook_container_without_its_details_asks_for_them():
+    """Without the pod, namespace and container names no container command can succeed: none is sent, and the
+    analyst is asked for them, with the cluster and what is missing (a detection on an EKS cluster carries only it)."""
+    fake, incident = FakeCado(), other_incident()
+    runner = run(incident, fake, SUB, {'Provider': 'aws', 'ResourceType': 'eks', 'ResourceID': 'prod',
+                                       'Region': 'us-east-1'})
+    assert fake.acquired == [] and fake.created == ['XSOAR incident 900']  # kept for when the details come
+    assert incident['CustomFields']['cadoresponsestate'] == 'needs_input'
+    assert runner.waiting == "Give the acquisition's missing details"
+    assert 'aws eks prod, cado-aws-eks-acquire needs pod_name,pod_namespace,container_name' in runner.manual[0][1]
+    run(incident, fake, SUB, {'Provider': 'aws', 'ResourceType': 'eks', 'ResourceID': 'prod', 'Region': 'us-east-1',
+                              'PodName': 'web-5d9f', 'PodNamespace': 'shop', 'ContainerName': 'nginx'})
+    [(command, args)] = fake.acquired
+    assert command == 'cado-aws-eks-acquire' and args['pod_name'] == 'web-5d9f'
 
 
 def test_pack_readme_shows_the_integrations_template_for_every_event_type():
@@ -517,7 +599,9 @@ def test_the_test_playbook_passes_against_the_fake_and_cleans_up():
     runner.run('Cado Security - Test', {'CadoInstance': 'Cado Security_instance_1'})
     assert runner.path[-1] == 'Cado Security - Test/Test done'
     assert fake.created == ['XSOAR test playbook 7'] and 500 not in fake.projects
-    assert fake.lookups and fake.acquired == [] and runner.manual == []
+    assert fake.lookups and runner.manual == []
+    assert [(command, args['url'], args['project_id']) for command, args in fake.acquired] == [
+        ('cado-url-acquire', 'https://www.example.com/', '500')]
     assert {instance for instance, _ in runner.instance_calls} == {'Cado Security_instance_1'}
 
 

@@ -1416,7 +1416,7 @@ def with_error_entry(results: CommandResults, message: str) -> list[CommandResul
 
 def arn_resource(arn: str, service: str, region: str, account: str, rest: str) -> dict[str, str]:
     """ec2 instance/<id>, s3 <bucket>[/<key>], lambda function:<name>[:<qualifier>], ecs cluster/<name> or
-    task/<cluster>/<task>, eks cluster/<name>; any other service keeps its last segment."""
+    task/<cluster>/<task> (the resource is the cluster), eks cluster/<name>; any other service: its last segment."""
     parts = re.split(r'[/:]', rest)
     resource = {'provider': 'aws', 'type': service, 'id': parts[-1], 'full_id': arn, 'region': region,
                 'cloud_account': account}
@@ -1425,7 +1425,7 @@ def arn_resource(arn: str, service: str, region: str, account: str, rest: str) -
     elif service == 'lambda' and parts[0] == 'function' and len(parts) > 1:
         resource['id'] = parts[1]
     elif service == 'ecs' and parts[0] == 'task' and len(parts) > 2:
-        resource.update(cluster=parts[1], task=parts[-1])
+        resource.update(id=parts[1], task=parts[-1])
     return resource
 
 

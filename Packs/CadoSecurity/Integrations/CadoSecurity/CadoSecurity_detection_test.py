@@ -71,6 +71,17 @@ def test_the_readme_table_is_the_classification_table():
         assert all(f'`{argument}` ← {attribute}' in row for argument, attribute in rule.arguments.items()), row
 
 
+def test_the_yaml_documents_every_argument_a_classification_fills():
+    fills = {argument for rule in CadoSecurity.CLASSIFICATIONS.values() for argument in rule.arguments}
+    commands = {command['name']: command for command in yaml.safe_load(YAML_PATH.read_text())['script']['commands']}
+    for command, prefix in (('cado-detection-get', 'Cado.Detection.acquisition'),
+                            ('cado-detection-get', 'Cado.Detection.acquisitions'),
+                            ('cado-resource-classify', 'Cado.Classification')):
+        documented = {output['contextPath'].rsplit('.', 1)[1] for output in commands[command]['outputs']
+                      if output['contextPath'].startswith(f'{prefix}.arguments.')}
+        assert documented == fills | {'project_id', 'account'}, prefix
+
+
 ACCOUNTS = load('account_list')['data']  # aws-prod (123456789012), gcp-analytics, azure-corp, crowdstrike-eu
 
 

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import demistomock as demisto
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -32,92 +33,66 @@ def webhook_body(event_type: str, **values) -> dict:
     return body
 
 
-# --- every form an event arrives in -------------------------------------------------------------------------
+# --- the forms an event arrives in: the pack's webhook body, fetch's rawJSON, an API detection, text -------------
 
-@pytest.mark.parametrize('name, provider, type_, rid, region, zone, account, command', [
-    ('detection_guardduty_ec2.json', 'aws', 'ec2', 'i-0123456789abcdef0', 'eu-west-1', '', '123456789012',
-     'cado-aws-ec2-acquire'),
-    ('detection_defender_azure_vm.json', 'azure', 'vm', 'web-vm-01', 'westeurope', '',
-     '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b', 'cado-azure-vm-acquire'),
-    ('detection_crowdstrike_device.json', 'crowdstrike', 'device', '4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b', '', '', '',
-     'cado-xdr-device-acquire'),
-    ('detection_wiz_gce.json', 'gcp', 'gce', 'miner-vm', 'us-central1', 'us-central1-a', 'acme-prod',
-     'cado-gcp-gce-acquire'),
-    ('detection_wiz_s3.json', 'aws', 's3', 'acme-exports', '', '', '', 'cado-aws-s3-acquire'),
-    ('detection_darktrace.json', 'darktrace', 'endpoint', 'ws-0042', '', '', '', 'cado-darktrace-endpoint-acquire'),
-])
-def test_api_detection_object(name, provider, type_, rid, region, zone, account, command):
-    """An API detection (cado-detection-list, fetch's cado_detection) gives resources and the acquisition hint."""
-    detection = load(name)
-    event = parse_event({'event': detection})
-    target = event['acquisition_target']
-    assert (target['provider'], target['type'], target['id']) == (provider, type_, rid)
-    assert (target['region'], target['zone'], target['account']) == (region, zone, account)
-    assert event['acquisition_command'] == command
-    assert event['category'] == 'detection'
-    assert event['detection_id'] == str(detection['id'])
-    assert event['project_id'] == str(detection['investigation_id'])
-    assert event['severity'] == detection['severity']
-    assert event['source'] == detection['source']
-    assert event['resource_ids'] == [rid]
-
-
-def test_guardduty_detection_details():
+def test_classification_lives_in_the_integration():
+    """The script reads and normalises the event; which acquisition fits a resource is cado-detection-get's."""
+    source = Path(CadoParseEvent.__file__).read_text()
+    assert 'acquire' not in source and 'arn:aws' not in source
     event = parse_event({'event': load('detection_guardduty_ec2.json')})
-    assert event['mitre_techniques'] == ['T1110']
-    assert event['mitre'] == ['T1110 - Brute Force', 'TA0006 Credential Access']
-    assert event['xsoar_severity'] == 3
-    assert event['resources'][0]['full_id'] == 'arn:aws:ec2:eu-west-1:123456789012:instance/i-0123456789abcdef0'
-    assert event['title'] == event['name'] == 'UnauthorizedAccess:EC2/SSHBruteForce'
+    assert not {'acquisition_command', 'acquisition_target', 'resources', 'cloud_provider'} & set(event)
 
 
-def test_detection_as_json_string_and_list():
+def test_api_detection_object():
     detection = load('detection_guardduty_ec2.json')
-    from_string = parse_event({'event': json.dumps(detection)})
-    from_object = parse_event({'event': detection})
-    assert from_string['form'] == 'json' and from_object['form'] == 'object'
-    assert {k: v for k, v in from_string.items() if k != 'form'} == {
-        k: v for k, v in from_object.items() if k != 'form'}
-    group = parse_event({'event': [detection, load('detection_wiz_s3.json')]})
-    assert group['detection_id'] == '1001'
-    assert group['resource_ids'] == ['i-0123456789abcdef0', 'acme-exports']
-    assert group['mitre_techniques'] == ['T1110', 'T1530']
-    assert group['severity'] == 'high'  # the highest of the group
+    event = parse_event({'event': detection})
+    assert (event['category'], event['event_type']) == ('detection', 'detection_created')
+    assert (event['detection_id'], event['project_id']) == ('1001', '17')
+    assert (event['severity'], event['source']) == ('high', 'GuardDuty')
+    assert event['resource_ids'] == ['i-0123456789abcdef0']
+    assert event['mitre'] == ['T1110 - Brute Force', 'TA0006 Credential Access'] and event['mitre_techniques'] == ['T1110']
+    assert event['title'] == 'UnauthorizedAccess:EC2/SSHBruteForce'
+    assert event['description'] == detection['description']
+
+
+def test_detection_as_json_text_is_the_same_event():
+    detection = load('detection_guardduty_ec2.json')
+    assert parse_event({'event': json.dumps(detection)}) == parse_event({'event': detection})
 
 
 def test_fetched_incident_rawjson():
     """fetch-incidents' rawJSON: the webhook template's fields plus cado_detection."""
     event = parse_event({'event': load('fetched_incident_rawjson.json')})
-    assert event['event_type'] == 'detection_created'
-    assert event['detection_id'] == '1001'
-    assert event['cado_event_type'] == 'UnauthorizedAccess:EC2/SSHBruteForce'
-    assert event['acquisition_command'] == 'cado-aws-ec2-acquire'
-    assert event['project_id'] == '17'
+    assert (event['event_type'], event['detection_id'], event['project_id']) == ('detection_created', '1001', '17')
+    assert event['resource_ids'] == ['i-0123456789abcdef0'] and event['severity'] == 'high'
 
 
 @pytest.mark.parametrize('event_type', CadoParseEvent.DETECTION_EVENTS)
 def test_webhook_detection_events(event_type):
-    """Pushed detection events carry ids and the title only; the playbook fetches the rest."""
-    body = webhook_body(event_type, detection_id='1001', group_id='55', title='SSH brute force',
-                        cado_event_type='created')
+    """Pushed detection events carry ids and the title only; the playbook reads the rest with cado-detection-get."""
+    body = webhook_body(event_type, detection_id='1001', group_id='55', title='SSH brute force')
     event = parse_event({'event': body}, {'id': '77'})
-    assert event['event_type'] == event_type
-    assert event['category'] == 'detection'
+    assert (event['event_type'], event['category']) == (event_type, 'detection')
     assert (event['detection_id'], event['group_id'], event['title']) == ('1001', '55', 'SSH brute force')
-    assert event['cado_event_type'] == 'created'
-    assert event['resources'] == [] and event['acquisition_command'] == ''
+    assert event['resource_ids'] == []
     assert event['key'] == 'incident-77' and event['project_name'] == 'XSOAR incident 77'
 
 
 def test_webhook_detection_then_detection_object_merged():
-    """The playbook's second call: the webhook body plus the fetched detection make one event."""
+    """The playbook's second call: the webhook body plus the detection cado-detection-get read make one event."""
     body = webhook_body('detection_updated', detection_id='1001', title='SSH brute force')
-    event = parse_event({'event': body, 'detection': [load('detection_guardduty_ec2.json')]}, {'id': '77'})
-    assert event['event_type'] == 'detection_updated'
-    assert event['title'] == 'SSH brute force'
-    assert event['acquisition_command'] == 'cado-aws-ec2-acquire'
-    assert event['severity'] == 'high' and event['project_id'] == '17'
-    assert event['key'] == 'incident-77'
+    found = {**load('detection_guardduty_ec2.json'), 'found': True,
+             'acquisition': {'command': 'cado-aws-ec2-acquire', 'arguments': {'instance_id': 'i-0123456789abcdef0'}}}
+    event = parse_event({'event': body, 'detection': [found]}, {'id': '77'})
+    assert (event['event_type'], event['title']) == ('detection_updated', 'SSH brute force')
+    assert (event['severity'], event['project_id'], event['source']) == ('high', '17', 'GuardDuty')
+    assert event['resource_ids'] == ['i-0123456789abcdef0'] and event['mitre_techniques'] == ['T1110']
+
+
+def test_a_detection_not_found_adds_nothing():
+    body = webhook_body('detection_created', detection_id='1001', title='t')
+    event = parse_event({'event': body, 'detection': [{'id': 1001, 'found': False, 'reason': 'not found'}]})
+    assert (event['project_id'], event['severity'], event['resource_ids']) == ('', '', [])
 
 
 PROCESSING_EVENTS = {
@@ -126,7 +101,7 @@ PROCESSING_EVENTS = {
                             json.dumps({'project_id': 12, 'pipeline_id': 345, 'evidence_id': 9, 'severity': 'high',
                                         'alarm': {'name': 'Reverse shell', 'resource': 'i-0abcdef0123456789'}}),
                             'high', '', ['i-0abcdef0123456789']),
-    # $Event as str() of a Python dict
+    # $Event as the text of a Python dictionary: read as text
     'suspicious_severity_event': ('SUSPICIOUS SEVERITY EVENT DETECTED',
                                   "{'investigation_id': 12, 'pipeline_id': 345, 'severity': 2, 'ok': True}",
                                   'medium', '', []),
@@ -146,12 +121,9 @@ PROCESSING_EVENTS = {
 def test_webhook_processing_events(event_type):
     title, raw, severity, state, resources = PROCESSING_EVENTS[event_type]
     event = parse_event({'event': webhook_body(event_type, title=title, event=raw)}, {'id': '5'})
-    assert event['event_type'] == event_type
-    assert event['category'] == 'processing'
+    assert (event['event_type'], event['category']) == (event_type, 'processing')
     assert event['project_id'] == '12' and event['pipeline_id'] == '345'
-    assert event['severity'] == severity
-    assert event['pipeline_state'] == state
-    assert event['title'] == title
+    assert (event['severity'], event['pipeline_state'], event['title']) == (severity, state, title)
     assert event['raw_event'] == raw
     assert event['resource_ids'] == resources
 
@@ -160,111 +132,15 @@ def test_processing_event_alarm_counts():
     title, raw, *_ = PROCESSING_EVENTS['processing_finished']
     event = parse_event({'event': webhook_body('processing_finished', title=title, event=raw)})
     assert (event['alarms_malicious'], event['alarms_suspicious']) == (0, 1)
-
-
-def test_event_type_from_title_when_literal_missing():
-    body = {'name': 'Cado: HIGH SEVERITY ALARM DETECTED', 'cado_title': 'HIGH SEVERITY ALARM DETECTED',
-            'cado_event': 'project 3'}
-    assert parse_event({'event': body})['event_type'] == 'high_severity_alarm'
-
-
-@pytest.mark.parametrize('wrapper', ['rawJson', 'raw_json'])
-def test_generic_webhook_wrappers(wrapper):
-    """A body that used Generic Webhook's rawJson/raw_json wrapper (either spelling) is unwrapped."""
-    inner = webhook_body('detection_created', detection_id='8', title='t')
-    event = parse_event({'event': {'name': 'x', wrapper: inner}})
-    assert event['detection_id'] == '8' and event['event_type'] == 'detection_created'
-
-
-def test_xsoar_incident_object_and_double_encoded_json():
-    body = webhook_body('detection_created', detection_id='8', title='t')
-    incident = {'id': '3', 'name': 'x', 'rawJSON': json.dumps(json.dumps(body))}
-    event = parse_event({'event': incident})
-    assert event['detection_id'] == '8'
+    _, text, *_ = PROCESSING_EVENTS['processing_with_alarms']
+    event = parse_event({'event': webhook_body('processing_with_alarms', event=text)})
+    assert (event['alarms_malicious'], event['alarms_suspicious'], event['evidence_id']) == (2, 5, '9')
 
 
 def test_plain_text_event():
-    event = parse_event({'event': 'Detection ID: 4411 on arn:aws:lambda:us-east-2:111122223333:function:billing '
-                                  'in investigation 27 (severity critical) T1059'})
-    assert event['form'] == 'text'
-    assert event['detection_id'] == '4411' and event['project_id'] == '27'
-    assert event['severity'] == 'critical'
-    assert event['acquisition_command'] == 'cado-aws-lambda-acquire'
-    assert event['acquisition_target']['id'] == 'billing'
-    assert event['acquisition_target']['region'] == 'us-east-2'
-    assert event['acquisition_target']['account'] == '111122223333'
-
-
-@pytest.mark.parametrize('text, provider, type_, rid, command', [
-    ('arn:aws:ecs:us-east-1:111122223333:task/prod-cluster/0a1b2c3d4e5f', 'aws', 'ecs', '0a1b2c3d4e5f',
-     'cado-aws-ecs-acquire'),
-    ('arn:aws:eks:us-east-1:111122223333:cluster/prod', 'aws', 'eks', 'prod', 'cado-aws-eks-acquire'),
-    ('gs://acme-logs', 'gcp', 'gcs', 'acme-logs', 'cado-gcp-gcs-acquire'),
-    ('//container.googleapis.com/projects/acme/locations/europe-west1/clusters/gke-1', 'gcp', 'gke', 'gke-1',
-     'cado-gcp-gke-acquire'),
-    ('/subscriptions/s-1/resourceGroups/rg/providers/Microsoft.Compute/disks/data-disk', 'azure', 'disk',
-     'data-disk', 'cado-azure-disk-acquire'),
-    ('/subscriptions/s-1/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acmesa', 'azure', 'blob',
-     'acmesa', 'cado-azure-blob-acquire'),
-    ('/subscriptions/s-1/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks1', 'azure',
-     'aks', 'aks1', 'cado-azure-aks-acquire'),
-    ('arn:aws:iam::111122223333:user/alice', 'aws', 'iam', 'alice', ''),
-])
-def test_resource_identifiers(text, provider, type_, rid, command):
-    event = parse_event({'event': f'Resource: {text}'})
-    first = event['resources'][0]
-    assert (first['provider'], first['type'], first['id']) == (provider, type_, rid)
-    assert event['acquisition_command'] == command
-
-
-def test_acquisition_hint_skips_resources_cado_cannot_acquire():
-    event = parse_event({'event': 'arn:aws:iam::111122223333:user/alice then i-0123456789abcdef0'})
-    assert event['acquisition_command'] == 'cado-aws-ec2-acquire'
-    assert event['acquisition_target']['id'] == 'i-0123456789abcdef0'
-
-
-# --- explicit inputs (the sub-playbook) ---------------------------------------------------------------------
-
-def test_overrides_describe_the_resource():
-    event = parse_event({'provider': 'aws', 'resource_type': 'Instance', 'resource_id': 'i-0fedcba9876543210',
-                         'region': 'ap-south-1', 'account': '999988887777', 'project_id': '40'})
-    target = event['acquisition_target']
-    assert event['acquisition_command'] == 'cado-aws-ec2-acquire'
-    assert (target['id'], target['region'], target['account']) == ('i-0fedcba9876543210', 'ap-south-1',
-                                                                  '999988887777')
-    assert event['project_id'] == '40'
-
-
-def test_overrides_win_over_event_resources():
-    event = parse_event({'event': load('detection_guardduty_ec2.json'), 'provider': 'crowdstrike',
-                         'resource_id': 'aid-1,aid-2'})
-    assert event['acquisition_command'] == 'cado-xdr-device-acquire'
-    assert event['resource_ids'][:2] == ['aid-1', 'aid-2']
-    assert 'i-0123456789abcdef0' in event['resource_ids']
-
-
-def test_gcp_override_with_zone():
-    event = parse_event({'provider': 'gcp', 'resource_type': 'gce', 'resource_id': 'vm-9', 'zone': 'europe-west4-b',
-                         'account': 'acme-prod'})
-    assert event['acquisition_command'] == 'cado-gcp-gce-acquire'
-    assert event['acquisition_target']['zone'] == 'europe-west4-b'
-
-
-@pytest.mark.parametrize('accounts, expected', [
-    ([{'id': 1, 'account_name': 'aws-prod', 'type': 'aws',
-       'public_identifier': 'arn:aws:iam::123456789012:role/CadoRole'},
-      {'id': 2, 'account_name': 'aws-dev', 'type': 'aws',
-       'public_identifier': 'arn:aws:iam::000000000000:role/CadoRole'}], 'aws-prod'),
-    ([{'id': 3, 'account_name': 'only-aws', 'type': 'aws', 'public_identifier': 'x'},
-      {'id': 4, 'account_name': 'gcp', 'type': 'gcp'}], 'only-aws'),
-    ([{'id': 5, 'account_name': 'a', 'type': 'aws'}, {'id': 6, 'account_name': 'b', 'type': 'aws'}], ''),
-    ([{'id': 7, 'account_name': 'x', 'type': 'aws', 'public_identifier': '91234567890123'},  # digits inside, not it
-      {'id': 8, 'account_name': 'y', 'type': 'aws', 'public_identifier': 'arn:aws:iam::555:role/R'}], ''),
-    ('not a list', ''),
-])
-def test_cado_account_matching(accounts, expected):
-    event = parse_event({'event': load('detection_guardduty_ec2.json'), 'cloud_accounts': accounts})
-    assert event['acquisition_target']['cado_account'] == expected
+    event = parse_event({'event': 'Detection ID: 4411 in investigation 27 (severity critical) T1059'})
+    assert (event['detection_id'], event['project_id'], event['severity']) == ('4411', '27', 'critical')
+    assert event['raw_event'].startswith('Detection ID: 4411')
 
 
 # --- the current incident as default ------------------------------------------------------------------------
@@ -275,15 +151,9 @@ def test_default_is_current_incident_rawjson():
     assert event['detection_id'] == '21' and event['incident_id'] == '9'
 
 
-def test_default_falls_back_to_incident_fields():
-    incident = {'id': '9', 'name': 'Cado detection 21: t', 'rawJSON': '',
-                'CustomFields': {'cadoeventtype': 'detection_updated', 'cadodetectionid': '21',
-                                 'cadoprojectid': '4', 'cadoseverity': 'Low', 'cadosource': 'Wiz',
-                                 'cadoresourceids': ['i-0123456789abcdef0']}}
-    event = parse_event({}, incident)
-    assert (event['event_type'], event['detection_id'], event['project_id']) == ('detection_updated', '21', '4')
-    assert event['severity'] == 'low' and event['source'] == 'Wiz'
-    assert event['acquisition_command'] == 'cado-aws-ec2-acquire'
+def test_an_incident_without_rawjson_is_an_empty_event():
+    event = parse_event({}, {'id': '9', 'rawJSON': '', 'CustomFields': {'cadodetectionid': '21'}})
+    assert (event['category'], event['detection_id'], event['key']) == ('unknown', '', 'incident-9')
 
 
 def test_project_name_prefix_and_length():
@@ -294,11 +164,11 @@ def test_project_name_prefix_and_length():
 # --- hostile events -------------------------------------------------------------------------------------------
 
 def test_unsubstituted_template_variables_are_empty():
-    body = webhook_body('detection_created', detection_id='$detection_id', group_id='${group_id}', title='$Title',
-                        cado_event_type='$event_type')
+    body = webhook_body('detection_created', detection_id='$detection_id', group_id='${group_id}', title='$Title')
     event = parse_event({'event': body})
-    assert event['detection_id'] == event['group_id'] == event['title'] == event['cado_event_type'] == ''
+    assert event['detection_id'] == event['group_id'] == event['title'] == ''
     assert event['event_type'] == 'detection_created'
+    assert event['incident_name'] == 'Cado detection (no detection ID or title received)'
 
 
 def test_quotes_newlines_and_markup_survive_as_text():
@@ -312,39 +182,20 @@ def test_quotes_newlines_and_markup_survive_as_text():
     assert 'ALARM "quoted" line' in readable and '\n|' not in readable.split('ALARM')[1].split('|')[0]
 
 
-def test_broken_body_keeps_the_leading_fields():
-    """A body whose $Event was substituted without JSON escaping is no JSON any more; the fields before
-    cado_event are recovered and the event text after it is kept whole."""
-    raw = '{"project_id": 12, "note": "a "quoted" word"}'
-    text = ('{"name": "Cado: HIGH SEVERITY ALARM DETECTED", "type": "Cado Processing Event", '
-            '"cado_webhook_event": "high_severity_alarm", "cado_title": "HIGH SEVERITY ALARM DETECTED", '
-            f'"source_brand": "Cado Security", "cado_event": "{raw}"}}')
-    with pytest.raises(ValueError):
-        json.loads(text)
-    event = parse_event({'event': text})
-    assert event['form'] == 'text'
-    assert event['event_type'] == 'high_severity_alarm'
-    assert event['title'] == 'HIGH SEVERITY ALARM DETECTED'
-    assert event['raw_event'] == raw
-    assert event['project_id'] == '12'
-
-
 @pytest.mark.parametrize('value', [None, '', '   ', [], {}, 0, 3.5, True, 'null', '[]', '"just a string"', '123',
-                                   b'{"cado_detection_id": "5"}', [None, '', {}], '{unclosed', "{'a': (1,}",
-                                   '[' * 5000 + ']' * 5000, '{"a":' * 3000 + '1' + '}' * 3000,
-                                   "{'a': " * 3000 + '1' + '}' * 3000, {'cado_event': {'nested': 'object'}},
+                                   [None, '', {}], '{unclosed', "{'a': (1,}", '[' * 5000 + ']' * 5000,
+                                   '{"a":' * 3000 + '1' + '}' * 3000, {'cado_event': {'nested': 'object'}},
                                    {'resource_data': 'i-0123456789abcdef0'}, {'resource_data': [None, 5, 'x y']},
                                    {'mitre': 'T1078'}, {'severity': {'bad': 1}}, {'id': ['list']},
-                                   {'rawJson': 'not json'}, {'cado_event': 'x' * 2_000_000}])
+                                   {'cado_event': 'x' * 2_000_000}])
 def test_hostile_values_never_raise(value):
     event = parse_event({'event': value})
-    assert set(event) >= {'event_type', 'detection_id', 'resources', 'acquisition_command', 'form'}
-    assert isinstance(event['resources'], list)
+    assert set(event) >= {'event_type', 'detection_id', 'resource_ids', 'raw_event', 'key'}
+    assert isinstance(event['resource_ids'], list)
     json.dumps(event)  # always serialisable to context
 
 
-def test_bytes_and_huge_inputs():
-    assert parse_event({'event': b'{"cado_detection_id": "5"}'})['detection_id'] == '5'
+def test_huge_inputs_are_cut():
     huge = parse_event({'event': {'cado_event': 'project 7 ' + 'x' * 2_000_000}})
     assert huge['project_id'] == '7'
     assert len(huge['raw_event']) == CadoParseEvent.MAX_TEXT
@@ -368,7 +219,7 @@ def test_headers_are_not_searched():
 @given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
                     lambda children: st.lists(children, max_size=4)
                     | st.dictionaries(st.sampled_from(['cado_event', 'resource_data', 'severity', 'mitre', 'id',
-                                                       'project_id', 'rawJson', 'region', 'x']) | st.text(max_size=5),
+                                                       'project_id', 'cado_detection', 'status', 'x']) | st.text(max_size=5),
                                       children, max_size=4), max_leaves=20))
 def test_any_structure_parses(value):
     event = parse_event({'event': value})
@@ -391,10 +242,15 @@ def test_command_results_shape():
     assert result.outputs_prefix == 'CadoEvent'
     assert result.outputs_key_field == 'key'
     assert result.outputs['key'] == 'incident-12'
-    assert 'Cado event' in result.readable_output and 'Resources' in result.readable_output
-    assert 'i-0123456789abcdef0' in result.readable_output
+    assert 'Cado event' in result.readable_output and 'i-0123456789abcdef0' in result.readable_output
     context = result.to_context()['EntryContext']
     assert list(context) == ['CadoEvent(val.key && val.key == obj.key)']
+
+
+def test_outputs_are_the_yaml_outputs():
+    outputs = yaml.safe_load((Path(__file__).parent / 'CadoParseEvent.yml').read_text())['outputs']
+    declared = {output['contextPath'].split('.')[1] for output in outputs}
+    assert set(parse_event({'event': load('fetched_incident_rawjson.json')})) == declared
 
 
 def test_main_reads_args_and_incident(mocker):
@@ -420,11 +276,13 @@ def test_main_reports_errors(mocker):
 def test_unrelated_detections_are_not_merged():
     body = webhook_body('detection_created', detection_id='999', title='t')
     event = parse_event({'event': body, 'detection': [load('detection_guardduty_ec2.json')]})
-    assert event['resources'] == [] and event['acquisition_command'] == ''
+    assert event['resource_ids'] == [] and event['severity'] == ''
     processing = webhook_body('processing_finished', title='PROCESSING FINISHED', event='project 20')
     event = parse_event({'event': processing, 'detection': [load('detection_guardduty_ec2.json'),
                                                             load('detection_wiz_s3.json')]})
     assert event['resource_ids'] == ['acme-exports']  # only the detection of project 20
+    nothing = parse_event({'event': {}, 'detection': [load('detection_guardduty_ec2.json')]})
+    assert nothing['resource_ids'] == [] and nothing['project_id'] == ''
 
 
 def test_project_selection_and_alarm_counts():
@@ -492,20 +350,10 @@ def test_detection_count_from_listed_project_detections():
     assert parse_event({'event': {}})['detection_count'] is None
 
 
-def test_project_link_and_cado_account_override():
-    event = parse_event({'event': load('detection_guardduty_ec2.json'), 'cado_url': 'https://acme.cadocloud.com/',
-                         'cado_account': 'aws-prod'})
+def test_project_link():
+    event = parse_event({'event': load('detection_guardduty_ec2.json'), 'cado_url': 'https://acme.cadocloud.com/'})
     assert event['project_link'] == 'https://acme.cadocloud.com/projects/17'
-    assert event['acquisition_target']['cado_account'] == 'aws-prod'
     assert parse_event({'event': {}, 'cado_url': 'https://x'})['project_link'] == ''
-
-
-def test_explicit_resource_does_not_read_the_incident():
-    body = webhook_body('detection_created', detection_id='21', title='t')
-    incident = {'id': '9', 'rawJSON': json.dumps(body)}
-    event = parse_event({'provider': 'aws', 'resource_type': 'ec2', 'resource_id': 'i-0fedcba9876543210'}, incident)
-    assert event['detection_id'] == '' and event['incident_id'] == '9'
-    assert event['resource_ids'] == ['i-0fedcba9876543210']
 
 
 def test_summary_lists_findings():
@@ -513,6 +361,6 @@ def test_summary_lists_findings():
     readable = parse_event_command({'event': load('detection_guardduty_ec2.json'), 'projects': [project],
                                     'acquisitions': [{'pipeline_id': 5, 'project_id': 17, 'status': 'complete',
                                                       'detection_count': 4}]}).readable_output
-    for title in ('Cado event', 'Resources', 'Cado project and pipeline', 'Findings'):
-        assert title in readable
-    assert parse_event_command({'event': {}}).readable_output
+    for header in ('Detection Id', 'Project Id', 'Pipeline State', 'Alarms Malicious', 'Detection Count'):
+        assert header in readable
+    assert parse_event_command({'event': {}}).readable_output.splitlines()[1:] == ['|Nothing Found|', '|---|', '| false |']

@@ -55,6 +55,7 @@ class Case:
     last_run: dict[str, Any] | None = None  # fetch-incidents only
     follow_polling: bool = False  # run the scheduled follow-ups until the command stops scheduling
     min_incidents: int = 0  # fetch-incidents only
+    offline: bool = False  # the command must answer without any request (nothing for the contract to check)
 
     def ident(self, command: str) -> str:
         return f'{command}[{self.label}]'
@@ -241,8 +242,13 @@ CASES: dict[str, list[Case]] = {
     ],
     'cado-resource-classify': [
         Case({'resource_id': 'arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef0'}),
+        Case({'resource_id': 'i-0123456789abcdef0', 'region': AWS_REGION}, 'instance-id'),
         Case({'resource_id': 'web-vm-01', 'provider': 'azure', 'resource_type': 'vm', 'resource_account': AZURE_SUBSCRIPTION,
               'resource_group': AZURE_RG, 'project_id': PROJECT}, 'explicit'),
+        Case({'resource_id': 'instance-1', 'provider': 'gcp', 'resource_type': 'gce', 'zone': GCP_ZONE,
+              'resource_account': GCP_PROJECT}, 'gce'),
+        Case({'resource_id': 'i-0123456789abcdef0', 'region': AWS_REGION, 'account': AWS_ACCOUNT}, 'account-given',
+             offline=True),
     ],
     'cado-alarm-list': with_page({'project_id': PROJECT, 'evidence_id': '1', 'alarm_type': 'content',
                                   'alarm_name': 'Malware', 'alarm_severity': '1,2', 'resource': 'i-1',
@@ -414,8 +420,8 @@ def test_command_against_contract(command, case, prism_mock, exchanges, mocker):
     failures = []
     for step, (name, args, outcome, sent) in enumerate(runs, start=1):
         where = f'{name} (run {step}, args {json.dumps(args)})'
-        if not sent:
-            failures.append(f'{where}: sent no request to Prism')
+        if bool(sent) == case.offline:
+            failures.append(f'{where}: sent {"a request" if sent else "no request"} to Prism')
         for exchange in sent:
             for problem in prism.contract_problems(prism_mock.spec, exchange):
                 failures.append(f'{where}: {exchange.describe()} -> HTTP {exchange.status}: {problem}')

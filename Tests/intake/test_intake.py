@@ -534,6 +534,14 @@ def test_sub_playbook_finds_the_project_instead_of_creating_it_again():
     assert [args['project_id'] for _, args in fake.acquired] == ['500', '500']
 
 
+def test_sub_playbook_never_reads_a_foreign_incidents_rawjson():
+    """The incident may come from any source: its own project_id (a GCP finding's) is no Cado project."""
+    fake = FakeCado()
+    incident = dict(other_incident(), rawJSON=json.dumps({'project_id': 'acme-prod', 'investigation_id': 7}))
+    run(incident, fake, SUB, {'Provider': 'aws', 'ResourceID': 'i-0fedcba9876543210', 'Region': 'us-east-1'})
+    assert fake.created == ['XSOAR incident 900'] and fake.acquired[0][1]['project_id'] == '500'
+
+
 def test_sub_playbook_takes_the_project_linked_to_the_cado_incident():
     """Cado links projects to its own incident IDs (a detection's incident_id), never to XSOAR's."""
     fake = FakeCado()

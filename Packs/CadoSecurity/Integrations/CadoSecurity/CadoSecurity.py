@@ -1580,7 +1580,6 @@ def first_acquisition(entries: list[dict[str, Any]]) -> dict[str, Any]:
                 next((entry for entry in entries if entry['command']), entries[0] if entries else {}))
 
 
-
 ''' COMMANDS: test-module '''
 
 

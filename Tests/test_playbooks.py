@@ -4,8 +4,11 @@ Every task runs a command of the integration, a script of the pack, a built-in o
 something a pack named in pack_metadata.json `dependencies` provides), with arguments that command declares and its
 required ones given; every `${...}`, condition and complex value refers to a playbook input, an incident field, or a
 context path declared as an output of a task that runs before it; every task is reachable from the start and reaches
-the end; commands that poll are called in polling mode. Each check returns the problems it finds, named by playbook
-and task, and a last test breaks a playbook on purpose to show that each check notices.
+the end; commands that poll are called in polling mode; every Cado task runs on the instance the CadoInstance input
+names (`using`) and handles its errors, with an error path of its own where the failure decides the outcome, and
+lookups run quiet; no failure ends at a title task: every error path records the state on the incident and reaches a
+task an analyst completes. Each check returns the problems it finds, named by playbook and task, and the last tests
+break the playbooks on purpose to show that each check notices.
 """
 import copy
 import json

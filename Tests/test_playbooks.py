@@ -4,8 +4,11 @@ Every task runs a command of the integration, a script of the pack, a built-in o
 something a pack named in pack_metadata.json `dependencies` provides), with arguments that command declares and its
 required ones given; every `${...}`, condition and complex value refers to a playbook input, an incident field, or a
 context path declared as an output of a task that runs before it; every task is reachable from the start and reaches
-the end; commands that poll are called in polling mode. Each check returns the problems it finds, named by playbook
-and task, and a last test breaks a playbook on purpose to show that each check notices.
+the end; commands that poll are called in polling mode; every Cado task runs on the instance the CadoInstance input
+names (`using`) and handles its errors, with an error path of its own where the failure decides the outcome, and
+lookups run quiet; no failure ends at a title task: every error path records the state on the incident and reaches a
+task an analyst completes. Each check returns the problems it finds, named by playbook and task, and the last tests
+break the playbooks on purpose to show that each check notices.
 """
 import copy
 import json
@@ -18,7 +21,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 PACK = ROOT / 'Packs' / 'CadoSecurity'
 REFERENCE = re.compile(r'\$\{([^}]+)\}')
-OPERATORS = {'isEqualString', 'isNotEmpty', 'isEmpty', 'isTrue', 'isExists'}
+OPERATORS = {'isEqualString', 'isNotEmpty', 'isEmpty', 'isTrue', 'isExists', 'inList'}
 # Attributes of the incident object itself (not custom fields) that playbooks may read.
 INCIDENT_ATTRIBUTES = {'id', 'name', 'type', 'severity', 'owner', 'details', 'occurred', 'created', 'modified',
                        'status', 'labels', 'rawJSON', 'sourceBrand', 'sourceInstance', 'playbookId'}
@@ -28,6 +31,8 @@ SET_INCIDENT_ARGS = {'id', 'name', 'owner', 'type', 'severity', 'details', 'occu
 CLOSE_ARGS = {'id', 'closeReason', 'closeNotes'}
 # Scripts of dependency packs a playbook may use, per pack; the pack must be in pack_metadata.json dependencies.
 DEPENDENCY_SCRIPTS: dict[str, dict[str, set[str]]] = {}
+# Scripts only the test playbook uses, from XSOAR's Common Scripts pack, which every test environment has.
+TEST_SCRIPTS = {'PrintErrorEntry': {'message'}}
 
 
 def load(path: Path) -> dict:
@@ -36,6 +41,7 @@ def load(path: Path) -> dict:
 
 PLAYBOOK_PATHS = sorted(PACK.glob('Playbooks/*.yml')) + sorted(PACK.glob('TestPlaybooks/*.yml'))
 PLAYBOOKS = {doc['id']: doc for doc in map(load, PLAYBOOK_PATHS)}
+TEST_PLAYBOOKS = {load(path)['id'] for path in PACK.glob('TestPlaybooks/*.yml')}
 INTEGRATION = load(PACK / 'Integrations' / 'CadoSecurity' / 'CadoSecurity.yml')
 COMMANDS = {c['name']: c for c in INTEGRATION['script']['commands']}
 SCRIPTS = {s['name']: s for s in map(load, sorted(PACK.glob('Scripts/*/*.yml')))}
@@ -67,32 +73,38 @@ def runs(task: dict) -> tuple[str, str]:
     return '', ''
 
 
-def declared_arguments(kind: str, name: str) -> tuple[set[str], set[str]] | None:
+def declared_arguments(kind: str, name: str, test_playbook: bool = False) -> tuple[set[str], set[str]] | None:
     """(declared, required) arguments of what a task runs, or None when it does not exist."""
     def names(items: list | None, key: str = 'name') -> tuple[set[str], set[str]]:
         return {i[key] for i in items or []}, {i[key] for i in items or [] if i.get('required')}
 
     if kind == 'command' and name in COMMANDS:
-        return names(COMMANDS[name].get('arguments'))
+        declared, required = names(COMMANDS[name].get('arguments'))
+        return declared | {'using'}, required  # `using` (the instance to run on) is XSOAR's own argument
     if kind == 'builtin' and name in builtins():
         return builtins()[name], set()
     if kind == 'script' and name in SCRIPTS:
         return names(SCRIPTS[name].get('args'))
     if kind == 'script' and name in dependency_scripts():
         return dependency_scripts()[name], set()
+    if kind == 'script' and name in TEST_SCRIPTS and test_playbook:
+        return TEST_SCRIPTS[name], set()
     if kind == 'playbook' and name in PLAYBOOKS:
         return names(PLAYBOOKS[name].get('inputs'), 'key')
     return None
 
 
 def produced(kind: str, name: str) -> set[str]:
-    """Context paths a task writes."""
+    """Context paths a task writes; an object of unknown shape (an output of type Unknown) ends with '.*'."""
     declared = {'command': COMMANDS, 'script': SCRIPTS, 'playbook': PLAYBOOKS}.get(kind, {}).get(name, {})
-    return {o['contextPath'] for o in declared.get('outputs') or []}
+    outputs = declared.get('outputs') or []
+    return {o['contextPath'] for o in outputs} | {
+        o['contextPath'] + '.*' for o in outputs if kind == 'command' and str(o.get('type')).lower() == 'unknown'}
 
 
 def is_produced(path: str, paths: set[str]) -> bool:
-    return any(p == path or p.startswith(path + '.') for p in paths)
+    return any(p == path or p.startswith(path + '.') or (p.endswith('.*') and path.startswith(p[:-1]))
+               for p in paths)
 
 
 # --- the graph ------------------------------------------------------------------------------------------------------
@@ -169,7 +181,7 @@ def task_problems(playbook: dict) -> list[str]:
             if task.get('scriptarguments'):
                 problems.append(f'{where}: has arguments but runs nothing')
             continue
-        declared = declared_arguments(kind, name)
+        declared = declared_arguments(kind, name, playbook['id'] in TEST_PLAYBOOKS)
         if declared is None:
             problems.append(f'{where}: {kind} "{name}" is not in the pack, a built-in or a declared dependency')
             continue
@@ -232,10 +244,78 @@ def polling_problems(playbook: dict) -> list[str]:
     return problems
 
 
+# Commands whose failure decides how the response ends: each needs an error path of its own.
+OUTCOME_COMMANDS = {name for name, c in COMMANDS.items() if c.get('polling')} | {
+    'cado-detection-get', 'cado-resource-classify', 'cado-project-create'}
+# Lookups whose War Room entry nobody needs (their outputs go to context): run quiet.
+QUIET_COMMANDS = {'cado-detection-get', 'cado-resource-classify', 'cado-project-list'}
+USING = '${inputs.CadoInstance}'
+
+
+def is_manual(task: dict) -> bool:
+    """A task an analyst completes: a regular task that runs nothing, a condition without conditions."""
+    if task['type'] == 'regular':
+        return not runs(task)[0]
+    return task['type'] == 'condition' and not task.get('conditions')
+
+
+def error_handling_problems(playbook: dict) -> list[str]:
+    """Every Cado task runs on the chosen instance and handles its errors; the ones that decide the outcome have an
+    error path; lookups are quiet."""
+    problems = []
+    for tid, task in playbook['tasks'].items():
+        kind, name = runs(task)
+        if kind != 'command' or name not in COMMANDS:
+            continue
+        where = task_label(playbook, tid)
+        if ((task.get('scriptarguments') or {}).get('using') or {}).get('simple') != USING:
+            problems.append(f'{where}: {name} runs on every Cado instance; give it using={USING}')
+        if not task.get('continueonerror'):
+            problems.append(f'{where}: {name} has no error handling (continueonerror)')
+        if name in OUTCOME_COMMANDS and (task.get('continueonerrortype') != 'errorPath'
+                                         or not (task.get('nexttasks') or {}).get('#error#')):
+            problems.append(f'{where}: {name} has no error path')
+        quiet = task.get('quietmode') == 1 or (playbook.get('quiet') and task.get('quietmode') in (0, None))
+        if name in QUIET_COMMANDS and not quiet:
+            problems.append(f'{where}: {name} is not quiet')
+    return problems
+
+
+def avoids(graph: dict[str, list[str]], start: str, end: str, through: set[str]) -> bool:
+    """Whether some path from start reaches end without passing a task in `through`."""
+    pruned = {node: [] if node in through else targets for node, targets in graph.items()}
+    return start not in through and end in reachable(pruned, start)
+
+
+def honest_end_problems(playbook: dict) -> list[str]:
+    """A failure ends in front of an analyst: no title task leads to the end, and every error path records the state
+    on the incident (setIncident) and reaches a manual task before the end."""
+    graph, tasks = edges(playbook), playbook['tasks']
+    ends = [tid for tid, targets in graph.items() if not targets]
+    if len(ends) != 1 or playbook['id'] in TEST_PLAYBOOKS:  # a test playbook fails instead of waiting for a person
+        return []
+    end = ends[0]
+    problems = [f'{task_label(playbook, tid)} is a title task before the end: say it in a task an analyst sees'
+                for tid, task in tasks.items() if task['type'] == 'title' and tid != end and end in graph[tid]]
+    manual = {tid for tid, task in tasks.items() if is_manual(task)}
+    recording = {tid for tid, task in tasks.items() if runs(task) == ('builtin', 'setIncident')}
+    for tid, task in tasks.items():
+        for target in (task.get('nexttasks') or {}).get('#error#') or []:
+            if avoids(graph, target, end, manual):
+                problems.append(f'{playbook["id"]}: the error path of task {tid} reaches the end without a task for '
+                                'an analyst')
+            if avoids(graph, target, end, recording):
+                problems.append(f'{playbook["id"]}: the error path of task {tid} reaches the end without recording '
+                                'the state on the incident')
+    return problems
+
+
 CHECKS = {
     'tasks-run-what-exists-with-declared-arguments-and-known-references': task_problems,
     'every-task-is-reachable-and-reaches-the-end': graph_problems,
     'polling-commands-run-in-polling-mode': polling_problems,
+    'cado-tasks-use-the-instance-input-and-handle-errors': error_handling_problems,
+    'failures-end-recorded-and-in-front-of-an-analyst': honest_end_problems,
 }
 
 
@@ -287,15 +367,15 @@ def test_the_checks_catch_deliberate_breakage():
     """Each check must name the breakage it exists for."""
     broken = copy.deepcopy(PLAYBOOKS['Cado Detection Response'])
     tasks = broken['tasks']
-    tasks['3']['task']['script'] = '|||cado-detection-lsit'
-    tasks['10']['scriptarguments']['project'] = {'simple': '1'}
-    tasks['11']['scriptarguments']['limit'] = {'simple': '${inputs.AlarmLimt}'}
-    tasks['12']['scriptarguments']['project_id'] = {'simple': '${Cado.Nothing.id}'}
-    tasks['14']['scriptarguments']['cadonosuchfield'] = {'simple': 'x'}
-    tasks['13']['scriptarguments']['detection'] = {'simple': '${incident.nosuchfield}'}
-    tasks['8']['scriptarguments'].pop('polling')
-    tasks['7']['separatecontext'] = False
-    tasks['2']['conditions'][0]['condition'][0][0]['operator'] = 'isEqualNumberish'
+    tasks['23']['task']['script'] = '|||cado-detection-lsit'
+    tasks['21']['scriptarguments']['project'] = {'simple': '1'}
+    tasks['22']['scriptarguments']['limit'] = {'simple': '${inputs.AlarmLimt}'}
+    tasks['21']['scriptarguments']['project_id'] = {'simple': '${Cado.Nothing.id}'}
+    tasks['31']['scriptarguments']['cadonosuchfield'] = {'simple': 'x'}
+    tasks['30']['scriptarguments']['detection'] = {'simple': '${incident.nosuchfield}'}
+    tasks['10']['scriptarguments'].pop('polling')
+    tasks['9']['separatecontext'] = False
+    tasks['3']['conditions'][0]['condition'][0][0]['operator'] = 'isEqualNumberish'
     problems = '\n'.join(task_problems(broken) + polling_problems(broken))
     for expected in ('command "cado-detection-lsit" is not in the pack', 'cado-project-get has no argument "project"',
                      'unknown input "AlarmLimt"', '"Cado.Nothing.id" is not an output of any task that runs before',
@@ -305,13 +385,37 @@ def test_the_checks_catch_deliberate_breakage():
         assert expected in problems, expected
     # A reference to an output written only later is caught too.
     early = copy.deepcopy(PLAYBOOKS['Cado Detection Response'])
-    early['tasks']['3']['scriptarguments']['project_id'] = {'simple': '${Cado.Acquisition.project_id}'}
+    early['tasks']['1']['scriptarguments']['project_id'] = {'simple': '${Cado.Acquisition.project_id}'}
     assert any('Cado.Acquisition.project_id' in p for p in task_problems(early))
     orphan = copy.deepcopy(PLAYBOOKS['Cado Acquire and Investigate'])
-    orphan['tasks']['3']['nexttasks']['#default#'] = ['4']  # task 90 can no longer be reached
-    orphan['tasks']['99']['nexttasks'] = {'#none#': ['0']}  # a loop, and no end
+    orphan['tasks']['12']['nexttasks']['#error#'] = ['80']  # task 89 can no longer be reached
     problems = '\n'.join(graph_problems(orphan))
-    assert 'task 90 is not reachable' in problems and '0 end tasks' in problems
+    orphan['tasks']['99']['nexttasks'] = {'#none#': ['0']}  # a loop, and no end
+    problems += '\n'.join(graph_problems(orphan))
+    assert 'task 89 is not reachable' in problems and '0 end tasks' in problems
     missing = copy.deepcopy(PLAYBOOKS['Cado Acquire and Investigate'])
-    missing['tasks']['20']['scriptarguments'].pop('instance_id')
+    missing['tasks']['21']['scriptarguments'].pop('instance_id')
     assert any('needs argument "instance_id"' in p for p in task_problems(missing))
+
+
+def test_the_response_checks_catch_deliberate_breakage():
+    broken = copy.deepcopy(PLAYBOOKS['Cado Acquire and Investigate'])
+    tasks = broken['tasks']
+    tasks['43']['scriptarguments'].pop('using')  # runs on every instance
+    tasks['44'].pop('continueonerror')  # an error stops the playbook with no path
+    tasks['21'].pop('continueonerrortype')  # the acquisition's failure has no path of its own
+    tasks['21']['nexttasks'].pop('#error#')
+    tasks['8']['quietmode'] = 2  # the lookup posts to the War Room
+    tasks['51'].update(type='title')  # the failure ends at a title: no analyst sees it
+    tasks['51']['task']['type'] = 'title'
+    tasks['80']['task']['script'] = 'Builtin|||closeInvestigation'  # the failure records no state
+    tasks['80']['scriptarguments'] = {}
+    problems = '\n'.join(error_handling_problems(broken) + honest_end_problems(broken))
+    for expected in ('task 43 "Get the project": cado-project-get runs on every Cado instance',
+                     'task 44 "List the alarms of the evidence": cado-alarm-list has no error handling',
+                     'task 21 "Acquire the AWS EC2": cado-aws-ec2-acquire has no error path',
+                     'task 8 "Find the project by name": cado-project-list is not quiet',
+                     'task 51 "Review the acquisition that did not complete" is a title task before the end',
+                     'error path of task 22 reaches the end without a task for an analyst',
+                     'error path of task 1 reaches the end without recording the state on the incident'):
+        assert expected in problems, f'{expected}\n---\n{problems}'

@@ -166,7 +166,7 @@ CASES: dict[str, list[Case]] = {
                                                       detection_type='alert', limit='5')),
     'cado-detection-asset-get': [Case(args_of('cado-detection-asset-get'))],
     'cado-detection-get': [
-        Case(args_of('cado-detection-get')),
+        Case(args_of('cado-detection-get', reuse_within_hours='24')),
         Case({'detection_id': '1', 'resource_id': 'i-0123456789abcdef0', 'account': 'aws-prod'}, 'with-resource'),
     ],
     'cado-resource-classify': [

@@ -42,7 +42,7 @@ class ApiStub:
         if not found:
             raise CadoSecurity.CadoApiError(f'Cado has no asset for detection {detection_id} (HTTP 404).', 404)
         return {'data': {'asset_id': found[0]['resource_data'][0]['resource_id'], 'first_seen': 0, 'last_seen': 0,
-                         'acquisition_type': 'full', 'acquisitions': []}}
+                         'acquisition_type': 'full', 'acquisitions': self.cado.existing.get(detection_id, [])}}
 
     def list_detections(self, params):
         found = [d for d in self.cado.detections
@@ -52,20 +52,24 @@ class ApiStub:
 
 class FakeCado:
     def __init__(self, detections: list[dict] | None = None, alarms: dict[int, tuple[int, int]] | None = None,
-                 accounts: list[dict] | None = None):
+                 accounts: list[dict] | None = None, outcomes: list[str] | None = None,
+                 existing: dict[int, list[dict]] | None = None):
         self.detections = detections or []
+        self.outcomes = list(outcomes or [])  # how the next acquisitions end: complete, failed, cancelled, timeout
+        self.existing = existing or {}  # detection id -> acquisitions Cado already made of its asset
         self.alarms = alarms or {}  # project id -> (malicious, suspicious) once processing is done
         self.accounts = accounts if accounts is not None else [
             {'id': 1, 'account_name': 'aws-prod', 'type': 'aws',
              'public_identifier': 'arn:aws:iam::123456789012:role/CadoRole'},
-            {'id': 2, 'account_name': 'azure-prod', 'type': 'azure'},
+            {'id': 2, 'account_name': 'azure-prod', 'type': 'azure'}, {'id': 4, 'account_name': 'gcp-prod', 'type': 'gcp'},
             {'id': 3, 'account_name': 'falcon', 'type': 'crowdstrike'}]
         self.projects: dict[int, dict] = {}
         for item in self.detections:  # detections live in their investigation
             self.projects.setdefault(item['investigation_id'], self.project(item['investigation_id'],
                                                                             item['investigation']))
-        self.incident_links: dict[str, int] = {}
+        self.incident_links: dict[str, int] = {}  # Cado incident id -> the project Cado linked to it
         self.acquired: list[tuple[str, dict]] = []
+        self.lookups: list[dict] = []  # every cado-detection-get
         self.created: list[str] = []
         self.ids = itertools.count(500)
 
@@ -86,10 +90,8 @@ class FakeCado:
             raise AssertionError(f'the fake Cado does not implement {command}')
         return handler(args)
 
-    def cado_cloud_account_list(self, args):
-        return {dt_key('Cado.CloudAccount'): self.accounts}
-
     def cado_detection_get(self, args):
+        self.lookups.append(args)
         return self.run_for_real(CadoSecurity.detection_get_command, args)
 
     def cado_resource_classify(self, args):
@@ -139,20 +141,31 @@ class FakeCado:
         if project is None:
             raise CommandError('Error in API call [404] - Not Found: project')
         self.acquired.append((command, args))
-        malicious, suspicious = project['_alarms']
-        project['alarms'] = {'malicious': malicious, 'suspicious': suspicious}
         pipeline_id = next(self.ids)
         record = {'pipeline_id': pipeline_id, 'pipeline_ids': [pipeline_id], 'project_id': project['id'],
-                  'resource_id': args[ACQUIRE_RESOURCE_ARG[command]], 'status': 'complete', 'evidence_id': 77,
-                  'alarm_count': malicious + suspicious,
-                  'detection_count': sum(d['investigation_id'] == project['id'] for d in self.detections)}
+                  'resource_id': args[ACQUIRE_RESOURCE_ARG[command]]}
+        outcome = self.outcomes.pop(0) if self.outcomes else 'complete'
+        if outcome != 'complete':  # the integration writes the acquisition's end, then an error entry
+            record.update(status=outcome, failed_pipeline_id=pipeline_id, failed_subtask='Copying snapshot to Cado',
+                          reason=f'synthetic {outcome}')
+            raise CommandError(f'The Cado acquisition ended {outcome}: pipeline {pipeline_id}',
+                               {dt_key('Cado.Acquisition', 'pipeline_id'): record})
+        malicious, suspicious = project['_alarms']
+        project['alarms'] = {'malicious': malicious, 'suspicious': suspicious}
+        record.update(status='complete', evidence_id=77)
         if str(args.get('wait_for_processing')).lower() == 'true':
-            record.update(processing_pipeline_id=pipeline_id + 1000, processing_status='complete')
+            record.update(processing_pipeline_id=pipeline_id + 1000, processing_status='complete',
+                          alarm_count=malicious + suspicious,
+                          detection_count=sum(d['investigation_id'] == project['id'] for d in self.detections))
         return {dt_key('Cado.Acquisition', 'pipeline_id'): record}
 
     def cado_pipeline_get(self, args):
         assert str(args.get('polling')).lower() == 'true', 'cado-pipeline-get must poll in playbooks'
-        return {dt_key('Cado.Pipeline'): {'id': int(args['pipeline_id']), 'status': 'complete'}}
+        outcome = self.outcomes.pop(0) if self.outcomes else 'complete'
+        record = {'id': int(args['pipeline_id']), 'status': outcome}
+        if outcome != 'complete':
+            raise CommandError(f'The Cado pipeline ended {outcome}', {dt_key('Cado.Pipeline'): record})
+        return {dt_key('Cado.Pipeline'): record}
 
     def cado_detection_list(self, args):
         found = [d for d in self.detections if 'project_id' not in args or d['investigation_id'] == int(args['project_id'])]

@@ -2,11 +2,18 @@
 
 It follows XSOAR's documented semantics for what the pack's playbooks use: `${path}` values (whole value, or
 interpolated into text), complex root/accessor values, empty arguments dropped before a call, conditions (AND of
-ORs) with isEqualString/isNotEmpty/isEmpty/isTrue/isExists, `#none#`/`#default#`/`#error#` branches,
+ORs) with isEqualString/isNotEmpty/isEmpty/isTrue/isExists/inList, `#none#`/`#default#`/`#error#` branches,
 continueonerror, sub-playbooks with a separate context whose declared outputs are copied back, entry contexts merged
 by their `(val.k && val.k == obj.k)` key (a plain key that already exists becomes a list), and the built-ins
 setIncident and closeInvestigation. Scripts run for real (CadoParseEvent); integration commands go to a fake that
 checks every call against the integration's YAML (declared and required arguments, polling).
+
+Integration instances: a command runs on the instance its `using` argument names, and on every instance of the
+integration when `using` is empty ("leave empty to use all integration instances"); a command that fails writes its
+entry context and then an error entry (CommandError carries both). Manual tasks (a regular task that runs nothing, a
+condition without conditions) wait for an analyst: the run records the task with its description rendered (task
+descriptions take context values) and stops there unless `answers` completes it (task name -> branch label, `#none#`
+for a regular task).
 """
 import functools
 import re
@@ -89,20 +96,32 @@ def dt_key(path: str, key: str = 'id') -> str:
 
 
 class CommandError(Exception):
-    pass
+    """An error entry; `context` is what the command wrote to context before it (XSOAR keeps it)."""
+
+    def __init__(self, message: str, context: dict | None = None):
+        super().__init__(message)
+        self.context = context or {}
+
+
+class Waiting(Exception):
+    """The run reached a manual task nobody has completed: XSOAR waits there."""
 
 
 class Run:
     """One playbook run on one incident."""
 
-    def __init__(self, incident: dict, commands: Callable[[str, dict], dict], scripts: dict[str, Callable],
-                 max_steps: int = 500):
+    def __init__(self, incident: dict, commands: Callable[[str, dict], dict] | dict[str, Callable[[str, dict], dict]],
+                 scripts: dict[str, Callable], max_steps: int = 500, answers: dict[str, str] | None = None):
         self.incident = incident
-        self.commands = commands
+        self.instances = commands if isinstance(commands, dict) else {'Cado Security_instance_1': commands}
         self.scripts = scripts
+        self.answers = answers or {}
+        self.manual: list[tuple[str, str]] = []  # every manual task reached: (name, rendered description)
+        self.waiting: str | None = None  # the manual task the run stopped at
         self.playbooks = playbooks()
         self.declared = integration_commands()
         self.calls: list[tuple[str, dict]] = []  # every command and script call, in order, with its arguments
+        self.instance_calls: list[tuple[str, str]] = []  # (instance, command) for every integration command run
         self.path: list[str] = []  # every task run, as "<playbook>/<task name>"
         self.max_steps = max_steps
 
@@ -153,6 +172,10 @@ class Run:
         operator = clause['operator']
         if operator == 'isEqualString':
             return any(str(v).lower() == str(right).lower() for v in values if v is not None)
+        if operator == 'inList':  # the left value is one of the right side's comma-separated items
+            items = right if isinstance(right, list) else str(right or '').split(',')
+            wanted = {str(i).strip().lower() for i in items if str(i).strip()}
+            return any(str(v).strip().lower() in wanted for v in values if v is not None)
         if operator == 'isNotEmpty':
             return left not in EMPTY
         if operator == 'isEmpty':
@@ -165,8 +188,14 @@ class Run:
 
     # tasks ------------------------------------------------------------------------------------------------------
     def run(self, playbook_id: str, inputs: dict | None = None, context: dict | None = None) -> dict:
-        doc = self.playbooks[playbook_id]
         context = {} if context is None else context
+        try:
+            return self.run_playbook(playbook_id, inputs, context)
+        except Waiting:
+            return context
+
+    def run_playbook(self, playbook_id: str, inputs: dict | None, context: dict) -> dict:
+        doc = self.playbooks[playbook_id]
         given = inputs or {}
         resolved = {}
         for item in doc.get('inputs') or []:
@@ -192,6 +221,12 @@ class Run:
         kind, inner = task['type'], task['task']
         if kind in ('start', 'title'):
             return follow('#none#')
+        if self.is_manual(task):
+            self.manual.append((inner['name'], self.render(inner.get('description') or '', context, inputs)))
+            if inner['name'] not in self.answers:
+                self.waiting = inner['name']
+                raise Waiting(inner['name'])
+            return follow(self.answers[inner['name']])
         if kind == 'condition':
             for branch in task.get('conditions') or []:
                 if all(any(self.condition(c, context, inputs) for c in ors) for ors in branch['condition']):
@@ -202,7 +237,7 @@ class Run:
         args = self.arguments(task, context, inputs)
         if kind == 'playbook':
             child_doc = self.playbooks[inner['playbookName']]
-            child = self.run(inner['playbookName'], args, {} if task.get('separatecontext') else context)
+            child = self.run_playbook(inner['playbookName'], args, {} if task.get('separatecontext') else context)
             if task.get('separatecontext'):
                 roots = sorted({o['contextPath'] for o in child_doc.get('outputs') or []}, key=len)
                 for path in [r for r in roots if not any(r.startswith(p + '.') for p in roots)]:
@@ -222,7 +257,7 @@ class Run:
                     self.builtin(command, args)
                 else:
                     self.check_call(command, args)
-                    merge_entry_context(context, self.commands(command, args))
+                    self.integration(command, args, context)
         except CommandError:
             if task.get('continueonerrortype') == 'errorPath':
                 return follow('#error#')
@@ -232,12 +267,39 @@ class Run:
         return follow('#none#')
 
     @staticmethod
+    def is_manual(task: dict) -> bool:
+        inner = task['task']
+        if task['type'] == 'regular':
+            return not inner.get('script') and not inner.get('scriptName')
+        return task['type'] == 'condition' and not task.get('conditions')
+
+    def render(self, text: str, context: dict, inputs: dict) -> str:
+        return self.value({'simple': text}, context, inputs) if text else ''
+
+    def integration(self, command: str, args: dict, context: dict) -> None:
+        """Run on the instance `using` names, else on every instance; the first error is raised after all ran."""
+        using = args.pop('using', None)
+        if using is not None and using not in self.instances:
+            raise CommandError(f'{command}: no integration instance named {using}')
+        failure = None
+        for name, instance in self.instances.items():
+            if using in (None, name):
+                self.instance_calls.append((name, command))
+                try:
+                    merge_entry_context(context, instance(command, dict(args)))
+                except CommandError as e:
+                    merge_entry_context(context, e.context)
+                    failure = failure or e
+        if failure:
+            raise failure
+
+    @staticmethod
     def key_of(path: str) -> str:
         return {'Cado.Acquisition': 'pipeline_id'}.get(path, 'id')
 
     def check_call(self, command: str, args: dict) -> None:
         declared = self.declared[command]
-        names = {a['name'] for a in declared.get('arguments') or []}
+        names = {a['name'] for a in declared.get('arguments') or []} | {'using'}  # `using` is XSOAR's own
         assert set(args) <= names, f'{command}: undeclared arguments {sorted(set(args) - names)}'
         missing = [a['name'] for a in declared.get('arguments') or [] if a.get('required') and a['name'] not in args]
         if missing:

@@ -12,7 +12,7 @@ import intake_webhook as webhook
 import pytest
 from CadoParseEvent import parse_event_command
 from fake_cado import FakeCado, detection
-from playbook_runner import Run, playbooks
+from playbook_runner import Run, integration_commands, playbooks
 
 SAMPLES = webhook.samples()
 INTEGRATION = webhook.PACK / 'Integrations' / 'CadoSecurity'
@@ -39,10 +39,16 @@ def intake(body, incident_id='42') -> dict:
     return dict(webhook.apply_mapper(incident), id=incident_id)
 
 
-def run(incident, fake, playbook=MAIN, inputs=None) -> Run:
-    runner = Run(incident, fake, {'CadoParseEvent': script})
+def run(incident, fake, playbook=MAIN, inputs=None, answers=None) -> Run:
+    runner = Run(incident, fake, {'CadoParseEvent': script}, answers=answers)
     runner.run(playbook, inputs)
     return runner
+
+
+def analyst(approve: str = 'Acquire') -> dict[str, str]:
+    """An analyst who completes every manual task of the pack's playbooks and approves the acquisitions."""
+    return {task['task']['name']: '#none#' if task['type'] == 'regular' else approve
+            for doc in playbooks().values() for task in doc['tasks'].values() if Run.is_manual(task)}
 
 
 def layout_fields(layout: dict) -> set[str]:
@@ -99,7 +105,7 @@ def test_playbook_on_every_sample(path):
     sample = webhook.load_json(path)
     incident = intake(sample['body'])
     assert TYPES[incident['type']]['playbookId'] == MAIN
-    runner = run(incident, cado())
+    runner = run(incident, cado(), answers=analyst())
     assert runner.path[-1] == f'{MAIN}/Done'
     values = dict(incident['CustomFields'], name=incident['name'])
     for key, expected in sample['expect'].items():
@@ -215,6 +221,9 @@ def detection_incident(detection_id='1001', event='detection_created', incident_
 def test_pushed_detection_is_read_acquired_and_summarised():
     fake, incident = cado(), detection_incident()
     runner = run(incident, fake)
+    assert fake.lookups == [{'detection_id': '1001', 'reuse_within_hours': '24'}]  # exactly, not among recent ones
+    assert 'cado-detection-list' not in [name for name, _ in runner.calls][:runner.calls.index(
+        ('cado-aws-ec2-acquire', fake.acquired[0][1]))]
     [(command, args)] = fake.acquired
     assert command == 'cado-aws-ec2-acquire'
     assert args == {'project_id': '17', 'account': 'aws-prod', 'region': 'eu-west-1',
@@ -224,13 +233,22 @@ def test_pushed_detection_is_read_acquired_and_summarised():
     assert fields['cadoresourceids'] == ['i-0123456789abcdef0']
     assert (fields['cadocloudprovider'], fields['cadoresourcetype']) == ('aws', 'ec2')
     assert fields['cadoprojectid'] == '17' and fields['cadopipelinestate'] == 'complete'
+    assert fields['cadoresponsestate'] == 'processed'
     assert (fields['cadomaliciousalarms'], fields['cadosuspiciousalarms']) == (2, 1)
     assert fields['cadodetectioncount'] == 1
     assert fields['cadomitretechniques'] == ['T1110'] and fields['cadoseverity'] == 'high'
     assert incident['severity'] == 'high' and 'closed' not in incident
-    assert fake.created == []  # the detection's own project is used
-    summaries = [args for name, args in runner.calls if name == 'CadoParseEvent']
-    assert len(summaries) == 4  # normalise, add the detection, describe the resource (sub-playbook), summarise
+    assert fake.created == [] and runner.manual == []  # the detection's own project; nobody had to act
+    assert runner.path[-1] == f'{MAIN}/Done'
+
+
+def test_no_unrelated_detection_reaches_the_context():
+    fake = FakeCado([detection('detection_guardduty_ec2.json'), detection('detection_defender_azure_vm.json'),
+                     detection('detection_wiz_s3.json')], alarms={17: (2, 1)})
+    runner = Run(detection_incident(), fake, {'CadoParseEvent': script})
+    context = runner.run(MAIN)
+    found = context['Cado']['Detection']
+    assert [d['id'] for d in (found if isinstance(found, list) else [found])] == [1001]
 
 
 def test_pushed_detection_is_found_exactly_among_many():
@@ -241,28 +259,6 @@ def test_pushed_detection_is_found_exactly_among_many():
     context = runner.run(MAIN)
     assert context['Cado']['Detection']['id'] == 1001 and context['Cado']['Detection']['found'] is True
     assert [args['instance_id'] for _, args in fake.acquired] == ['i-0123456789abcdef0']
-
-
-def test_a_detection_cado_does_not_have_is_not_acquired_and_nothing_unrelated_lands_in_context():
-    fake, incident = cado(), detection_incident('9999')
-    runner = Run(incident, fake, {'CadoParseEvent': script})
-    context = runner.run(MAIN)
-    assert context['Cado']['Detection'] == {'id': 9999, 'found': False,
-                                            'reason': 'Cado has no asset for detection 9999 (HTTP 404).'}
-    assert fake.acquired == [] and runner.path[-1] == f'{MAIN}/Done'
-
-
-def test_pushed_eks_detection_acquires_the_container_guardduty_names():
-    """GuardDuty's EKS finding names the pod, its namespace and its container: the acquisition has them."""
-    sources = INTEGRATION / 'test_data' / 'detection_list_sources.json'
-    eks = next(item for item in json.loads(sources.read_text())['data'] if item['id'] == 602)
-    fake = FakeCado([eks])
-    run(detection_incident('602'), fake)
-    [(command, args)] = fake.acquired
-    assert command == 'cado-aws-eks-acquire'
-    assert {'project_id': '30', 'account': 'aws-prod', 'region': 'us-east-1', 'cluster_name': 'prod-eks',
-            'pod_name': 'checkout-7d9f8b6c5-x2k4p', 'pod_namespace': 'shop', 'container_name': 'checkout'}.items() \
-        <= args.items()
 
 
 def test_every_layout_field_is_filled_after_a_detection_run():
@@ -277,9 +273,9 @@ def test_every_layout_field_is_filled_after_a_detection_run():
 
 
 def test_every_layout_field_has_a_source():
-    """Each custom field a layout shows is a pack field of that type, filled by the mapper or by the playbook."""
-    main = playbooks()[MAIN]
-    set_by_playbook = {arg for task in main['tasks'].values() if task['task'].get('script') == 'Builtin|||setIncident'
+    """Each custom field a layout shows is a pack field of that type, filled by the mapper or by the playbooks."""
+    set_by_playbook = {arg for doc in (playbooks()[MAIN], playbooks()[SUB]) for task in doc['tasks'].values()
+                       if task['task'].get('script') == 'Builtin|||setIncident'
                        for arg in task.get('scriptarguments') or {}}
     mapped = {FIELDS[name]['cliName'] for rules in webhook.mapper()['mapping'].values()
               for name in rules['internalMapping'] if name in FIELDS}
@@ -291,12 +287,13 @@ def test_every_layout_field_has_a_source():
     assert {t['layout'] for t in TYPES.values()} == set(LAYOUTS)
 
 
-def test_rerun_reuses_the_project_and_the_pipeline():
+def test_rerun_after_a_complete_acquisition_acquires_nothing():
     fake, incident = cado(), detection_incident()
     run(incident, fake)
-    run(incident, fake)  # the analyst re-runs the playbook
-    assert len(fake.acquired) == 1 and fake.created == []
+    runner = run(incident, fake)  # the analyst re-runs the playbook
+    assert len(fake.acquired) == 1 and fake.created == [] and len(fake.lookups) == 1
     assert incident['CustomFields']['cadopipelinestate'] == 'complete'
+    assert f'{MAIN}/Get the project' in runner.path
 
 
 def test_close_when_nothing_found_is_an_input():
@@ -310,6 +307,21 @@ def test_close_when_nothing_found_is_an_input():
     with_alarms = detection_incident()
     run(with_alarms, cado(), inputs={'CloseIfNothingFound': 'true'})
     assert 'closed' not in with_alarms
+    processed = detection_incident('1002')  # project 18 raises no alarm
+    run(processed, cado(), inputs={'CloseIfNothingFound': 'true', 'AutoAcquireSeverities': 'medium'})
+    assert processed['closed']['closeReason'] == 'Resolved'
+    assert 'Cado processed the evidence of project 18' in processed['closed']['closeNotes']
+
+
+def test_processing_not_finished_never_closes():
+    """Without waiting for processing the counts are 0 because nothing has been analysed yet: not a finding."""
+    fake, incident = cado(), detection_incident('1002')
+    run(incident, fake, inputs={'CloseIfNothingFound': 'true', 'AutoAcquireSeverities': 'medium',
+                                'WaitForProcessing': 'false'})
+    [(_, args)] = fake.acquired
+    assert args['wait_for_processing'] == 'false'
+    assert 'closed' not in incident
+    assert incident['CustomFields']['cadoresponsestate'] == 'acquired'
 
 
 def test_processing_event_waits_for_its_pipeline_with_polling():
@@ -321,23 +333,161 @@ def test_processing_event_waits_for_its_pipeline_with_polling():
     assert incident['CustomFields']['cadopipelinestate'] == 'complete'
 
 
-def test_auto_acquire_off_acquires_nothing():
-    fake, incident = cado(), detection_incident()
-    run(incident, fake, inputs={'AutoAcquire': 'false'})
-    assert fake.acquired == [] and incident['CustomFields']['cadoresourceids'] == ['i-0123456789abcdef0']
-
-
-def test_failed_acquisition_still_reaches_the_summary():
-    """GCE needs a staging bucket the inputs did not give: the acquisition fails, the playbook still ends."""
-    fake, incident = cado(), detection_incident('1004')
+@pytest.mark.parametrize('outcome', ['failed', 'cancelled'])
+def test_failed_acquisition_is_recorded_in_front_of_an_analyst_and_retried(outcome):
+    fake, incident = FakeCado(cado().detections, alarms={17: (2, 1)}, outcomes=[outcome]), detection_incident()
     runner = run(incident, fake)
-    assert fake.acquired == [] and f'{SUB}/Acquisition failed' in runner.path
-    assert runner.path[-1] == f'{MAIN}/Done' and incident['CustomFields']['cadoresourcetype'] == 'gce'
+    fields = incident['CustomFields']
+    assert fields['cadoresponsestate'] == 'acquisition_failed' and fields['cadopipelinestate'] == outcome
+    pipeline_id = str(fields['cadopipelineid'])
+    assert pipeline_id == '500' and 'closed' not in incident
+    assert runner.waiting == 'Review the acquisition that did not complete'
+    [(_, description)] = runner.manual
+    assert f'ended {outcome} (pipeline 500, subtask "Copying snapshot to Cado": synthetic {outcome})' in description
+    assert 'i-0123456789abcdef0' in description
+    rerun = run(incident, fake)  # after fixing the cause, the analyst runs the playbook again
+    assert [command for command, _ in fake.acquired] == ['cado-aws-ec2-acquire'] * 2
+    assert fields['cadoresponsestate'] == 'processed' and fields['cadopipelinestate'] == 'complete'
+    assert str(fields['cadopipelineid']) != pipeline_id and rerun.manual == []
 
 
-def test_fetched_detection_maps_and_is_read_like_a_pushed_one():
-    """fetch-incidents' incident (built by the integration) uses the same mapper and playbook, and its detection is
-    read exactly, like a pushed one's."""
+def test_timed_out_acquisition_is_followed_when_run_again():
+    """A timeout stops only the waiting: the pipeline still runs in Cado, so a re-run follows it, never pays again."""
+    fake, incident = FakeCado(cado().detections, alarms={17: (2, 1)}, outcomes=['timeout']), detection_incident()
+    runner = run(incident, fake)
+    fields = incident['CustomFields']
+    assert (fields['cadoresponsestate'], fields['cadopipelinestate']) == ('acquisition_failed', 'timeout')
+    assert runner.waiting == 'Review the acquisition that did not complete'
+    assert 'after a timeout it follows the pipeline' in runner.manual[0][1]
+    rerun = run(incident, fake)
+    assert len(fake.acquired) == 1
+    [(_, args)] = [call for call in rerun.calls if call[0] == 'cado-pipeline-get']
+    assert args['pipeline_id'] == str(fields['cadopipelineid']) == '500' and args['polling'] == 'true'
+    assert fields['cadopipelinestate'] == 'complete'
+
+
+def test_pipeline_that_does_not_complete_is_recorded_in_front_of_an_analyst():
+    sample = webhook.load_json(webhook.SAMPLES / 'high_severity_alarm.json')
+    incident = intake(sample['body'])
+    runner = run(incident, FakeCado(outcomes=['failed']))
+    assert incident['CustomFields']['cadopipelinestate'] == 'failed'
+    assert incident['CustomFields']['cadoresponsestate'] == 'pipeline_not_complete'
+    assert runner.waiting == 'Review the pipeline that did not complete'
+    assert 'Cado pipeline 345 ended failed' in runner.manual[0][1]
+
+
+def test_detection_not_found_is_said_and_handed_to_an_analyst():
+    fake, incident = cado(), detection_incident('999')
+    runner = Run(incident, fake, {'CadoParseEvent': script})
+    context = runner.run(MAIN)
+    assert fake.acquired == [] and fake.created == []
+    assert [name for name, _ in runner.calls if name.startswith('cado-')] == ['cado-detection-get']
+    assert incident['CustomFields']['cadoresponsestate'] == 'detection_not_found'
+    assert runner.waiting == 'Find the detection in Cado'
+    assert 'Cado did not return detection 999: Cado has no asset for detection 999 (HTTP 404).' in runner.manual[0][1]
+    assert context['Cado'] == {'Detection': {'id': 999, 'found': False,  # and nothing unrelated
+                                             'reason': 'Cado has no asset for detection 999 (HTTP 404).'}}
+
+
+def test_the_gate_acquires_high_asks_for_medium_and_leaves_the_rest():
+    fake, incident = cado(), detection_incident('1002')  # medium
+    runner = run(incident, fake)
+    assert fake.acquired == [] and runner.waiting == 'Approve the acquisition?'
+    assert incident['CustomFields']['cadoresponsestate'] == 'awaiting_approval'
+    description = runner.manual[0][1]
+    for shown in ('Cado detection 1002 (medium, Defender)', 'azure vm web-vm-01', 'cado-azure-vm-acquire',
+                  'Cado project 18'):
+        assert shown in description
+    run(incident, fake, answers={'Approve the acquisition?': 'Acquire'})
+    assert [command for command, _ in fake.acquired] == ['cado-azure-vm-acquire']
+    declined = detection_incident('1002', incident_id='43')
+    run(declined, fake, answers={'Approve the acquisition?': 'Do not acquire'})
+    assert len(fake.acquired) == 1 and declined['CustomFields']['cadoresponsestate'] == 'declined'
+    low = detection_incident('1001', incident_id='44')
+    run(low, fake, inputs={'AutoAcquireSeverities': 'critical', 'ApprovalSeverities': 'medium'})
+    assert len(fake.acquired) == 1 and low['CustomFields']['cadoresponsestate'] == 'not_acquired_by_policy'
+    assert low['CustomFields']['cadoresourceids'] == ['i-0123456789abcdef0']
+
+
+def test_a_recent_acquisition_of_the_asset_is_reused():
+    fake = FakeCado(cado().detections, existing={1001: [
+        {'acquired': True, 'evidence_id': 9, 'pipeline_id': 321, 'created': CadoSecurity.now_ms() - 3_600_000}]})
+    incident = detection_incident()
+    runner = run(incident, fake)
+    assert fake.acquired == [] and fake.lookups[0]['reuse_within_hours'] == '24'
+    fields = incident['CustomFields']
+    assert (fields['cadoresponsestate'], str(fields['cadopipelineid']), fields['cadopipelinestate']) == (
+        'reused', '321', 'complete')
+    assert runner.manual == []
+    run(detection_incident(incident_id='45'), fake, inputs={'ReuseWithinHours': '0'})
+    assert [command for command, _ in fake.acquired] == ['cado-aws-ec2-acquire']
+
+
+@pytest.mark.parametrize('detection_id, inputs, shown, argument', [
+    ('1004', {'GCSBucket': 'stage', 'GCSProject': 'acme-tools'},
+     ('gcp gce miner-vm, cado-gcp-gce-acquire needs gcs_bucket,gcs_project',), {'gcs_bucket': 'stage'}),
+    ('1006', {'DarktraceAppliance': 'dt-1'},
+     ('darktrace endpoint ws-0042, cado-darktrace-endpoint-acquire needs appliance_name',), {'appliance_name': 'dt-1'}),
+], ids=['gce-without-bucket', 'darktrace-without-appliance'])
+def test_missing_details_are_asked_for_then_given_as_inputs(detection_id, inputs, shown, argument):
+    fake = FakeCado(cado().detections + [detection('detection_darktrace.json')])
+    fake.projects.setdefault(21, fake.project(21, 'Darktrace'))
+    gate = {'AutoAcquireSeverities': 'critical,high,medium,low'}
+    incident = detection_incident(detection_id)
+    runner = run(incident, fake, inputs=gate)
+    assert fake.acquired == [] and incident['CustomFields']['cadoresponsestate'] == 'needs_input'
+    assert runner.waiting == "Give the acquisition's missing details"
+    assert all(text in runner.manual[0][1] for text in shown), runner.manual[0][1]
+    run(incident, fake, inputs=dict(gate, **inputs))
+    [(_, args)] = fake.acquired
+    assert argument.items() <= args.items()
+
+
+def test_a_container_resource_is_acquired_with_its_details_or_asked_for():
+    """GuardDuty's EKS finding names the pod, its namespace and its container: the acquisition has them. A detection
+    that names only the cluster asks the analyst for them."""
+    sources = INTEGRATION / 'test_data' / 'detection_list_sources.json'
+    eks = next(item for item in json.loads(sources.read_text())['data'] if item['id'] == 602)
+    cluster = dict(detection('detection_guardduty_ec2.json'), id=1020, resource_data=[
+        {'resource_id': 'prod', 'full_resource_id': 'arn:aws:eks:us-east-2:123456789012:cluster/prod'}])
+    fake = FakeCado([eks, cluster])
+    run(detection_incident('602'), fake, inputs={'AutoAcquireSeverities': 'high,medium'})
+    [(command, args)] = fake.acquired
+    assert command == 'cado-aws-eks-acquire'
+    assert {'project_id': '30', 'account': 'aws-prod', 'region': 'us-east-1', 'cluster_name': 'prod-eks',
+            'pod_name': 'checkout-7d9f8b6c5-x2k4p', 'pod_namespace': 'shop', 'container_name': 'checkout'}.items() \
+        <= args.items()
+    incident = detection_incident('1020', incident_id='46')
+    runner = run(incident, fake)
+    assert len(fake.acquired) == 1 and incident['CustomFields']['cadoresponsestate'] == 'needs_input'
+    assert 'aws eks prod, cado-aws-eks-acquire needs pod_name,pod_namespace,container_name' in runner.manual[0][1]
+
+
+def test_a_resource_cado_cannot_acquire_goes_to_an_analyst():
+    iam = dict(detection('detection_guardduty_ec2.json'), id=1030,
+               resource_data=[{'resource_id': 'arn:aws:iam::123456789012:user/alice'}])
+    fake = FakeCado([iam])
+    incident = detection_incident('1030')
+    runner = run(incident, fake)
+    assert fake.acquired == [] and fake.created == []
+    assert incident['CustomFields']['cadoresponsestate'] == 'unsupported_resource'
+    assert runner.waiting == 'Assess the resource by hand'
+
+
+def test_two_cado_instances_only_the_chosen_one_is_used():
+    """XSOAR runs a command on every instance when the task names none: an administrator instance (webhooks) and an
+    analyst instance would both acquire. With CadoInstance every Cado task runs on that one."""
+    analyst, admin = cado(), cado()
+    incident = detection_incident()
+    runner = Run(incident, {'cado-analyst': analyst, 'cado-admin': admin}, {'CadoParseEvent': script})
+    runner.run(MAIN, {'CadoInstance': 'cado-analyst'})
+    assert {instance for instance, _ in runner.instance_calls} == {'cado-analyst'}
+    assert len(analyst.acquired) == 1 and admin.acquired == [] and admin.lookups == []
+    assert runner.path[-1] == f'{MAIN}/Done'
+
+
+def test_fetched_detection_maps_and_is_looked_up_exactly():
+    """fetch-incidents' incident (built by the integration) uses the same mapper and playbook."""
     fake = cado()
     fetched = CadoSecurity.detection_incident(detection('detection_guardduty_ec2.json'), True)
     incident = dict(webhook.apply_mapper(fetched), id='43')
@@ -346,9 +496,8 @@ def test_fetched_detection_maps_and_is_read_like_a_pushed_one():
     assert fields['cadoseverity'] == 'high' and fields['cadosource'] == 'GuardDuty'
     assert fields['cadoresourceids'] == ['i-0123456789abcdef0']
     assert fields['cadomitretechniques'] == ['T1110 - Brute Force', 'TA0006 Credential Access']
-    runner = run(incident, fake)
-    calls = [name for name, _ in runner.calls]
-    assert calls.count('cado-detection-get') == 1 and 'cado-detection-list' not in calls[:calls.index('cado-aws-ec2-acquire')]
+    run(incident, fake)
+    assert [args['detection_id'] for args in fake.lookups] == ['1001']
     assert [command for command, _ in fake.acquired] == ['cado-aws-ec2-acquire']
     assert incident['CustomFields']['cadomitretechniques'] == ['T1110']
 
@@ -391,62 +540,25 @@ def other_incident(incident_id='900'):
      'cado-aws-ec2-acquire', {'instance_id': 'i-0fedcba9876543210', 'region': 'us-east-2', 'account': 'aws-prod'}),
     ({'Provider': 'aws', 'ResourceType': 'S3Bucket', 'ResourceID': 'acme-logs'}, 'cado-aws-s3-acquire',
      {'bucket': 'acme-logs', 'account': 'aws-prod'}),
+    ({'ResourceID': 'arn:aws:lambda:eu-west-1:123456789012:function:resize'}, 'cado-aws-lambda-acquire',
+     {'function_name': 'resize', 'region': 'eu-west-1', 'account': 'aws-prod'}),
+    ({'ResourceID': 'gs://acme-exports', 'Account': 'acme'}, 'cado-gcp-gcs-acquire',
+     {'bucket': 'acme-exports', 'gcp_project': 'acme', 'account': 'gcp-prod'}),
     ({'ResourceID': '/subscriptions/s-1/resourceGroups/rg-1/providers/Microsoft.Compute/virtualMachines/vm-1'},
      'cado-azure-vm-acquire', {'vm_name': 'vm-1', 'subscription_id': 's-1', 'resource_group': 'rg-1',
                                'account': 'azure-prod'}),
+    ({'ResourceID': '/subscriptions/s-1/resourceGroups/rg-1/providers/Microsoft.Compute/disks/disk-1'},
+     'cado-azure-disk-acquire', {'disk_name': 'disk-1', 'subscription_id': 's-1', 'resource_group': 'rg-1'}),
     ({'Provider': 'crowdstrike', 'ResourceID': 'aid-123'}, 'cado-xdr-device-acquire',
      {'device_id': 'aid-123', 'provider': 'crowdstrike', 'account': 'falcon'}),
     ({'Provider': 'gcp', 'ResourceType': 'gce', 'ResourceID': 'vm-9', 'Zone': 'europe-west4-b', 'Account': 'acme',
       'GCSBucket': 'stage', 'GCSProject': 'acme-tools'}, 'cado-gcp-gce-acquire',
-     {'instance_name': 'vm-9', 'zone': 'europe-west4-b', 'instance_project': 'acme', 'gcs_bucket': 'stage'}),
+     {'instance_name': 'vm-9', 'zone': 'europe-west4-b', 'instance_project': 'acme', 'gcs_bucket': 'stage',
+      'gcs_project': 'acme-tools'}),
     ({'Provider': 'darktrace', 'ResourceID': 'ws-1', 'DarktraceAppliance': 'dt-1'}, 'cado-darktrace-endpoint-acquire',
      {'device_id': 'ws-1', 'appliance_name': 'dt-1'}),
     ({'Provider': 'url', 'ResourceID': 'https://files.example/evidence.zip'}, 'cado-url-acquire',
      {'url': 'https://files.example/evidence.zip'}),
-])
-def test_sub_playbook_acquires_for_any_incident(inputs, command, expected):
-    fake = FakeCado()
-    runner = run(other_incident(), fake, SUB, inputs)
-    [(called, args)] = fake.acquired
-    assert called == command and expected.items() <= args.items()
-    assert fake.created == ['XSOAR incident 900'] and args['project_id'] == '500'
-    assert runner.path[-1] == f'{SUB}/Done'
-
-
-def test_sub_playbook_finds_the_project_instead_of_creating_it_again():
-    fake = FakeCado()
-    inputs = {'Provider': 'aws', 'ResourceID': 'i-0fedcba9876543210', 'Region': 'us-east-1'}
-    run(other_incident(), fake, SUB, inputs)
-    run(other_incident(), fake, SUB, inputs)
-    assert fake.created == ['XSOAR incident 900']
-    assert [args['project_id'] for _, args in fake.acquired] == ['500', '500']
-    fake.incident_links['901'] = 500  # a project Cado links to the incident wins over creating one
-    run(other_incident('901'), fake, SUB, inputs)
-    assert fake.created == ['XSOAR incident 900'] and fake.acquired[-1][1]['project_id'] == '500'
-
-
-def test_sub_playbook_never_reads_a_foreign_incidents_rawjson():
-    """The incident may come from any source: its own project_id (a GCP finding's) is no Cado project."""
-    fake = FakeCado()
-    incident = dict(other_incident(), rawJSON=json.dumps({'project_id': 'acme-prod', 'investigation_id': 7}))
-    run(incident, fake, SUB, {'Provider': 'aws', 'ResourceID': 'i-0fedcba9876543210', 'Region': 'us-east-1'})
-    assert fake.created == ['XSOAR incident 900'] and fake.acquired[0][1]['project_id'] == '500'
-
-
-def test_sub_playbook_uses_a_given_project():
-    fake = cado()
-    run(other_incident(), fake, SUB, {'Provider': 'aws', 'ResourceID': 'i-0fedcba9876543210', 'ProjectID': '17'})
-    assert fake.created == [] and fake.acquired[0][1]['project_id'] == '17'
-
-
-def test_sub_playbook_creates_nothing_for_a_resource_it_cannot_acquire():
-    fake = FakeCado()
-    runner = run(other_incident(), fake, SUB, {'ResourceID': 'arn:aws:iam::123456789012:user/alice'})
-    assert fake.created == [] and fake.acquired == []
-    assert f'{SUB}/Nothing Cado can acquire' in runner.path
-
-
-@pytest.mark.parametrize('inputs, command, expected', [
     ({'ResourceID': 'arn:aws:eks:us-east-2:123456789012:cluster/prod', 'PodName': 'web-5d9f', 'PodNamespace': 'shop',
       'ContainerName': 'nginx'}, 'cado-aws-eks-acquire',
      {'cluster_name': 'prod', 'region': 'us-east-2', 'account': 'aws-prod', 'pod_name': 'web-5d9f',
@@ -467,48 +579,81 @@ def test_sub_playbook_creates_nothing_for_a_resource_it_cannot_acquire():
       'PodName': 'pay-1', 'PodNamespace': 'pay', 'ContainerName': 'svc'}, 'cado-azure-aks-acquire',
      {'subscription_id': 's-1', 'resource_group': 'rg-1', 'cluster_name': 'aks-1', 'pod_name': 'pay-1',
       'pod_namespace': 'pay', 'container_name': 'svc', 'account': 'azure-prod'}),
-])
-def test_sub_playbook_acquires_containers_and_blobs_with_their_details(inputs, command, expected):
+], ids=lambda value: value if isinstance(value, str) else None)
+def test_sub_playbook_acquires_for_any_incident(inputs, command, expected):
+    """Every acquisition task, from a resource identifier and the inputs the resource does not give."""
     fake = FakeCado()
     runner = Run(other_incident(), fake, {'CadoParseEvent': script})
     context = runner.run(SUB, inputs)
     [(called, args)] = fake.acquired
     assert called == command and expected.items() <= args.items()
+    required = {a['name'] for a in integration_commands()[command]['arguments'] if a.get('required')}
+    assert required <= set(args) | {'account'}  # the instance's default account stands in for a missing one
     assert args['polling'] == 'true' and args['wait_for_processing'] == 'true'
     assert fake.created == ['XSOAR incident 900'] and args['project_id'] == '500'
-    assert runner.path[-1] == f'{SUB}/Done' and f'{SUB}/Acquisition failed' not in runner.path
+    assert runner.path[-1] == f'{SUB}/Done' and runner.manual == []
     assert context['Cado']['Acquisition']['processing_status'] == 'complete'
 
 
-def test_sub_playbook_eks_end_to_end():
-    fake = FakeCado(alarms={500: (1, 2)})
-    inputs = {'Provider': 'aws', 'ResourceType': 'EKSCluster', 'ResourceID': 'prod', 'Region': 'us-east-1',
-              'PodName': 'web-5d9f', 'PodNamespace': 'shop', 'ContainerName': 'nginx'}
-    runner = Run(other_incident(), fake, {'CadoParseEvent': script})
-    context = runner.run(SUB, inputs)
-    [(called, args)] = fake.acquired
-    assert called == 'cado-aws-eks-acquire'
-    assert args == {'project_id': '500', 'account': 'aws-prod', 'region': 'us-east-1', 'cluster_name': 'prod',
-                    'pod_name': 'web-5d9f', 'pod_namespace': 'shop', 'container_name': 'nginx', 'polling': 'true',
-                    'wait_for_processing': 'true', 'interval_in_seconds': '30', 'timeout_in_seconds': '3600'}
-    assert [name for name, _ in runner.calls] == [
-        'cado-resource-classify', 'CadoParseEvent', 'cado-incident-project-get', 'cado-project-list', 'CadoParseEvent',
-        'cado-project-create', 'CadoParseEvent', 'cado-aws-eks-acquire', 'cado-project-get', 'cado-alarm-list',
-        'cado-detection-list']
-    assert context['Cado']['Acquisition']['resource_id'] == 'nginx'
-    assert context['Cado']['Project']['alarms'] == {'malicious': 1, 'suspicious': 2}
-    assert len(context['Cado']['Alarm']) == 3
-    assert runner.path[-1] == f'{SUB}/Done'
-
-
-def test_sub_playbook_container_without_its_details_is_left_for_manual_acquisition():
-    """Without the pod, namespace and container names no container command can succeed: none is sent, and the
-    analyst is told to acquire it by hand (a Cado Detection on an EKS cluster carries only the cluster)."""
+def test_sub_playbook_finds_the_project_instead_of_creating_it_again():
     fake = FakeCado()
-    runner = run(other_incident(), fake, SUB, {'Provider': 'aws', 'ResourceType': 'eks', 'ResourceID': 'prod'})
-    assert fake.acquired == [] and fake.created == ['XSOAR incident 900']
-    assert not [call for call in runner.calls if call[0].endswith('-acquire')]
-    assert f'{SUB}/Acquire this resource type manually' in runner.path and runner.path[-1] == f'{SUB}/Done'
+    inputs = {'Provider': 'aws', 'ResourceID': 'i-0fedcba9876543210', 'Region': 'us-east-1'}
+    run(other_incident(), fake, SUB, inputs)
+    run(other_incident(), fake, SUB, inputs)
+    assert fake.created == ['XSOAR incident 900']
+    assert [args['project_id'] for _, args in fake.acquired] == ['500', '500']
+
+
+def test_sub_playbook_never_reads_a_foreign_incidents_rawjson():
+    """The incident may come from any source: its own project_id (a GCP finding's) is no Cado project."""
+    fake = FakeCado()
+    incident = dict(other_incident(), rawJSON=json.dumps({'project_id': 'acme-prod', 'investigation_id': 7}))
+    run(incident, fake, SUB, {'Provider': 'aws', 'ResourceID': 'i-0fedcba9876543210', 'Region': 'us-east-1'})
+    assert fake.created == ['XSOAR incident 900'] and fake.acquired[0][1]['project_id'] == '500'
+
+
+def test_sub_playbook_takes_the_project_linked_to_the_cado_incident():
+    """Cado links projects to its own incident IDs (a detection's incident_id), never to XSOAR's."""
+    fake = FakeCado()
+    fake.projects[30] = fake.project(30, 'Cado incident 7')
+    fake.incident_links['cado-inc-7'] = 30
+    runner = run(other_incident('901'), fake, SUB, {'Provider': 'aws', 'ResourceID': 'i-0fedcba9876543210',
+                                                    'Region': 'us-east-1', 'CadoIncidentID': 'cado-inc-7'})
+    [(_, args)] = [call for call in runner.calls if call[0] == 'cado-incident-project-get']
+    assert args == {'incident_id': 'cado-inc-7'}
+    assert fake.created == [] and fake.acquired[0][1]['project_id'] == '30'
+
+
+def test_sub_playbook_uses_a_given_project():
+    fake = cado()
+    run(other_incident(), fake, SUB, {'Provider': 'aws', 'ResourceID': 'i-0fedcba9876543210', 'Region': 'us-east-1',
+                                      'ProjectID': '17'})
+    assert fake.created == [] and fake.acquired[0][1]['project_id'] == '17'
+
+
+def test_sub_playbook_records_a_resource_it_cannot_acquire_in_front_of_an_analyst():
+    """A resource Cado has no acquisition for (an IAM user) is said in front of an analyst; nothing is created."""
+    fake, iam = FakeCado(), other_incident('902')
+    runner = run(iam, fake, SUB, {'ResourceID': 'arn:aws:iam::123456789012:user/alice'})
+    assert fake.created == [] and fake.acquired == []
+    assert iam['CustomFields']['cadoresponsestate'] == 'unsupported_resource'
+    assert runner.waiting == 'Assess the resource by hand' and 'aws iam alice' in runner.manual[0][1]
+
+
+def test_sub_playbook_container_without_its_details_asks_for_them():
+    """Without the pod, namespace and container names no container command can succeed: none is sent, and the
+    analyst is asked for them, with the cluster and what is missing (a detection on an EKS cluster carries only it)."""
+    fake, incident = FakeCado(), other_incident()
+    runner = run(incident, fake, SUB, {'Provider': 'aws', 'ResourceType': 'eks', 'ResourceID': 'prod',
+                                       'Region': 'us-east-1'})
+    assert fake.acquired == [] and fake.created == ['XSOAR incident 900']  # kept for when the details come
+    assert incident['CustomFields']['cadoresponsestate'] == 'needs_input'
+    assert runner.waiting == "Give the acquisition's missing details"
+    assert 'aws eks prod, cado-aws-eks-acquire needs pod_name,pod_namespace,container_name' in runner.manual[0][1]
+    run(incident, fake, SUB, {'Provider': 'aws', 'ResourceType': 'eks', 'ResourceID': 'prod', 'Region': 'us-east-1',
+                              'PodName': 'web-5d9f', 'PodNamespace': 'shop', 'ContainerName': 'nginx'})
+    [(command, args)] = fake.acquired
+    assert command == 'cado-aws-eks-acquire' and args['pod_name'] == 'web-5d9f'
 
 
 def test_pack_readme_shows_the_integrations_template_for_every_event_type():
@@ -521,8 +666,29 @@ def test_pack_readme_shows_the_integrations_template_for_every_event_type():
         assert text in readme
 
 
+def fail_the_test(args, incident):
+    raise AssertionError(args['message'])
+
+
 def test_the_test_playbook_passes_against_the_fake_and_cleans_up():
-    fake = FakeCado()
-    runner = run({'id': '7', 'name': 'test', 'rawJSON': '', 'CustomFields': {}}, fake, 'Cado Security - Test')
+    fake = cado()
+    incident = {'id': '7', 'name': 'test', 'rawJSON': '', 'CustomFields': {}}
+    runner = Run(incident, fake, {'CadoParseEvent': script, 'PrintErrorEntry': fail_the_test})
+    runner.run('Cado Security - Test', {'CadoInstance': 'Cado Security_instance_1'})
     assert runner.path[-1] == 'Cado Security - Test/Test done'
-    assert fake.created == ['XSOAR test playbook 7'] and fake.projects == {}
+    assert fake.created == ['XSOAR test playbook 7'] and 500 not in fake.projects
+    assert fake.lookups and runner.manual == []
+    assert [(command, args['url'], args['project_id']) for command, args in fake.acquired] == [
+        ('cado-url-acquire', 'https://www.example.com/', '500')]
+    assert {instance for instance, _ in runner.instance_calls} == {'Cado Security_instance_1'}
+
+
+def test_the_test_playbook_fails_on_a_wrong_answer():
+    """Its assertions have an else branch to an error: a lookup that finds nothing fails the test."""
+    fake = cado()
+    fake.cado_detection_get = lambda args: {'Cado.Detection(val.id && val.id == obj.id)': {'id': 1, 'found': False}}
+    runner = Run({'id': '7', 'name': 'test', 'rawJSON': '', 'CustomFields': {}}, fake,
+                 {'CadoParseEvent': script, 'PrintErrorEntry': fail_the_test})
+    with pytest.raises(AssertionError, match='an assertion failed'):
+        runner.run('Cado Security - Test')
+    assert 'Cado Security - Test/Was the detection found exactly?' in runner.path

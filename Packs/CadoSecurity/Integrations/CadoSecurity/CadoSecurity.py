@@ -2260,13 +2260,31 @@ def detection_not_found(detection_id: int, reason: str, raw: Any) -> CommandResu
                           readable_output=f'### Cado detection {detection_id} not found\n{reason}', raw_response=raw)
 
 
+def now_ms() -> float:
+    return datetime.now(UTC).timestamp() * 1000
+
+
+def reusable_acquisition(existing: list[dict[str, Any]], hours: int | None) -> dict[str, Any] | None:
+    """The newest successful acquisition of the asset made within the last `hours` (none when hours is 0 or absent)."""
+    if not hours:
+        return None
+    since = now_ms() - hours * 3_600_000
+    recent = [item for item in existing if item.get('acquired') is True
+              and isinstance(item.get('created'), (int, float)) and item['created'] >= since]
+    return max(recent, key=lambda item: item['created'], default=None)
+
+
 def detection_outputs(detection: dict[str, Any], entries: list[dict[str, Any]],
-                      existing: list[dict[str, Any]] | None) -> dict[str, Any]:
-    """The detection as Cado gives it, its project under both names, and the acquisition that fits each resource."""
+                      existing: list[dict[str, Any]] | None, reuse_within_hours: int | None) -> dict[str, Any]:
+    """The detection as Cado gives it, its project under both names, the acquisition that fits each resource, and a
+    recent acquisition of the asset a playbook can reuse instead of acquiring again."""
     outputs = {**with_iso_times(detection), 'project_id': detection.get('investigation_id'), 'found': True,
                'acquisition': first_acquisition(entries), 'acquisitions': entries}
     if existing is not None:
         outputs['existing_acquisitions'] = with_iso_times(existing)
+        reusable = reusable_acquisition(existing, reuse_within_hours)
+        if reusable:
+            outputs['reusable_acquisition'] = with_iso_times(reusable)
     return outputs
 
 
@@ -2274,6 +2292,10 @@ def detection_get_command(client: Client, args: dict[str, Any]) -> CommandResult
     detection_id = required_id(args, 'detection_id')
     resource_id = parse_field(args, Field('resource_id', 'resource_id'))
     account = parse_field(args, Field('account', 'account'))
+    reuse_within_hours = parse_field(args, Field('reuse_within_hours', 'reuse_within_hours', 'int'))
+    if reuse_within_hours is not None and reuse_within_hours < 0:
+        raise ValueError(f'Invalid value "{reuse_within_hours}" for argument "reuse_within_hours": give 0 or more '
+                         'hours.')
     responses: list[dict] = []
     existing = None
     if resource_id is None:
@@ -2298,10 +2320,12 @@ def detection_get_command(client: Client, args: dict[str, Any]) -> CommandResult
                                    f'{resource_id} in Cado.', responses)
     entries, listed = classify_all(client, detection_resources(detection), detection.get('investigation_id'), account)
     responses += listed
-    outputs = detection_outputs(detection, entries, existing)
+    outputs = detection_outputs(detection, entries, existing, reuse_within_hours)
     parts = [table(DETECTION, [outputs], f'Cado detection {detection_id}'),
              classification_table(entries, 'Acquisitions that fit its resources'),
-             table(EXISTING_ACQUISITION, outputs['existing_acquisitions']) if existing is not None else '']
+             table(EXISTING_ACQUISITION, outputs['existing_acquisitions']) if existing is not None else '',
+             table(EXISTING_ACQUISITION, [outputs['reusable_acquisition']], 'Reusable acquisition')
+             if 'reusable_acquisition' in outputs else '']
     return CommandResults(outputs_prefix=DETECTION.prefix, outputs_key_field=DETECTION.key, outputs=outputs,
                           readable_output='\n'.join(part for part in parts if part),
                           raw_response=responses[0] if len(responses) == 1 else responses)

@@ -357,3 +357,42 @@ def test_detection_get_with_the_resource_skips_the_asset(mocker, requests_mock):
                                                     'account': 'aws-prod'})
     assert paths(requests_mock) == ['GET /api/v3/detections']
     assert 'existing_acquisitions' not in result.outputs and result.outputs['acquisition']['ready'] is True
+
+
+T0_MS = 1717416000000  # the asset fixture's acquisition (ISO_T0)
+
+
+@pytest.mark.parametrize('hours, hours_later, reused', [
+    ('24', 23, True),  # a successful acquisition 23 hours old is within a 24-hour window
+    ('24', 25, False),  # one 25 hours old is not
+    ('0', 1, False),  # 0 never reuses
+    (None, 1, False),  # neither does leaving the argument out
+])
+def test_detection_get_names_a_recent_successful_acquisition_to_reuse(mocker, requests_mock, hours, hours_later,
+                                                                        reused):
+    serve_asset(requests_mock)
+    requests_mock.get(DETECTIONS_URL, json=page_of([detection(501)]))
+    requests_mock.get(ACCOUNTS_URL, json=load('account_list'))
+    mocker.patch.object(CadoSecurity, 'now_ms', return_value=T0_MS + hours_later * 3_600_000)
+    outputs = succeed(mocker, 'cado-detection-get', {'detection_id': '501', 'reuse_within_hours': hours}).outputs
+    expected = {'created': ISO_T0, 'acquired': True, 'evidence_id': 391, 'pipeline_id': 4281,
+                'reason': 'Automated investigation from detection 501'}
+    assert outputs.get('reusable_acquisition') == (expected if reused else None)
+
+
+def test_detection_get_never_reuses_a_failed_acquisition(mocker, requests_mock):
+    serve_asset(requests_mock, acquisitions=[
+        {'created': T0_MS, 'acquired': False, 'evidence_id': 390, 'reason': 'AccessDenied'},
+        {'created': T0_MS - 3_600_000, 'acquired': True, 'evidence_id': 389, 'pipeline_id': 4270}])
+    requests_mock.get(DETECTIONS_URL, json=page_of([detection(501)]))
+    requests_mock.get(ACCOUNTS_URL, json=load('account_list'))
+    mocker.patch.object(CadoSecurity, 'now_ms', return_value=T0_MS)
+    outputs = succeed(mocker, 'cado-detection-get', {'detection_id': '501', 'reuse_within_hours': '24'}).outputs
+    assert outputs['reusable_acquisition']['pipeline_id'] == 4270
+    assert 'Reusable acquisition' in succeed(mocker, 'cado-detection-get', {
+        'detection_id': '501', 'reuse_within_hours': '24'}).readable_output
+
+
+def test_detection_get_refuses_a_negative_window(mocker, requests_mock):
+    error = fail(mocker, 'cado-detection-get', {'detection_id': '501', 'reuse_within_hours': '-1'})
+    assert 'reuse_within_hours' in error and requests_mock.request_history == []

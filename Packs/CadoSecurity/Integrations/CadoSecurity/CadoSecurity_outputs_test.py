@@ -168,8 +168,8 @@ def written_paths(mocker, requests_mock, contract, case) -> set[str]:
         timed_out = succeed(mocker, case.command, {**case.args, 'polling': 'true', 'polling_followup': 'true',
                                                    'timeout_in_seconds': '0'})
         return context_paths(plain) | context_paths(failed[0]) | context_paths(timed_out[0])
-    if case.command == 'cado-detection-get':  # the fullest answer's detection has the id 1
-        return context_paths(succeed(mocker, case.command, {'detection_id': '1'}))
+    if case.command == 'cado-detection-get':  # the fullest answer's detection has the id 1 and a 1970 acquisition
+        return context_paths(succeed(mocker, case.command, {'detection_id': '1', 'reuse_within_hours': '1000000'}))
     if case.prefix != 'Cado.Acquisition':
         return context_paths(succeed(mocker, case.command, case.args))
     first = succeed(mocker, case.command, {**case.args, 'polling': 'true', 'wait_for_processing': 'true'})

@@ -932,6 +932,9 @@ def test_test_module_checks_the_detection_feed_when_fetching(mocker, requests_mo
     requests_mock.get(f'{BASE}/api/v3/detections', json=load('detection_list'))
     assert succeed(mocker, 'test-module', params={'isFetch': True}) == 'ok'
     assert query_of(requests_mock.last_request)['order_by'] == ['updated_datetime']
+    assert query_of(requests_mock.last_request)['detection_type'] == ['all']  # what the fetch will ask for
+    assert succeed(mocker, 'test-module', params={'isFetch': True, 'detection_type': 'incident'}) == 'ok'
+    assert query_of(requests_mock.last_request)['detection_type'] == ['incident']
 
 
 @pytest.mark.parametrize('response, says', [

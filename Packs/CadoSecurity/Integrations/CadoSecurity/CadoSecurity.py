@@ -1802,7 +1802,7 @@ def fetch_incidents(client: Client, last_run: dict[str, Any], first_fetch: int, 
     visible with a time already passed. `seen` holds the (id, updated_datetime) pairs handled since `floor`, so none
     is created twice. It keeps at most FETCH_MEMORY_CAP pairs, so the state stays under 10 KB: past that, `floor`
     moves up and the look-back shrinks to what is remembered. Nothing is then created twice; only detections that
-    arrive late behind `floor` are missed.
+    arrive late behind `floor`, or behind last_id in a second whose pairs were dropped, are missed.
     A detection is new when it was created inside the run's window and never handled; otherwise it is an update,
     which `fetch_updated` turns into an incident or skips.
     """

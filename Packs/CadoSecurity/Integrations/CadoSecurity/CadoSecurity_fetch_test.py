@@ -482,6 +482,22 @@ def test_a_state_saved_before_the_look_back_existed_is_read_and_upgraded(client,
     assert cado.requests[0]['updated_start_timestamp'] == [str(T0 + 100)]  # the look-back, from the floor
 
 
+def test_a_large_state_of_the_previous_version_inside_a_bulk_update_creates_nothing_twice(client, requests_mock):
+    """The previous version remembered every pair of its cursor second, handled in no id order: 300 of a 400-detection
+    bulk update. Its pairs are kept until the second is read to its end, whatever the memory cap."""
+    burst = [new_detection(2000 + n, 50) for n in range(400)]
+    fake = FakeCado(burst)
+    requests_mock.get(DETECTIONS_URL, json=fake)
+    handled = burst[::4] + burst[1::4] + burst[2::4]
+    old = {'updated_start_timestamp': T0 + 50, 'seen': [[d['id'], d['updated_datetime']] for d in handled]}
+
+    state, created = old, []
+    for _ in range(4):
+        state, incidents = run(client, state, max_fetch=30, fetch_updated=False)
+        created += keys(incidents)
+    assert sorted(created) == sorted((d['id'], d['updated_datetime']) for d in burst[3::4])
+
+
 def test_past_the_memory_cap_the_look_back_shrinks_and_nothing_is_created_twice(client, requests_mock):
     """More detections in the look-back window than FETCH_MEMORY_CAP: the floor rises to the oldest second still
     remembered. A late detection behind it is missed (the documented limit); one above it is fetched; no detection

@@ -164,6 +164,8 @@ def fetch_pass(url: str, total: int, measure_memory: bool) -> dict[str, Any]:
             before, _ = tracemalloc.get_traced_memory()
             tracemalloc.reset_peak()
         outcome = run_main('fetch-incidents', {}, params, last_run)
+        # The state replaced inside the window, as XSOAR would: the previous run's is freed here, not outside.
+        last_run = outcome.last_run_calls[-1] if outcome.last_run_calls else last_run
         if measure_memory:
             current, peak = tracemalloc.get_traced_memory()
             peak_run = max(peak_run, peak - before)
@@ -176,7 +178,6 @@ def fetch_pass(url: str, total: int, measure_memory: bool) -> dict[str, Any]:
         duplicates += len(ids) - len(set(ids) - delivered)
         delivered.update(ids)
         if outcome.last_run_calls:
-            last_run = outcome.last_run_calls[-1]
             state_sizes.append(len(json.dumps(last_run)))
         if not ids:
             break

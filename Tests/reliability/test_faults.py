@@ -31,6 +31,7 @@ from .harness import PYTHON_INTERNALS, Outcome, instance_params, run_main
 MAX_READ_ATTEMPTS = 4  # one request and at most three retries
 DOWN = {'status': 'error', 'message': 'Service temporarily unavailable', 'code': 'UNAVAILABLE_503'}
 FETCH_PARAMS = {'isFetch': True, 'first_fetch': '2020-01-01T00:00:00Z', 'max_fetch': '200'}
+STATE_LIMIT = 10 * 1024  # bytes of saved fetch state, at any volume
 
 
 @pytest.fixture
@@ -452,7 +453,8 @@ def incident_ids(outcome: Outcome) -> list[int]:
 
 
 def run_fetches(server: FaultServer, runs: int, last_run: dict | None = None, **overrides):
-    """Successive fetch runs, each starting from the state the previous one saved; stops after 2 empty runs."""
+    """Successive fetch runs, each starting from the state the previous one saved (always under 10 KB); stops after
+    2 empty runs."""
     last_run = dict(last_run or {})
     delivered: list[int] = []
     outcomes = []
@@ -463,6 +465,7 @@ def run_fetches(server: FaultServer, runs: int, last_run: dict | None = None, **
         assert outcome.uncaught is None, outcome.uncaught
         if outcome.last_run_calls:
             last_run = outcome.last_run_calls[-1]
+            assert len(json.dumps(last_run)) < STATE_LIMIT, f'saved state of {len(json.dumps(last_run))} bytes'
         ids = incident_ids(outcome)
         delivered += ids
         empty = empty + 1 if not ids and not outcome.errors else 0
@@ -495,10 +498,10 @@ def test_fetch_failing_on_its_first_request_keeps_its_state(fault, http_server, 
 
 @pytest.mark.parametrize('fault', ['503', 'truncated-json', 'reset-mid-body', 'wrong-shape'])
 def test_fetch_failing_mid_run_loses_and_duplicates_nothing(fault, http_server, skip_backoff):
-    """450 detections, pages of 100 (max_fetch 200): from the 2nd answer of the first run, four answers in a row
-    fail (more than any retry absorbs). Whatever that run keeps, the runs that follow must deliver every detection
-    exactly once."""
-    feed = DetectionFeed(450)
+    """450 detections (alerts and incidents), pages of 100 (max_fetch 200): from the 2nd answer of the first run,
+    four answers in a row fail (more than any retry absorbs). Whatever that run keeps, the runs that follow must
+    deliver every detection exactly once."""
+    feed = DetectionFeed(450, incident_every=4)
     http_server.set_script(feed_script(feed, lambda r, n: FIRST_REQUEST_FAULTS[fault] if 2 <= n <= 5 else None))
     delivered, outcomes, _ = run_fetches(http_server, runs=12)
     assert all(not PYTHON_INTERNALS.search(e) for o in outcomes for e in o.errors), [o.errors for o in outcomes]
@@ -538,7 +541,7 @@ def test_fetch_recovers_from_a_5xx_burst_within_one_run(https_server, skip_backo
 
 def test_fetch_with_an_oversized_page_stays_within_max_fetch_and_delivers_everything(http_server):
     """The platform ignores per_page and answers up to 1,000 detections at once."""
-    feed = DetectionFeed(1000)
+    feed = DetectionFeed(1000, incident_every=3)
 
     def oversized(request, n):
         query = {**request.query, 'per_page': ['1000']}
@@ -553,9 +556,10 @@ def test_fetch_with_an_oversized_page_stays_within_max_fetch_and_delivers_everyt
 
 
 def test_fetch_survives_a_bulk_update_larger_than_one_run_can_page_through(http_server):
-    """1,200 detections updated in the same second (a bulk re-score), then 50 more. Every one must be delivered,
-    once, by successive runs: a fetch stuck on that second would stop delivering anything, for ever."""
-    feed = DetectionFeed(1250, first_burst=1200)
+    """1,200 detections (alerts and incidents) updated in the same millisecond (a bulk re-score), then 50 more; the
+    platform returns that millisecond's detections in a different order for each request. Every one must be
+    delivered, once, by successive runs: a fetch stuck on that second would stop delivering anything, for ever."""
+    feed = DetectionFeed(1250, first_burst=1200, incident_every=5)
     http_server.set_script(feed_script(feed))
     delivered, outcomes, last_run = run_fetches(http_server, runs=30)
     assert not [o.errors for o in outcomes if o.errors]

@@ -26,6 +26,8 @@ FETCH_MAX_DEFAULT = 50
 FETCH_MAX_CAP = 200
 FETCH_MAX_PAGES = 10
 DETECTION_LOOKUP_PAGES = 5  # pages of a resource's detections read, newest first, to find one detection
+FETCH_MEMORY_CAP = 200  # (id, updated_datetime) pairs kept for the look-back: the saved state stays under 10 KB
+FETCH_LOOK_BACK_DEFAULT = 10  # minutes
 READ_RETRIES = 3
 RETRY_STATUSES = (500, 502, 503, 504)
 RETRY_BACKOFF = 0.5
@@ -38,6 +40,9 @@ PROJECT_STATUSES = ('Collection & Analysis', 'Containment', 'Eradication', 'Reco
                     'Closed', 'Archived')
 SEVERITIES = ('critical', 'high', 'medium', 'low')
 DETECTION_SOURCES = ('GuardDuty', 'Defender', 'CrowdStrike', 'Wiz', 'Darktrace')
+DETECTION_TYPES = ('alert', 'incident', 'all')
+# The API's own default, alert, never returns incident-type detections.
+FETCH_DETECTION_TYPE_DEFAULT = 'all'
 SEVERITY_TO_INCIDENT = {'critical': IncidentSeverity.CRITICAL, 'high': IncidentSeverity.HIGH,
                         'medium': IncidentSeverity.MEDIUM, 'low': IncidentSeverity.LOW}
 ACCOUNT_TYPES = ('aws', 'gcp', 'azure', 'crowdstrike', 'sentinelone', 'defender', 'microsoft_saas',
@@ -872,7 +877,7 @@ LISTINGS: dict[str, Listing] = {
               description="Comma-separated statuses of the detections' projects to include."),
         Field('source', 'source', 'list', choices=DETECTION_SOURCES,
               description='Comma-separated detection sources to include.'),
-        Field('detection_type', 'detection_type', choices=('alert', 'incident', 'all'), description=DETECTION_TYPE),
+        Field('detection_type', 'detection_type', choices=DETECTION_TYPES, description=DETECTION_TYPE),
         Field('updated_after', 'updated_start_timestamp', 'time',
               description='Only detections updated at or after this time: ISO 8601 or relative (1 day ago).'),
         Field('updated_before', 'updated_end_timestamp', 'time',
@@ -1879,7 +1884,8 @@ def test_module(client: Client, fetch_settings: dict[str, Any] | None) -> str:
         if role in ALL_ROLES and role not in readers:
             return (f'The API key\'s role, {role}, cannot read detections, which "Fetch incidents" needs. Use a key with '
                     f'one of these roles: {", ".join(readers)}, or clear "Fetch incidents" on this instance.')
-        client.list_detections({'page': 1, 'per_page': 1, 'order_by': 'updated_datetime'})
+        client.list_detections({'page': 1, 'per_page': 1, 'order_by': 'updated_datetime',
+                                'detection_type': fetch_settings['detection_type']})
     return 'ok'
 
 
@@ -2525,62 +2531,227 @@ def detection_incident(detection: dict[str, Any], first_seen: bool) -> dict[str,
     }
 
 
-def fetch_incidents(client: Client, last_run: dict[str, Any], first_fetch: int, max_fetch: int,
-                    severities: list[str], sources: list[str], fetch_updated: bool
-                    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Detections updated since the last run, oldest first.
+class Read(NamedTuple):
+    """A detection as a fetch read it."""
+    detection: dict[str, Any]
+    id: int
+    updated: int | None  # updated_datetime in milliseconds; None when unreadable
+    second: int  # the second it is filed under: its update's, or the one the read placed it in
+    created_second: int
 
-    State: `updated_start_timestamp`, the second (the filter's unit) of the last detection handled, and `seen`, the
-    (id, updated_datetime) pairs handled within that second, so that a detection is never created twice for the same
-    update and nothing in that second is skipped. Every request restarts from that second instead of paging by
-    offset, because updates arriving during the fetch move detections between offset pages.
-    A detection is new when it was created within the window and not handled before (in the boundary second or
-    earlier in this run); otherwise it is an update, which `fetch_updated` turns into an incident or skips.
-    """
-    window_start = int(last_run.get('updated_start_timestamp', first_fetch))
-    start = window_start
-    seen = {(item[0], item[1]) for item in last_run.get('seen') or []}
-    known_ids = {detection_id for detection_id, _ in seen}
-    # The first page re-reads the boundary second's detections, so it is sized to hold them and max_fetch new ones;
-    # when they fill several pages (a bulk update), it starts at the last of those pages instead of re-reading all.
-    per_page = min(max_fetch + len(seen), MAX_PAGE_SIZE)
-    filters = assign_params(severity=severities or None, source=sources or None)
-    incidents: list[dict[str, Any]] = []
-    page = max(1, len(seen) // per_page)
-    for request_number in range(FETCH_MAX_PAGES):
-        params = {**filters, 'updated_start_timestamp': start, 'order_by': 'updated_datetime', 'page': page,
-                  'per_page': per_page}
+
+def detection_read(detection: dict[str, Any], placement: int) -> Read:
+    """`placement`: the second that a detection without a readable update time is filed under."""
+    detection_id = detection.get('id')
+    if isinstance(detection_id, bool) or not isinstance(detection_id, int):
+        raise CadoApiError(f'Cado answered a detection whose id is not a number ({str(detection_id)[:50]}), so the fetch '
+                           'cannot tell it from the others. Report this to Cado.')
+    updated = epoch_millis(detection.get('updated_datetime'))
+    second = placement if updated is None else updated // 1000
+    created = epoch_millis(detection.get('created_datetime'))
+    return Read(detection, detection_id, updated, second, second if created is None else created // 1000)
+
+
+def by_second(reads: list[Read]) -> list[tuple[int, list[Read]]]:
+    """Reads grouped by second, oldest first, each group in id order."""
+    groups: dict[int, list[Read]] = {}
+    for read in reads:
+        groups.setdefault(read.second, []).append(read)
+    return [(second, sorted(group, key=lambda read: read.id)) for second, group in sorted(groups.items())]
+
+
+class FetchState:
+    """What fetch-incidents keeps between runs (see fetch_incidents)."""
+
+    def __init__(self, last_run: dict[str, Any], first_fetch: int, look_back: int):
+        self.cursor = int(last_run.get('updated_start_timestamp', first_fetch))
+        self.last_id = int(last_run.get('last_id', 0))
+        self.position = int(last_run.get('position', 0))
+        # A state saved before the look-back existed holds the pairs of its cursor second only.
+        self.floor = int(last_run.get('floor', self.cursor))
+        self.seen: dict[int, int] = {}
+        for detection_id, updated in last_run.get('seen') or []:
+            self.seen[detection_id] = max(updated, self.seen.get(detection_id, updated))
+        self.look_back = look_back
+        # The cursor second's pairs were dropped from memory: what was handled in it is every id up to last_id.
+        self.dropped = (self.cursor, self.last_id) if self.floor > self.cursor else None
+        self.window_start = min(self.look_back_range()[0], self.cursor)
+
+    def look_back_range(self) -> tuple[int, int]:
+        return max(self.cursor - self.look_back, self.floor), self.cursor
+
+    def was_dropped(self, second: int, detection_id: int) -> bool:
+        return self.dropped is not None and second == self.dropped[0] and detection_id <= self.dropped[1]
+
+    def handled(self, read: Read) -> bool:
+        known = self.seen.get(read.id)
+        if known is not None and (read.updated is None or known >= read.updated):
+            return True
+        return self.was_dropped(read.second, read.id)
+
+    def is_new(self, read: Read) -> bool:
+        """Created inside this run's window and never handled before; otherwise an update."""
+        return (read.created_second >= self.window_start and read.id not in self.seen
+                and not self.was_dropped(read.created_second, read.id))
+
+    def remember(self, read: Read) -> None:
+        updated = read.second * 1000 if read.updated is None else read.updated
+        self.seen[read.id] = max(updated, self.seen.get(read.id, updated))
+
+    def passed(self, read: Read, position: int) -> None:
+        """Every detection of read.second up to read.id, in id order, is handled; `position` counts them."""
+        self.cursor, self.last_id, self.position = read.second, read.id, position
+
+    def resume_page(self, second: int) -> int:
+        """The page of `second` (in id order) that holds last_id, when the run stopped inside that second."""
+        return max(1, -(-self.position // MAX_PAGE_SIZE)) if second == self.cursor else 1
+
+    def saved(self) -> dict[str, Any]:
+        floor = max(self.floor, self.cursor - self.look_back)
+        seconds = sorted((updated // 1000 for updated in self.seen.values()), reverse=True)
+        if len(seconds) > FETCH_MEMORY_CAP:
+            floor = max(floor, seconds[FETCH_MEMORY_CAP] + 1)
+        if floor > self.cursor and any(updated // 1000 == self.cursor and detection_id > self.last_id
+                                       for detection_id, updated in self.seen.items()):
+            floor = self.cursor  # what was handled in the cursor second is not an id prefix: keep its pairs
+        floor = min(floor, self.cursor + 1)
+        seen = sorted(([detection_id, updated] for detection_id, updated in self.seen.items() if updated // 1000 >= floor),
+                      key=lambda pair: (pair[1], pair[0]))
+        return {'updated_start_timestamp': self.cursor, 'last_id': self.last_id, 'position': self.position,
+                'floor': floor, 'seen': seen}
+
+
+class DetectionFetch:
+    """One fetch run: at most FETCH_MAX_PAGES requests, each detection handed to the state once."""
+
+    def __init__(self, client: Client, state: FetchState, filters: dict[str, Any], max_fetch: int,
+                 fetch_updated: bool):
+        self.client, self.state, self.filters = client, state, filters
+        self.max_fetch, self.fetch_updated = max_fetch, fetch_updated
+        self.incidents: list[dict[str, Any]] = []
+        self.requests = 0
+        self.done = False
+
+    def page(self, start: int, end: int | None = None, order_by: str = 'updated_datetime', page: int = 1
+             ) -> list[dict[str, Any]] | None:
+        """One page of detections updated in [start, end), or None once the run must stop reading."""
+        if self.done or self.requests >= FETCH_MAX_PAGES:
+            return None
+        self.requests += 1
+        params = {**self.filters, 'updated_start_timestamp': start, 'order_by': order_by, 'page': page,
+                  'per_page': MAX_PAGE_SIZE, **({} if end is None else {'updated_end_timestamp': end})}
         try:
-            batch = client.list_detections(params).get('data') or []
+            return self.client.list_detections(params).get('data') or []
         except DemistoException as e:
-            if request_number == 0:
+            if self.requests == 1:
                 raise
-            # What was handled so far is consistent with the state below; the next run resumes from there.
-            demisto.error(f'Cado fetch stopped early, {len(incidents)} incidents kept: {e}')
-            break
-        advanced = False
-        for detection in batch:
-            # A detection without a readable time is placed in the boundary second: delivered once, never dropped.
-            created = epoch_millis(detection.get('created_datetime'))
-            updated = epoch_millis(detection.get('updated_datetime')) or created or start * 1000
-            key = (detection.get('id'), updated)
-            if key in seen:
+            # What was handled so far is consistent with the state; the next run resumes from there.
+            demisto.error(f'Cado fetch stopped early, {len(self.incidents)} incidents kept: {e}')
+            self.done = True
+            return None
+
+    def handle(self, read: Read) -> bool:
+        """Creates or skips one detection; False when max_fetch is reached before an unhandled one."""
+        if self.state.handled(read):
+            return True
+        if len(self.incidents) >= self.max_fetch:
+            self.done = True
+            return False
+        first_seen = self.state.is_new(read)
+        if first_seen or self.fetch_updated:
+            self.incidents.append(detection_incident(read.detection, first_seen))
+        self.state.remember(read)
+        return True
+
+    def handle_in_order(self, reads: list[Read], before: int) -> bool:
+        """Reads of one second in id order, `before` detections of that second preceding them."""
+        for position, read in enumerate(reads, before + 1):
+            if not self.handle(read):
+                return False
+            self.state.passed(read, position)
+        return True
+
+    def run(self) -> None:
+        self.look_back()
+        start = self.state.cursor
+        if self.state.position >= MAX_PAGE_SIZE:  # a second holding more than a page: go on in id order
+            if not self.second_by_id(start):
+                return
+            start += 1
+        self.forward(start)
+
+    def look_back(self) -> None:
+        start, end = self.state.look_back_range()
+        page = 1
+        while start < end and (batch := self.page(start, end, 'id', page)) is not None:
+            for detection in batch:
+                if not self.handle(detection_read(detection, end - 1)):
+                    return
+            if len(batch) < MAX_PAGE_SIZE:
+                return
+            page += 1
+
+    def second_by_id(self, second: int) -> bool:
+        """One second in id order, from the page holding last_id; True when read to its end."""
+        page = self.state.resume_page(second)
+        resuming = page > 1
+        while (batch := self.page(second, second + 1, 'id', page)) is not None:
+            reads = [detection_read(detection, second) for detection in batch]
+            if resuming and page > 1 and (not reads or reads[0].id > self.state.last_id):
+                page -= 1  # detections left this second since the last run: step back to reach last_id
                 continue
-            created = created or updated
-            first_seen = created >= window_start * 1000 and key[0] not in known_ids
-            known_ids.add(key[0])
-            if first_seen or fetch_updated:
-                incidents.append(detection_incident(detection, first_seen))
-            second = int(updated // 1000)
-            if second > start:
-                start, seen, advanced = second, set(), True
-            seen.add(key)
-            if len(incidents) >= max_fetch:
-                break
-        if len(incidents) >= max_fetch or len(batch) < per_page:
-            break
-        page = 1 if advanced else page + 1
-    return {'updated_start_timestamp': start, 'seen': sorted([list(key) for key in seen], key=str)}, incidents
+            resuming = False
+            if not self.handle_in_order(reads, (page - 1) * MAX_PAGE_SIZE):
+                return False
+            if len(batch) < MAX_PAGE_SIZE:
+                return True
+            page += 1
+        return False
+
+    def forward(self, start: int) -> None:
+        while (batch := self.page(start)) is not None:
+            reads = [detection_read(detection, start) for detection in batch]
+            full = len(batch) >= MAX_PAGE_SIZE
+            if full and all(read.updated is None for read in reads):
+                raise CadoApiError('Cado answered a page of detections without a readable updated_datetime, so the '
+                                   'fetch cannot tell where to go on from. Report this to Cado.')
+            groups = by_second(reads)
+            if full and len(groups) == 1:
+                if not self.second_by_id(groups[0][0]):
+                    return
+                start = groups[0][0] + 1
+                continue
+            # A full page may end inside its last second: that second is read again, from its start.
+            for _, group in groups[:-1] if full else groups:
+                if not self.handle_in_order(group, 0):
+                    return
+            if not full:
+                return
+            start = groups[-1][0]
+
+
+def fetch_incidents(client: Client, last_run: dict[str, Any], first_fetch: int, max_fetch: int,
+                    severities: list[str], sources: list[str], fetch_updated: bool, detection_type: str,
+                    look_back: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Detections updated since the last run, oldest first, each (id, updated_datetime) handled once.
+
+    Cado filters on whole seconds and orders by one key only, and detections sharing a time come back in any order,
+    so offset pages over updated_datetime skip or repeat them. A second that fills a page, or that a run stopped
+    inside, is therefore read in id order; the state keeps that second (`updated_start_timestamp`), the last id
+    handled in it and its position there (a page hint).
+    Each run first re-reads the `look_back` minutes behind that second, in id order, for detections Cado makes
+    visible with a time already passed. `seen` holds the (id, updated_datetime) pairs handled since `floor`, so none
+    is created twice. It keeps at most FETCH_MEMORY_CAP pairs, so the state stays under 10 KB: past that, `floor`
+    moves up and the look-back shrinks to what is remembered. Nothing is then created twice; only detections that
+    arrive late behind `floor`, or behind last_id in a second whose pairs were dropped, are missed.
+    A detection is new when it was created inside the run's window and never handled; otherwise it is an update,
+    which `fetch_updated` turns into an incident or skips.
+    """
+    state = FetchState(last_run, first_fetch, look_back * 60)
+    filters = assign_params(severity=severities or None, source=sources or None, detection_type=detection_type)
+    fetch = DetectionFetch(client, state, filters, max_fetch, fetch_updated)
+    fetch.run()
+    return state.saved(), fetch.incidents
 
 
 def instance_setting(params: dict[str, Any], field: Field, display: str) -> Any:
@@ -2597,6 +2768,10 @@ def fetch_settings(params: dict[str, Any]) -> dict[str, Any]:
                                  'Maximum incidents per fetch')
     if max_fetch < 1:
         raise ValueError('Instance parameter "Maximum incidents per fetch" must be a positive whole number.')
+    look_back = instance_setting(params, Field('look_back', 'look_back', 'int', default=FETCH_LOOK_BACK_DEFAULT),
+                                 'Look-back window (minutes)')
+    if look_back < 0:
+        raise ValueError('Instance parameter "Look-back window (minutes)" must be 0 or a positive whole number.')
     return {
         'first_fetch': first_fetch or to_epoch('3 days', 'first_fetch'),
         'max_fetch': min(max_fetch, FETCH_MAX_CAP),
@@ -2606,6 +2781,9 @@ def fetch_settings(params: dict[str, Any]) -> dict[str, Any]:
                                     'Detection source') or [],
         'fetch_updated': instance_setting(params, Field('fetch_updated_detections', '', 'bool', default=False),
                                           'Create incidents for updated detections'),
+        'detection_type': instance_setting(params, Field('detection_type', 'detection_type', choices=DETECTION_TYPES,
+                                                         default=FETCH_DETECTION_TYPE_DEFAULT), 'Detection type'),
+        'look_back': look_back,
     }
 
 

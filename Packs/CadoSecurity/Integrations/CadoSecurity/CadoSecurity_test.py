@@ -687,6 +687,9 @@ def test_test_module_checks_the_role_and_the_detection_feed_when_fetching(mocker
     assert [urlparse(r.url).path for r in requests_mock.request_history] == [
         '/api/v3/system/status', '/api/v3/auth/whoami', '/api/v3/detections']
     assert query_of(requests_mock.last_request)['order_by'] == ['updated_datetime']
+    assert query_of(requests_mock.last_request)['detection_type'] == ['all']  # what the fetch will ask for
+    assert succeed(mocker, 'test-module', params={'isFetch': True, 'detection_type': 'incident'}) == 'ok'
+    assert query_of(requests_mock.last_request)['detection_type'] == ['incident']
 
 
 def test_test_module_fails_when_fetching_with_a_role_that_cannot_read_detections(mocker, requests_mock):

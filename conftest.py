@@ -43,3 +43,10 @@ def contract(cado_spec_path):
     spec, applied = prism.load_patched_spec(cado_spec_path)
     assert applied == list(prism.SPEC_PATCHES), 'not every listed spec patch was applied'
     return Contract(spec)
+
+
+@pytest.fixture(autouse=True)
+def _own_working_directory(tmp_path, monkeypatch):
+    """fileResult writes a War Room file entry's content in the working directory, as XSOAR does: each test has its
+    own, so that no run leaves files in the repository."""
+    monkeypatch.chdir(tmp_path)

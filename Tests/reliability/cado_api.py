@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import copy
 import functools
+import io
 import json
 import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +79,13 @@ ROUTES: dict[tuple[str, str], Any] = {
     ('PATCH', '/api/v3/webhooks/{webhook_id}'): 'webhook_update',
     ('DELETE', '/api/v3/webhooks/{webhook_id}'): 'webhook_delete',
     ('POST', '/api/v3/webhooks/test'): 'webhook_test',
+    ('GET', '/api/v3/files/browse'): 'file_search',
+    ('GET', '/api/v3/files/directory'): 'directory_list',
+    ('GET', '/api/v3/files/file'): 'file_get',
+    ('GET', '/api/v3/evidences/{evidence_id}/generate-url/{download_type}'): 'evidence_url',
 }
+# Routes answering a file (a zip), not a JSON envelope.
+FILE_ROUTES = {('GET', '/api/v3/files/file/download'), ('GET', '/api/v3/pipelines/{id}/logs')}
 CREATED = {('POST', '/api/v3/projects'), ('POST', '/api/v3/webhooks'), ('POST', '/api/v3/pipelines/rerun')}
 
 
@@ -88,7 +96,7 @@ def template_regex(template: str) -> re.Pattern:
 
 
 # Literal routes win over templated ones (/alarms/summary before /alarms/{id}).
-_COMPILED = sorted(((method, template, template_regex(template)) for method, template in ROUTES),
+_COMPILED = sorted(((method, template, template_regex(template)) for method, template in (*ROUTES, *FILE_ROUTES)),
                    key=lambda route: route[1].count('{'))
 
 
@@ -110,16 +118,27 @@ def fixture(name: str) -> Any:
     return json.loads(_fixture_text(name))
 
 
+def zip_of(files: dict[str, bytes]) -> bytes:
+    """A zip holding `files` (name: content), as Cado answers a file download or a pipeline's logs."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, 'w', zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
 def error_envelope(message: str, code: str) -> dict[str, Any]:
     return {'status': 'error', 'message': message, 'code': code}
 
 
 def respond(method: str, path: str, query: dict[str, Any] | None = None) -> tuple[int, Any]:
-    """(HTTP status, JSON body) the stand-in API gives to `method path?query`."""
+    """(HTTP status, JSON body or the bytes of a file) the stand-in API gives to `method path?query`."""
     found = match_route(method, path)
     if found is None:
         return 404, error_envelope(f'No route {method} {path}', 'NOT_FOUND_404')
     template, values = found
+    if (method.upper(), template) in FILE_ROUTES:
+        return 200, zip_of({'evidence.txt': b'synthetic file content\n'})
     chosen = ROUTES[(method.upper(), template)]
     if callable(chosen):
         query = {**(query or {}), '_path_id': values[0] if values else None}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import json
 import logging
 import re
@@ -188,6 +189,9 @@ def _run_main(enter, command, args, params, last_run, capture_debug_logs) -> Out
     patch(demisto, 'getLastRun', lambda: last_run_copy)
     patch(demisto, 'setLastRun', outcome.last_run_calls.append)
     patch(demisto, 'demistoVersion', lambda: dict(XSOAR_VERSION))
+    # File entries numbered in the order a run makes them, so that the entries of two runs compare equal.
+    file_ids = itertools.count(1)
+    patch(demisto, 'uniqueFile', lambda: f'file-{next(file_ids)}')
     for name in ('debug', 'info', 'log', 'error'):
         patch(demisto, name, log_to(name))
     patch(CadoSecurity, 'return_error', spy_return_error)

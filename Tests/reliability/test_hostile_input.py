@@ -125,9 +125,9 @@ def mocked_api(mocker: requests_mock.Mocker) -> None:
     def answer(request, context):
         status, body = respond(request.method, urlsplit(request.url).path, parse_qs(urlsplit(request.url).query))
         context.status_code = status
-        return body
+        return body if isinstance(body, bytes) else json.dumps(body).encode()  # a file route answers bytes
 
-    mocker.register_uri(requests_mock.ANY, requests_mock.ANY, json=answer)
+    mocker.register_uri(requests_mock.ANY, requests_mock.ANY, content=answer)
 
 
 @cache

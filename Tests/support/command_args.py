@@ -64,6 +64,12 @@ OTHER_COMMAND_ARGS: dict[str, dict[str, str]] = {
     'cado-webhook-update': {'webhook_id': '31', 'enabled': 'false'},
     'cado-webhook-delete': {'webhook_id': '32'},
     'cado-webhook-test': {'webhook_id': '31'},
+    'cado-file-search': {'evidence_id': '391', 'path': '/tmp', 'severity': '4'},
+    'cado-directory-list': {'evidence_id': '391', 'path': '/tmp'},
+    'cado-file-get': {'evidence_id': '391', 'path': '/tmp/.X11-unix/kworkerd'},
+    'cado-file-download': {'evidence_id': '391', 'path': '/tmp/.X11-unix/kworkerd', 'encryption_password': 'infected'},
+    'cado-pipeline-logs-get': {'pipeline_id': '4281'},
+    'cado-evidence-download-url-get': {'evidence_id': '391', 'download_type': 'preservation'},
 }
 
 # Every command the integration answers (test-module and fetch-incidents read only instance parameters).

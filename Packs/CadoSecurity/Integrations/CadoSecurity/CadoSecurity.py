@@ -2,13 +2,18 @@ import demistomock as demisto  # noqa: F401
 from CommonServerPython import *  # noqa: F401
 from CommonServerUserPython import *  # noqa: F401
 
+import contextlib
+import hashlib
 import json
+import os
 import re
+import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
 from string import Template
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 from urllib.parse import quote, urlparse, urlsplit, urlunsplit
 
 import requests
@@ -32,6 +37,9 @@ READ_RETRIES = 3
 RETRY_STATUSES = (500, 502, 503, 504)
 RETRY_BACKOFF = 0.5
 MIN_POLL_INTERVAL = 10
+DOWNLOAD_CHUNK = 1024 * 1024  # bytes read from the network, and copied out of a zip, at a time
+MAX_DOWNLOAD_MB_DEFAULT = 200
+MEGABYTE = 1024 * 1024
 INSTANCE_DEFAULTS = {'account': 'Default cloud account', 'region': 'Default region', 'project': 'Default project ID'}
 WEBHOOK_CREDENTIALS_PARAM = 'Generic Webhook username / password'
 
@@ -62,7 +70,7 @@ WEBHOOK_PAYLOAD_TYPES = ('custom', 'slack', 'jira')
 TIMESTAMP_FIELDS = frozenset({
     'created', 'start_time', 'finish_time', 'last_acquisition', 'last_update', 'created_datetime',
     'updated_datetime', 'first_seen', 'last_seen', 'last_sent', 'creation_date', 'last_modified', 'last_processed',
-    'created_timestamp', 'last_login_timestamp', 'resource_updated_datetime'})
+    'created_timestamp', 'last_login_timestamp', 'resource_updated_datetime', 'accessed'})
 
 ''' INCIDENT INTAKE: the one rawJSON shape shared by Cado's webhooks (push) and fetch-incidents (pull) '''
 
@@ -105,7 +113,8 @@ class Endpoint(NamedTuple):
     roles: tuple[str, ...]
     action: str  # what the request does, for error messages
     missing: str = ''  # what a 404 on this path means was not found
-    data: str = 'object'  # the success envelope's `data`: object | list | none (the answer may carry none)
+    data: str = 'object'  # the success envelope's `data`: object | list | none (the answer may carry none) | file
+    # (no envelope: the body is a file)
     hint: str = ''  # added to a refusal (HTTP 403): which key to use instead
 
 
@@ -184,6 +193,17 @@ ENDPOINTS: dict[str, Endpoint] = {
     'delete_webhook': Endpoint('DELETE', '/api/v3/webhooks/{webhook_id}', ADMINS, 'delete a webhook', 'webhook',
                                data='none', hint=WEBHOOK_HINT),
     'test_webhook': Endpoint('POST', '/api/v3/webhooks/test', ADMINS, 'test a webhook', 'webhook', hint=WEBHOOK_HINT),
+    'browse_files': Endpoint('GET', '/api/v3/files/browse', READERS, 'search files in evidence', 'evidence',
+                             data='list'),
+    'list_directory': Endpoint('GET', '/api/v3/files/directory', READERS, 'list a directory in evidence',
+                               'evidence or directory', data='list'),
+    'get_file': Endpoint('GET', '/api/v3/files/file', READERS, 'read a file in evidence', 'evidence or file'),
+    'download_file': Endpoint('GET', '/api/v3/files/file/download', ANALYSTS, 'download a file from evidence',
+                              'evidence or file', data='file'),
+    'get_pipeline_logs': Endpoint('GET', '/api/v3/pipelines/{id}/logs', ANALYSTS, 'read a pipeline\'s logs',
+                                  'pipeline', data='file'),
+    'generate_evidence_url': Endpoint('GET', '/api/v3/evidences/{evidence_id}/generate-url/{download_type}', ANALYSTS,
+                                      'generate a download URL for evidence', 'evidence'),
 }
 
 ''' ARGUMENT SPECS: how a command argument becomes a query parameter or body field '''
@@ -757,6 +777,15 @@ EXISTING_ACQUISITION = Entity('Cado.Detection.existing_acquisitions', 'pipeline_
 WEBHOOK = Entity('Cado.Webhook', 'id', 'Cado webhooks', (
     ('id', 'id'), ('name', 'name'), ('event_type', 'event_type'), ('payload_type', 'payload_type'), ('url', 'url'),
     ('enabled', 'enabled'), ('times_sent', 'times_sent'), ('last_sent', 'last_sent')))
+FILE = Entity('Cado.File', 'path', 'Cado files', (
+    ('name', 'name'), ('path', 'path'), ('type', 'type'), ('severity', 'severity'), ('is_deleted', 'is_deleted'),
+    ('last_modified', 'last_modified'), ('id', 'id')))
+FILE_DETAILS = Entity('Cado.File', 'path', 'Cado file', (
+    ('path', 'path'), ('id', 'id'), ('sha256', 'sha256'), ('file_size', 'file_size'), ('downloadable', 'downloadable'),
+    ('is_deleted', 'is_deleted'), ('indicators', 'indicators.description'), ('ai_description', 'ai_description')))
+DELIVERED_FILE = Entity('Cado.FileDownload', 'sha256', 'Files delivered to the War Room', (
+    ('name', 'name'), ('size', 'size'), ('sha256', 'sha256'), ('unzipped', 'unzipped'),
+    ('password_protected', 'password_protected')))
 
 
 class Listing(NamedTuple):
@@ -781,6 +810,10 @@ NEWEST_FIRST = 'Sort order. Default is -id (newest first).'
 BROWSED_SUBSCRIPTION = 'ID of the Azure subscription to browse.'
 BROWSED_GCP_PROJECT = 'ID of the GCP project to browse.'
 BUCKET_PREFIX = 'Only buckets whose name starts with this prefix.'
+
+
+EVIDENCE_FIELD = Field('evidence_id', 'evidence_id', 'int', required=True, example='391',
+                       description='ID of the evidence item whose file system to read (see cado-evidence-list).')
 
 
 def descending_too(*names: str) -> tuple[str, ...]:
@@ -927,6 +960,18 @@ LISTINGS: dict[str, Listing] = {
         Field('order_by', 'order_by', choices=('id', '-id', 'display_name', '-display_name'),
               description=NEWEST_FIRST)), 'page'),
     'cado-webhook-list': Listing('list_webhooks', WEBHOOK, (), 'page'),
+    'cado-file-search': Listing('browse_files', FILE, (
+        EVIDENCE_FIELD,
+        Field('path', 'path', description='Only files under this path in the evidence\'s file system, e.g. /etc.'),
+        Field('name', 'name', description='Only files with this name.'),
+        Field('severity', 'severity', 'int', description='Only files whose highest alarm has this numeric severity.')),
+        'page'),
+    'cado-directory-list': Listing('list_directory', FILE, (
+        EVIDENCE_FIELD,
+        Field('directory_id', 'directory_id', 'int',
+              description='ID of the directory to list (the id of a folder in an earlier listing).'),
+        Field('path', 'path', description='Path of the directory to list, e.g. /var/log. Default is the root.')),
+        'page'),
 }
 
 XDR_DEVICE_FILTERS = (Field('hostname', 'hostname'), Field('os', 'os'))
@@ -939,6 +984,13 @@ XDR_LISTINGS: dict[str, Listing] = {
 }
 
 ''' CLIENT '''
+
+
+class Sink(NamedTuple):
+    """Where a file endpoint's body goes, and how many bytes it may hold."""
+    file: BinaryIO
+    max_bytes: int
+    what: str  # what the body is, for the size error: 'the file' | 'the logs'
 
 
 class CadoApiError(DemistoException):
@@ -977,7 +1029,8 @@ class Client(BaseClient):
                             if scheme == 'https' and not verify else HTTPAdapter(max_retries=retry))
 
     def _call(self, name: str, path_args: dict[str, Any] | None = None, params: dict[str, Any] | None = None,
-              body: Any = None) -> dict[str, Any]:
+              body: Any = None, sink: Sink | None = None) -> dict[str, Any]:
+        """The decoded envelope; for a file endpoint, the body streamed into `sink` and its size and sha256."""
         endpoint = ENDPOINTS[name]
         # Path parameters are encoded whole, so an id can never add a segment, a query or a fragment.
         path = endpoint.path.format(**{key: quote(str(value), safe='') for key, value in (path_args or {}).items()})
@@ -990,7 +1043,9 @@ class Client(BaseClient):
             response = self._http_request(
                 endpoint.method, path, params=params, json_data=body, resp_type='response', timeout=self.timeout,
                 error_handler=partial(raise_for_response, endpoint, path_args or {}, self._secrets),
-                allow_redirects=False)
+                allow_redirects=False, stream=sink is not None)
+            if sink is not None:
+                return save_body(endpoint, response, sink)
             return redact(decode_response(endpoint, response, self._secrets), self._secrets)
         except CadoApiError as e:
             failure, status = str(e), e.status
@@ -1191,6 +1246,25 @@ class Client(BaseClient):
     def test_webhook(self, webhook_id: int) -> dict:
         return self._call('test_webhook', body={'id': webhook_id})
 
+    # Files and evidence
+    def browse_files(self, params: dict) -> dict:
+        return self._call('browse_files', params=params)
+
+    def list_directory(self, params: dict) -> dict:
+        return self._call('list_directory', params=params)
+
+    def get_file(self, params: dict) -> dict:
+        return self._call('get_file', params=params)
+
+    def download_file(self, params: dict, sink: Sink) -> dict:
+        return self._call('download_file', params=params, sink=sink)
+
+    def get_pipeline_logs(self, pipeline_id: int, sink: Sink) -> dict:
+        return self._call('get_pipeline_logs', {'id': pipeline_id}, sink=sink)
+
+    def generate_evidence_url(self, evidence_id: int, download_type: str) -> dict:
+        return self._call('generate_evidence_url', {'evidence_id': evidence_id, 'download_type': download_type})
+
 
 ''' ERROR TRANSLATION '''
 
@@ -1245,11 +1319,15 @@ def raise_for_response(endpoint: Endpoint, path_args: dict[str, Any], secrets: t
     raise CadoApiError(f'{message} {details}'.strip(), status)
 
 
-def decode_response(endpoint: Endpoint, response: requests.Response, secrets: tuple[str, ...]) -> dict[str, Any]:
+def refuse_redirect(endpoint: Endpoint, response: requests.Response) -> None:
     if response.is_redirect:
         raise CadoApiError(f'Cado answered {endpoint.method} {endpoint.path} with a redirect (HTTP '
                            f'{response.status_code}) to {response.headers.get("Location")}. Set the Server URL to the '
                            'address the platform redirects to (the API key is not sent across redirects).')
+
+
+def decode_response(endpoint: Endpoint, response: requests.Response, secrets: tuple[str, ...]) -> dict[str, Any]:
+    refuse_redirect(endpoint, response)
     if not response.content and endpoint.data == 'none':
         return {}
     try:
@@ -1273,6 +1351,36 @@ def decode_response(endpoint: Endpoint, response: requests.Response, secrets: tu
         raise CadoApiError(f'Cado answered {endpoint.method} {endpoint.path} with a "data" that is not {expected}: '
                            f'{excerpt(data, secrets)}. The platform version may not match the integration.')
     return envelope
+
+
+def too_large(sink: Sink, size: int) -> CadoApiError:
+    return CadoApiError(f'{sink.what.capitalize()} from Cado is larger than the max_size_mb limit of '
+                        f'{sink.max_bytes // MEGABYTE} MB (at least {size:,} bytes), so it was not delivered: raise '
+                        'max_size_mb to take it into the War Room.')
+
+
+def write_chunks(chunks: Iterator[bytes], sink: Sink) -> dict[str, Any]:
+    """Writes chunks into the sink, stopping before its size limit is passed: the size and sha256 written."""
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > sink.max_bytes:
+            raise too_large(sink, size)
+        digest.update(chunk)
+        sink.file.write(chunk)
+    return {'size': size, 'sha256': digest.hexdigest()}
+
+
+def save_body(endpoint: Endpoint, response: requests.Response, sink: Sink) -> dict[str, Any]:
+    """Streams a file answer into the sink a chunk at a time, never the whole body in memory; a declared
+    Content-Length over the limit stops it before anything is read."""
+    with response:
+        refuse_redirect(endpoint, response)
+        declared = response.headers.get('Content-Length', '')
+        if declared.isdigit() and int(declared) > sink.max_bytes:
+            raise too_large(sink, int(declared))
+        return write_chunks(response.iter_content(DOWNLOAD_CHUNK), sink)
 
 
 ''' HELPERS '''
@@ -1650,6 +1758,10 @@ def stopping_point(pipeline: dict[str, Any], state: str) -> dict[str, str]:
     if state == 'failed':
         return {'reason': 'the pipeline ended without a successful subtask'}
     return {'reason': 'cancelled'} if state == 'cancelled' else {}
+
+
+def logs_hint(pipeline_id: Any) -> str:
+    return f'Its logs say why: get them with cado-pipeline-logs-get pipeline_id={pipeline_id}.'
 
 
 def describe_stop(point: dict[str, str]) -> str:
@@ -2154,7 +2266,8 @@ def poll_acquisition(client: Client, args: dict[str, Any], command: str, interva
                    'check it with cado-pipeline-get, or raise timeout_in_seconds.')
     else:
         message = (f'The Cado {source.label} acquisition {state}: {summary}. See the pipelines in Cado under '
-                   'Pipelines, or read them with cado-pipeline-get.')
+                   'Pipelines, or read them with cado-pipeline-get. '
+                   f'{logs_hint(details.get("failed_pipeline_id", pipeline_ids[0]))}')
     return with_error_entry(results, message)
 
 
@@ -2195,7 +2308,7 @@ def pipeline_get_command(client: Client, args: dict[str, Any]) -> CommandResults
                f'{describe_stop(point)}. It keeps running in Cado; check it with cado-pipeline-get, or raise '
                'timeout_in_seconds.' if pipeline['status'] == 'timeout' else
                f'The Cado {label} pipeline {pipeline_id} {"failed" if state == "failed" else "was cancelled"}'
-               f'{describe_stop(point)}. See it in Cado under Pipelines.')
+               f'{describe_stop(point)}. See it in Cado under Pipelines. {logs_hint(pipeline_id)}')
     return with_error_entry(entity_results(PIPELINE, pipeline, response, title=f'Cado pipeline {pipeline_id}'),
                             message)
 
@@ -2392,6 +2505,148 @@ def indicator_list_command(client: Client, args: dict[str, Any]) -> CommandResul
     indicators = ((response.get('data') or {}).get('detected_iocs') or [])[:limit]
     return entity_results(INDICATOR, indicators, response,
                           title=f'Cado indicators of compromise in project {params["investigation_id"]}')
+
+
+''' COMMANDS: files and evidence '''
+
+EVIDENCE_DOWNLOAD_TYPES = ('preservation', 'encase')
+FILE_ID_FIELDS = (Field('file_id', 'file_id', 'int'), Field('path', 'path'))
+
+
+def file_list_command(client: Client, args: dict[str, Any], command: str) -> CommandResults:
+    evidence_id = required_id(args, 'evidence_id')
+    return list_results(client, args, LISTINGS[command], transform=lambda item: {**item, 'evidence_id': evidence_id})
+
+
+def file_in_evidence(args: dict[str, Any]) -> dict[str, Any]:
+    """The evidence_id and exactly one of file_id or path: the query naming one file."""
+    params = {'evidence_id': required_id(args, 'evidence_id'), **parse_fields(args, FILE_ID_FIELDS)}
+    if len(params) != 2:
+        raise ValueError('Give exactly one of "file_id" or "path" to name the file in the evidence.')
+    return params
+
+
+def file_get_command(client: Client, args: dict[str, Any]) -> CommandResults:
+    params = file_in_evidence(args)
+    response = client.get_file(params)
+    details = {**(response.get('data') or {}), **{'id' if name == 'file_id' else name: value
+                                                  for name, value in params.items()}}
+    shown = params.get('path', params.get('file_id'))
+    return entity_results(FILE_DETAILS, details, response, title=f'Cado file {shown} in evidence {params["evidence_id"]}')
+
+
+def size_limit(args: dict[str, Any]) -> int:
+    megabytes = parse_field(args, Field('max_size_mb', 'max_size_mb', 'int', default=MAX_DOWNLOAD_MB_DEFAULT))
+    if megabytes < 1:
+        raise ValueError('Argument "max_size_mb" must be a positive whole number of megabytes.')
+    return megabytes * MEGABYTE
+
+
+def war_room_file(name: str) -> tuple[dict[str, Any], str]:
+    """An empty file entry made by fileResult, and the path where fileResult keeps that entry's content."""
+    entry = fileResult(name, b'')
+    return entry, f'{demisto.investigation()["id"]}_{entry["FileID"]}'
+
+
+def delivered(entry: dict[str, Any], saved: dict[str, Any], **details: Any) -> dict[str, Any]:
+    return {'name': entry['File'], **saved, **details}
+
+
+def unpack(archive: BinaryIO, max_bytes: int, what: str, paths: list[str]) -> list[tuple[dict, dict]]:
+    """Every file of the zip as a War Room file entry (their paths added to `paths` as they are made), each copied a
+    chunk at a time; refused before any is made when the zip says they hold more than max_bytes in all."""
+    try:
+        archive_zip = zipfile.ZipFile(archive)
+    except zipfile.BadZipFile:
+        raise CadoApiError(f'{what.capitalize()} from Cado is not a zip file, so it cannot be unpacked: run the command '
+                           'again with unzip=false.') from None
+    with archive_zip:
+        members = [member for member in archive_zip.infolist() if not member.is_dir()]
+        if any(member.flag_bits & 0x1 for member in members):
+            raise CadoApiError(f'{what.capitalize()} from Cado is a password-protected zip: run the command again '
+                               'with unzip=false.')
+        unpacked_size = sum(member.file_size for member in members)
+        if unpacked_size > max_bytes:
+            raise too_large(Sink(archive, max_bytes, f'{what} unpacked'), unpacked_size)
+        files = []
+        for member in members:
+            entry, path = war_room_file(os.path.basename(member.filename))
+            paths.append(path)
+            with archive_zip.open(member) as source, open(path, 'wb') as target:
+                saved = write_chunks(iter(partial(source.read, DOWNLOAD_CHUNK), b''), Sink(target, max_bytes, what))
+            files.append((entry, saved))
+        return files
+
+
+def deliver(fetch: Callable[[Sink], dict], name: str, args: dict[str, Any], what: str, password: bool = False
+            ) -> list[tuple[dict, dict]]:
+    """What Cado streams as War Room file entries: the zip as it is, or (unzip=true) the files inside it. Nothing is
+    held in memory whole; on any failure no partial file is left behind."""
+    unzip = parse_field(args, Field('unzip', 'unzip', 'bool', default=False))
+    if unzip and password:
+        raise ValueError('Arguments "unzip" and "encryption_password" exclude each other: the password protects the '
+                         'zip that unzip=true would unpack. Give one of them.')
+    max_bytes = size_limit(args)
+    paths: list[str] = []
+    try:
+        if unzip:
+            with tempfile.TemporaryFile() as archive:
+                fetch(Sink(archive, max_bytes, what))
+                archive.seek(0)
+                return unpack(archive, max_bytes, what, paths)
+        entry, path = war_room_file(name)
+        paths.append(path)
+        with open(path, 'wb') as target:
+            return [(entry, fetch(Sink(target, max_bytes, what)))]
+    except BaseException:
+        for path in paths:
+            with contextlib.suppress(OSError):
+                os.remove(path)
+        raise
+
+
+def file_download_command(client: Client, args: dict[str, Any]) -> list:
+    params = file_in_evidence(args)
+    password = parse_field(args, Field('encryption_password', 'encryption_password'))
+    source = params.get('path') or f'file-{params.get("file_id")}'
+    files = deliver(partial(client.download_file, {**params, **assign_params(encryption_password=password)}),
+                    f'{os.path.basename(source.rstrip("/")) or "file"}.zip', args, 'the file', bool(password))
+    unzipped = parse_field(args, Field('unzip', 'unzip', 'bool', default=False))
+    how = ('unpacked from the zip Cado made' if unzipped else
+           f'the zip as Cado made it, {"protected by the given password" if password else "without a password"}')
+    outputs = [delivered(entry, saved, evidence_id=params['evidence_id'], source_path=params.get('path'),
+                         source_file_id=params.get('file_id'), unzipped=unzipped, password_protected=bool(password))
+               for entry, saved in files]
+    results = CommandResults(
+        outputs_prefix=DELIVERED_FILE.prefix, outputs_key_field=DELIVERED_FILE.key, outputs=remove_empty_elements(outputs),
+        readable_output=table(DELIVERED_FILE, outputs, f'File {source} from Cado evidence {params["evidence_id"]}: '
+                                                       f'{how}'))
+    return [results, *(entry for entry, _ in files)]
+
+
+def pipeline_logs_get_command(client: Client, args: dict[str, Any]) -> list:
+    pipeline_id = required_id(args, 'pipeline_id')
+    files = deliver(partial(client.get_pipeline_logs, pipeline_id), f'cado-pipeline-{pipeline_id}-logs.zip', args,
+                    'the logs')
+    names = ', '.join(f'{entry["File"]} ({saved["size"]:,} bytes)' for entry, saved in files) or 'none'
+    return [CommandResults(readable_output=f'Logs of Cado pipeline {pipeline_id} in the War Room: {names}.'),
+            *(entry for entry, _ in files)]
+
+
+def evidence_url_get_command(client: Client, args: dict[str, Any]) -> CommandResults:
+    """The link is shown in this entry only: it is a bearer credential, so it goes neither to context nor to the raw
+    response (which playbooks and the entry's JSON view would keep) nor to any log."""
+    evidence_id = required_id(args, 'evidence_id')
+    download_type = parse_field(args, Field('download_type', 'download_type', required=True,
+                                            choices=EVIDENCE_DOWNLOAD_TYPES))
+    response = client.generate_evidence_url(evidence_id, download_type)
+    url = (response.get('data') or {}).get('url')
+    if not isinstance(url, str) or not url.strip():
+        raise CadoApiError(f'Cado generated no download URL for evidence {evidence_id}.')
+    return CommandResults(readable_output=(
+        f'### Pre-signed {download_type} download URL of Cado evidence {evidence_id}\n{url.strip()}\n\nAnyone holding '
+        'this link can download the evidence until it expires: pass it only to whoever makes the copy. It is shown '
+        'in this entry only, not in context.'))
 
 
 ''' COMMANDS: webhooks '''
@@ -2844,6 +3099,11 @@ COMMANDS: dict[str, Callable[[Client, dict[str, Any]], CommandResults]] = {
     'cado-webhook-update': webhook_update_command,
     'cado-webhook-delete': webhook_delete_command,
     'cado-webhook-test': webhook_test_command,
+    **{command: partial(file_list_command, command=command) for command in ('cado-file-search', 'cado-directory-list')},
+    'cado-file-get': file_get_command,
+    'cado-file-download': file_download_command,
+    'cado-pipeline-logs-get': pipeline_logs_get_command,
+    'cado-evidence-download-url-get': evidence_url_get_command,
 }
 
 

@@ -14,16 +14,22 @@
    pass. Bar: peak memory at 100,000 within 2x of that at 1,000 (bounded by page and max-fetch sizes).
 3. Cold start: a fresh interpreter importing the integration and running one command, relative to a fresh
    interpreter importing the CommonServerPython test double alone (median of several runs).
+4. A 100 MiB evidence file through cado-file-download from a real HTTP server on loopback (Tests/support/loopback.py,
+   which writes it a chunk at a time), in a fresh interpreter: wall time, the peak of Python memory (tracemalloc, in
+   a second run) and how far the process's peak resident memory rose. Bar: under 50 MiB.
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -35,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / 'Tests'))
 setup_import_paths()
 
-from reliability.cado_api import respond  # noqa: E402
+from reliability.cado_api import fixture, respond  # noqa: E402
 from command_args import VALID_ARGS  # noqa: E402  (Tests/support: the one table of valid arguments)
 from reliability.command_cases import POLLING_ARGS  # noqa: E402
 from reliability.detection_feed import DetectionFeed  # noqa: E402
@@ -242,6 +248,55 @@ def cold_start(repeats: int) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in results.items()}
 
 
+# ------------------------------------------------------------------------------------------------ 4. download
+
+DOWNLOAD_MB = 100
+DOWNLOAD_BAR_MB = 50
+
+
+def resident_bytes(field: str) -> int:
+    """VmRSS (resident now) or VmHWM (the peak since the last reset) of this process, from Linux's /proc."""
+    status = Path('/proc/self/status').read_text()
+    return int(re.search(rf'^{field}:\s+(\d+) kB', status, re.M).group(1)) * 1024
+
+
+def reset_resident_peak() -> None:
+    Path('/proc/self/clear_refs').write_text('5')  # Linux: VmHWM starts again from VmRSS
+
+
+def download_child() -> None:
+    """Child process: a DOWNLOAD_MB file through cado-file-download from a loopback server; prints the figures."""
+    from loopback import Answer, LoopbackServer, Stream  # Tests/support/loopback.py
+
+    size = DOWNLOAD_MB * 1024 * 1024
+    args = {'evidence_id': '391', 'path': '/evidence/disk-extract.bin'}
+    with tempfile.TemporaryDirectory() as directory, contextlib.chdir(directory), \
+            LoopbackServer([Answer(200, fixture('file_get')), Answer(200, Stream(size))]) as server:
+        params = instance_params(server.url, API_KEY)
+        run_main('cado-file-get', {'evidence_id': '391', 'path': '/'}, params)  # warm-up: lazy imports, connection
+        gc.collect()
+        resident_before = resident_bytes('VmRSS')
+        reset_resident_peak()
+        started = time.perf_counter()
+        outcome = run_main('cado-file-download', args, params)
+        seconds = time.perf_counter() - started
+        rss_peak = resident_bytes('VmHWM')
+        rss_rise = rss_peak - resident_before
+        written = sum(path.stat().st_size for path in Path(directory).iterdir())
+        tracemalloc.start()
+        traced = run_main('cado-file-download', args, params)
+        python_peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    errors = outcome.errors + traced.errors + [repr(run.uncaught) for run in (outcome, traced) if run.uncaught]
+    print(json.dumps({'size': size, 'written': written, 'seconds': seconds, 'rss_rise': rss_rise, 'rss_peak': rss_peak,
+                      'python_peak': python_peak, 'errors': errors}))
+
+
+def download_figures() -> dict[str, Any]:
+    done = subprocess.run([sys.executable, __file__, '--download-child'], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 # ------------------------------------------------------------------------------------------------ report
 
 
@@ -262,7 +317,7 @@ def table(headers: list[str], rows: list[list[Any]], markdown: bool) -> str:
     return '\n'.join(lines)
 
 
-def report(commands, fetches, cold, markdown: bool, elapsed: float) -> str:
+def report(commands, fetches, cold, download, markdown: bool, elapsed: float) -> str:
     out = []
     heading = (lambda text, level=3: f'{"#" * level} {text}') if markdown else (lambda text, level=3: f'\n== {text}')
     if markdown:
@@ -304,6 +359,19 @@ def report(commands, fetches, cold, markdown: bool, elapsed: float) -> str:
                       ['whole fresh interpreter', f'{cold["csp_process"] * 1000:.0f} ms',
                        f'{cold["command_process"] * 1000:.0f} ms', f'{cold["command_process"] / cold["csp_process"]:.2f}x']],
                      markdown))
+    out.append(heading(f'A {DOWNLOAD_MB} MiB file download'))
+    met = max(download['rss_rise'], download['python_peak']) < DOWNLOAD_BAR_MB * 1024 * 1024 and not download['errors']
+    errors = f'; errors: {"; ".join(download["errors"])}' if download['errors'] else ''
+    out.append(f'cado-file-download of a {DOWNLOAD_MB} MiB file from a real HTTP server on loopback, streamed to the War '
+               'Room file in 1 MB chunks, in a fresh interpreter after one warm-up command. Resident memory: the peak '
+               'during the download above what was resident before it, and that peak (interpreter and modules '
+               'included), from Linux\'s /proc. Bar (the download '
+               f'holds under {DOWNLOAD_BAR_MB} MiB): {"met" if met else "NOT MET"}{errors}.')
+    out.append(table(['file', 'written to disk', 'time (s)', 'MB/s', 'peak resident memory rise', 'process peak',
+                      'peak Python memory (tracemalloc)'],
+                     [[fmt_bytes(download['size']), fmt_bytes(download['written']), f'{download["seconds"]:.2f}',
+                       f'{download["size"] / 1024 / 1024 / download["seconds"]:.0f}', fmt_bytes(download['rss_rise']),
+                       fmt_bytes(download['rss_peak']), fmt_bytes(download['python_peak'])]], markdown))
     return '\n\n'.join(out) if markdown else '\n'.join(out)
 
 
@@ -314,17 +382,23 @@ def main(argv: list[str] | None = None) -> int:
                         help='fetch feed sizes, comma-separated (default 1000,10000,100000)')
     parser.add_argument('--quick', action='store_true', help='one repetition per command and cold start')
     parser.add_argument('--serve-feed', type=int, help=argparse.SUPPRESS)
+    parser.add_argument('--download-child', action='store_true', help=argparse.SUPPRESS)
     opts = parser.parse_args(argv)
     if opts.serve_feed:
         serve_feed(opts.serve_feed)
         return 0
+    if opts.download_child:
+        download_child()
+        return 0
     for key in ('HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'):
         os.environ.pop(key, None)
     started = time.perf_counter()
-    commands = command_rows(1 if opts.quick else 3)
+    with tempfile.TemporaryDirectory() as directory, contextlib.chdir(directory):  # where file entries are written
+        commands = command_rows(1 if opts.quick else 3)
     fetches = fetch_rows(tuple(int(s) for s in opts.sizes.split(',') if s))
     cold = cold_start(1 if opts.quick else 5)
-    print(report(commands, fetches, cold, opts.markdown, time.perf_counter() - started))
+    download = download_figures()
+    print(report(commands, fetches, cold, download, opts.markdown, time.perf_counter() - started))
     return 0
 
 

@@ -207,6 +207,17 @@ CASES: dict[str, list[Case]] = {
                                   'insert_credentials': 'true'}, 'instance-credentials', WEBHOOK_CREDENTIALS)],
     'cado-webhook-delete': [Case(args_of('cado-webhook-delete'))],
     'cado-webhook-test': [Case(args_of('cado-webhook-test'))],
+    # Files and evidence (Prism answers no zip: unzip=true, which unpacks one, is proven in CadoSecurity_files_test.py)
+    'cado-file-search': with_page(args_of('cado-file-search', name='kworkerd', limit='5')),
+    'cado-directory-list': [*with_page(args_of('cado-directory-list', limit='5')),
+                            Case({'evidence_id': '391', 'directory_id': '88120'}, 'by-id')],
+    'cado-file-get': [Case(args_of('cado-file-get')), Case({'evidence_id': '391', 'file_id': '88131'}, 'by-id')],
+    'cado-file-download': [Case(args_of('cado-file-download')),
+                           Case({'evidence_id': '391', 'file_id': '88131', 'unzip': 'false', 'max_size_mb': '50'},
+                                'by-id')],
+    'cado-pipeline-logs-get': [Case(args_of('cado-pipeline-logs-get', unzip='false', max_size_mb='50'))],
+    'cado-evidence-download-url-get': [Case(args_of('cado-evidence-download-url-get')),
+                                       Case(args_of('cado-evidence-download-url-get', download_type='encase'), 'encase')],
 }
 
 

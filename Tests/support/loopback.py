@@ -44,8 +44,16 @@ def self_signed_certificate(directory: Path | str) -> tuple[str, str]:
     return str(cert_path), str(key_path)
 
 
+class Stream(NamedTuple):
+    """A file body of `size` bytes, written a chunk at a time and never held whole (a large download)."""
+    size: int
+    chunk: bytes = b'\x00' * 65536
+    content_type: str = 'application/zip'
+
+
 class Answer(NamedTuple):
-    """One response. `body` is sent as JSON; None sends {"hit": n}, n being the request's number on the server."""
+    """One response. `body` is sent as JSON, or as a file when it is a Stream; None sends {"hit": n}, n being the
+    request's number on the server."""
     status: int = 200
     body: Any = None
     headers: dict[str, str] | None = None
@@ -132,16 +140,25 @@ class _Handler(BaseHTTPRequestHandler):
         if answer.delay and loopback._stopping.wait(answer.delay):
             self.close_connection = True
             return
-        payload = json.dumps({'hit': number} if answer.body is None else answer.body).encode()
+        stream = answer.body if isinstance(answer.body, Stream) else None
+        payload = b'' if stream else json.dumps({'hit': number} if answer.body is None else answer.body).encode()
         try:
             self.send_response(answer.status)
             for name, value in (answer.headers or {}).items():
                 self.send_header(name, value)
-            self.send_header('Content-Type', 'application/json')
-            self.send_header('Content-Length', str(len(payload)))
+            self.send_header('Content-Type', stream.content_type if stream else 'application/json')
+            self.send_header('Content-Length', str(stream.size if stream else len(payload)))
             self.end_headers()
             self.wfile.write(payload)
+            if stream:
+                self._write_stream(stream)
         except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting (a read timeout)
             self.close_connection = True
+
+    def _write_stream(self, stream: Stream) -> None:
+        whole, rest = divmod(stream.size, len(stream.chunk))
+        for _ in range(whole):
+            self.wfile.write(stream.chunk)
+        self.wfile.write(stream.chunk[:rest])
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer

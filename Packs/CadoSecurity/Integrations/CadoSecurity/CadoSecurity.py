@@ -1040,9 +1040,11 @@ class Client(BaseClient):
         status = None
         try:
             # Redirects are not followed: the API key must never be sent on to another origin.
+            # A file endpoint answers its file's type (Cado refuses a download that accepts only JSON, HTTP 406).
+            headers = {**self._headers, 'Accept': '*/*'} if sink is not None else None
             response = self._http_request(
-                endpoint.method, path, params=params, json_data=body, resp_type='response', timeout=self.timeout,
-                error_handler=partial(raise_for_response, endpoint, path_args or {}, self._secrets),
+                endpoint.method, path, params=params, json_data=body, headers=headers, resp_type='response',
+                timeout=self.timeout, error_handler=partial(raise_for_response, endpoint, path_args or {}, self._secrets),
                 allow_redirects=False, stream=sink is not None)
             if sink is not None:
                 return save_body(endpoint, response, sink)

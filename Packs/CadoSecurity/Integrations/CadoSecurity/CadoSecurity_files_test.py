@@ -6,6 +6,7 @@ CadoSecurity_test.py. Each test runs in its own working directory (root conftest
 import hashlib
 import io
 import json
+import tracemalloc
 import zipfile
 from pathlib import Path
 from unittest.mock import PropertyMock
@@ -21,6 +22,7 @@ from CadoSecurity_outputs_test import context_paths, declared
 from CadoSecurity_test import (API_KEY, BASE, execute, fail, integration_yaml, load, query_of, succeed, xsoar_runtime,
                                yaml_commands)
 from command_args import VALID_ARGS, args_of
+from loopback import Answer, LoopbackServer, Stream  # Tests/support/loopback.py
 
 # CadoSecurity_test.py's fixtures: imported, they serve this module's tests too.
 SHARED_FIXTURES = (integration_yaml, xsoar_runtime, yaml_commands)
@@ -78,6 +80,7 @@ def test_download_delivers_the_password_protected_zip_as_cado_made_it(mocker, re
     assert query_of(request) == {'evidence_id': ['391'], 'path': ['/tmp/.X11-unix/kworkerd'],
                                  'encryption_password': ['infected']}
     assert request.headers['Authorization'] == f'Bearer {API_KEY}'
+    assert request.headers['Accept'] == '*/*', 'a request accepting only JSON is refused (HTTP 406)'
     assert not contract.request_problems(request)
     assert is_file_entry(entry) and entry['File'] == 'kworkerd.zip'
     assert content_of(entry) == archive
@@ -190,6 +193,23 @@ def test_download_is_streamed_in_chunks_and_never_read_whole(mocker, requests_mo
     _, entry = succeed(mocker, 'cado-file-download', VALID_ARGS['cado-file-download'])
     assert chunk_sizes == [CadoSecurity.DOWNLOAD_CHUNK]
     assert content_of(entry) == archive
+
+
+def test_download_through_a_real_server_holds_a_fraction_of_the_file_in_memory(mocker):
+    """Real sockets (no requests_mock): an 8 MiB file, and a Python memory peak far below it. tools/benchmark.py
+    measures a 100 MB download the same way."""
+    size = 8 * 1024 * 1024
+    with LoopbackServer([Answer(200, Stream(size))]) as server:
+        tracemalloc.start()
+        try:
+            _, entry = succeed(mocker, 'cado-file-download', VALID_ARGS['cado-file-download'], {'url': server.url})
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert server.requests[0].path.startswith('/api/v3/files/file/download?evidence_id=391&')
+    written = Path(f'{demisto.investigation()["id"]}_{entry["FileID"]}')
+    assert written.stat().st_size == size
+    assert peak < size / 2, f'peak {peak:,} bytes'
 
 
 def test_connection_lost_mid_download_leaves_no_partial_file(mocker, requests_mock):

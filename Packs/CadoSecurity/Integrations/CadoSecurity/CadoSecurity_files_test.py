@@ -145,13 +145,15 @@ def test_download_over_the_size_without_a_length_stops_at_the_limit(mocker, requ
     """A chunked answer announces no length: the stream stops once it passes the limit, before writing past it."""
     reads = []
 
-    class Endless(io.RawIOBase):
+    class Large(io.RawIOBase):
+        """16 MiB, read whole only by code that does not stream."""
         def readinto(self, buffer):
-            reads.append(len(buffer))
-            buffer[:] = b'x' * len(buffer)
-            return len(buffer)
+            size = min(len(buffer), 16 * 1024 * 1024 - sum(reads))
+            reads.append(size)
+            buffer[:size] = b'x' * size
+            return size
 
-    requests_mock.get(DOWNLOAD, body=Endless())
+    requests_mock.get(DOWNLOAD, body=Large())
     error = fail(mocker, 'cado-file-download', {**VALID_ARGS['cado-file-download'], 'max_size_mb': '1'})
     assert 'larger than the max_size_mb limit of 1 MB' in error
     assert sum(reads) <= 2 * CadoSecurity.DOWNLOAD_CHUNK + 2 * 1024 * 1024, 'reading stopped near the limit'

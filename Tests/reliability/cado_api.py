@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import copy
 import functools
-import io
 import json
 import re
-import zipfile
 from pathlib import Path
 from typing import Any
 
 from CadoSecurity import ENDPOINTS, SOURCES
+from zips import zip_of  # Tests/support/zips.py
 
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,15 +115,6 @@ def _fixture_text(name: str) -> str:
 
 def fixture(name: str) -> Any:
     return json.loads(_fixture_text(name))
-
-
-def zip_of(files: dict[str, bytes]) -> bytes:
-    """A zip holding `files` (name: content), as Cado answers a file download or a pipeline's logs."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, 'w', zipfile.ZIP_DEFLATED) as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
 
 
 def error_envelope(message: str, code: str) -> dict[str, Any]:

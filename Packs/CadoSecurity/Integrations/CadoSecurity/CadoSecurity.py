@@ -2537,11 +2537,16 @@ def file_get_command(client: Client, args: dict[str, Any]) -> CommandResults:
     return entity_results(FILE_DETAILS, details, response, title=f'Cado file {shown} in evidence {params["evidence_id"]}')
 
 
-def size_limit(args: dict[str, Any]) -> int:
+def delivery(args: dict[str, Any], password: bool = False) -> tuple[bool, int]:
+    """Whether to unpack Cado's zip, and the most bytes to take in."""
+    unzip = parse_field(args, Field('unzip', 'unzip', 'bool', default=False))
+    if unzip and password:
+        raise ValueError('Arguments "unzip" and "encryption_password" exclude each other: the password protects the '
+                         'zip that unzip=true would unpack. Give one of them.')
     megabytes = parse_field(args, Field('max_size_mb', 'max_size_mb', 'int', default=MAX_DOWNLOAD_MB_DEFAULT))
     if megabytes < 1:
         raise ValueError('Argument "max_size_mb" must be a positive whole number of megabytes.')
-    return megabytes * MEGABYTE
+    return unzip, megabytes * MEGABYTE
 
 
 def war_room_file(name: str) -> tuple[dict[str, Any], str]:
@@ -2580,15 +2585,10 @@ def unpack(archive: BinaryIO, max_bytes: int, what: str, paths: list[str]) -> li
         return files
 
 
-def deliver(fetch: Callable[[Sink], dict], name: str, args: dict[str, Any], what: str, password: bool = False
+def deliver(fetch: Callable[[Sink], dict], name: str, what: str, unzip: bool, max_bytes: int
             ) -> list[tuple[dict, dict]]:
-    """What Cado streams as War Room file entries: the zip as it is, or (unzip=true) the files inside it. Nothing is
-    held in memory whole; on any failure no partial file is left behind."""
-    unzip = parse_field(args, Field('unzip', 'unzip', 'bool', default=False))
-    if unzip and password:
-        raise ValueError('Arguments "unzip" and "encryption_password" exclude each other: the password protects the '
-                         'zip that unzip=true would unpack. Give one of them.')
-    max_bytes = size_limit(args)
+    """What Cado streams as War Room file entries: the zip as it is, or (unzip) the files inside it. Nothing is held
+    in memory whole; on any failure no partial file is left behind."""
     paths: list[str] = []
     try:
         if unzip:
@@ -2610,10 +2610,10 @@ def deliver(fetch: Callable[[Sink], dict], name: str, args: dict[str, Any], what
 def file_download_command(client: Client, args: dict[str, Any]) -> list:
     params = file_in_evidence(args)
     password = parse_field(args, Field('encryption_password', 'encryption_password'))
+    unzipped, max_bytes = delivery(args, bool(password))
     source = params.get('path') or f'file-{params.get("file_id")}'
     files = deliver(partial(client.download_file, {**params, **assign_params(encryption_password=password)}),
-                    f'{os.path.basename(source.rstrip("/")) or "file"}.zip', args, 'the file', bool(password))
-    unzipped = parse_field(args, Field('unzip', 'unzip', 'bool', default=False))
+                    f'{os.path.basename(source.rstrip("/")) or "file"}.zip', 'the file', unzipped, max_bytes)
     how = ('unpacked from the zip Cado made' if unzipped else
            f'the zip as Cado made it, {"protected by the given password" if password else "without a password"}')
     outputs = [delivered(entry, saved, evidence_id=params['evidence_id'], source_path=params.get('path'),
@@ -2628,8 +2628,8 @@ def file_download_command(client: Client, args: dict[str, Any]) -> list:
 
 def pipeline_logs_get_command(client: Client, args: dict[str, Any]) -> list:
     pipeline_id = required_id(args, 'pipeline_id')
-    files = deliver(partial(client.get_pipeline_logs, pipeline_id), f'cado-pipeline-{pipeline_id}-logs.zip', args,
-                    'the logs')
+    files = deliver(partial(client.get_pipeline_logs, pipeline_id), f'cado-pipeline-{pipeline_id}-logs.zip',
+                    'the logs', *delivery(args))
     names = ', '.join(f'{entry["File"]} ({saved["size"]:,} bytes)' for entry, saved in files) or 'none'
     return [CommandResults(readable_output=f'Logs of Cado pipeline {pipeline_id} in the War Room: {names}.'),
             *(entry for entry, _ in files)]

@@ -7,7 +7,6 @@ import hashlib
 import io
 import json
 import tracemalloc
-import zipfile
 from pathlib import Path
 from unittest.mock import PropertyMock
 from urllib.parse import urlparse
@@ -23,6 +22,7 @@ from CadoSecurity_test import (API_KEY, BASE, execute, fail, integration_yaml, l
                                yaml_commands)
 from command_args import VALID_ARGS, args_of
 from loopback import Answer, LoopbackServer, Stream  # Tests/support/loopback.py
+from zips import zip_of  # Tests/support/zips.py
 
 # CadoSecurity_test.py's fixtures: imported, they serve this module's tests too.
 SHARED_FIXTURES = (integration_yaml, xsoar_runtime, yaml_commands)
@@ -32,14 +32,6 @@ LOGS = f'{BASE}/api/v3/pipelines/4281/logs'
 URL_PATH = f'{BASE}/api/v3/evidences/391/generate-url/preservation'
 MINER = b'\x7fELF' + b'\x00miner' * 1000
 CONFIG = b'{"pool": "stratum+tcp://pool.minexmr.example:4444"}'
-
-
-def zip_of(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, 'w', zipfile.ZIP_DEFLATED) as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
 
 
 def encrypted(archive: bytes) -> bytes:

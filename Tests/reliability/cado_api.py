@@ -85,7 +85,8 @@ ROUTES: dict[tuple[str, str], Any] = {
 }
 # Routes answering a file (a zip), not a JSON envelope.
 FILE_ROUTES = {('GET', '/api/v3/files/file/download'), ('GET', '/api/v3/pipelines/{id}/logs')}
-CREATED = {('POST', '/api/v3/projects'), ('POST', '/api/v3/webhooks'), ('POST', '/api/v3/pipelines/rerun')}
+CREATED = {('POST', '/api/v3/projects'), ('POST', '/api/v3/webhooks'), ('POST', '/api/v3/pipelines/rerun'),
+           ('POST', '/api/v3/evidences/process')}
 
 
 def template_regex(template: str) -> re.Pattern:

@@ -27,6 +27,7 @@ import requests_mock
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from CadoSecurity import SOURCES
 from command_args import VALID_ARGS  # Tests/support: the one table of valid arguments
 from contract import Contract  # tools/contract.py: the one request checker
 from prism import find_spec, load_patched_spec
@@ -135,7 +136,7 @@ def allowed_routes(command: str) -> frozenset:
     """The (method, template) pairs `command` requests with valid arguments (and in its polling and provider
     variants): a hostile argument may change what is asked, never where it is asked."""
     variants = [VALID_ARGS.get(command, {})]
-    if command in POLLING_ARGS or command.endswith('-acquire') or command == 'cado-detection-investigate':
+    if command in POLLING_ARGS or command in SOURCES:
         variants.append({**VALID_ARGS[command], 'polling': 'true', 'wait_for_processing': 'true',
                          'interval_in_seconds': '10', 'pipeline_id': '4281', 'pipeline_ids': '4281'})
         variants.append({**VALID_ARGS[command], 'polling': 'true', 'interval_in_seconds': '10',
@@ -315,7 +316,7 @@ FIRST_ACQUISITION = min(c for c in COMMANDS if c.endswith('-acquire'))
 
 def numeric_arguments(command: str) -> list[str]:
     names = [a['name'] for a in COMMANDS[command] if NUMERIC.search(a['name'])]
-    if command.endswith('-acquire') or command == 'cado-detection-investigate':
+    if command in SOURCES:
         names = [n for n in names if n not in POLLING_ONLY or command == FIRST_ACQUISITION]
     return names
 

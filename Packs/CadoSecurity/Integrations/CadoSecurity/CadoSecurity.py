@@ -202,6 +202,7 @@ ENDPOINTS: dict[str, Endpoint] = {
                               'evidence or file', data='file'),
     'get_pipeline_logs': Endpoint('GET', '/api/v3/pipelines/{id}/logs', ANALYSTS, 'read a pipeline\'s logs',
                                   'pipeline', data='file'),
+    'process_evidence': Endpoint('POST', '/api/v3/evidences/process', ANALYSTS, 'process evidence', 'evidence'),
     'generate_evidence_url': Endpoint('GET', '/api/v3/evidences/{evidence_id}/generate-url/{download_type}', ANALYSTS,
                                       'generate a download URL for evidence', 'evidence'),
 }
@@ -330,6 +331,7 @@ class Source(NamedTuple):
     returns_list: bool = False  # True: the answer carries pipeline_ids [{id}], else pipeline_id
     no_processing: tuple[str, ...] = ()  # body fields that, when true, make an import Cado will never process
     label_arg: Field | None = None  # an argument that only qualifies `source` (it is not sent)
+    processes: bool = False  # True: the pipeline started is itself the processing pipeline
 
 
 POLLING_DESCRIPTION = ('With polling=true it waits, without blocking, until the acquisition pipeline ends (and with '
@@ -557,6 +559,12 @@ SOURCES: dict[str, Source] = {
               description='Whether to create the investigation without acquiring the resources. Cannot be combined '
                           'with wait_for_processing.')),
         no_processing=('skip_acquisition',)),
+    'cado-evidence-process': Source('Evidence processing', 'process_evidence', 'evidence_id', (
+        'Processes an evidence item that was acquired with processing skipped (for example with skip_processing). '
+        'Its pipeline is followed as an acquisition\'s, and is its own processing pipeline.'), (
+        Field('evidence_id', 'evidence_id', 'int', required=True, example='391',
+              description='ID of the evidence item to process (see cado-evidence-list).'),),
+        processes=True),
 }
 
 ''' CLASSIFICATION: which SOURCES command acquires a detection's resource, and where each argument comes from '''
@@ -1263,6 +1271,9 @@ class Client(BaseClient):
 
     def get_pipeline_logs(self, pipeline_id: int, sink: Sink) -> dict:
         return self._call('get_pipeline_logs', {'id': pipeline_id}, sink=sink)
+
+    def process_evidence(self, body: dict) -> dict:
+        return self._call('process_evidence', body=body)
 
     def generate_evidence_url(self, evidence_id: int, download_type: str) -> dict:
         return self._call('generate_evidence_url', {'evidence_id': evidence_id, 'download_type': download_type})
@@ -2230,7 +2241,11 @@ def poll_acquisition(client: Client, args: dict[str, Any], command: str, interva
     pipeline_ids = parse_field(args, Field('pipeline_ids', 'pipeline_ids', 'int_list')) or \
         [parse_field(args, Field('pipeline_id', 'pipeline_id', 'int'))]
     followers = parse_followers(args)
-    entries = [read_track(client, pipeline_id, followers, wait_for_processing) for pipeline_id in pipeline_ids]
+    entries = [read_track(client, pipeline_id, followers, wait_for_processing and not source.processes)
+               for pipeline_id in pipeline_ids]
+    if source.processes:  # the pipeline is its own processing pipeline
+        entries = [{**entry, 'processing_pipeline_id': entry['id'], 'processing_status': entry['status']}
+                   for entry in entries]
     # The project is an argument, except for an investigation started from a detection: then Cado names it.
     projects = [project for project in (entry.pop('project_id', None) for entry in entries) if project is not None]
     if projects and not is_given(args, 'project_id'):

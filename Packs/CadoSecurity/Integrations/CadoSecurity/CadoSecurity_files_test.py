@@ -1,7 +1,8 @@
 """Files and evidence: downloads and pipeline logs as War Room file entries (streamed to disk, size-limited, as the zip
-Cado made or unpacked), the pre-signed evidence URL (shown in its entry only) and the failure messages that point to
-the pipeline's logs. The JSON commands (file search, directory listing, file details) are SUCCESS_CASES of
-CadoSecurity_test.py. Each test runs in its own working directory (root conftest.py), where fileResult writes.
+Cado made or unpacked), the pre-signed evidence URL (shown in its entry only), the failure messages that point to
+the pipeline's logs, and evidence processing followed like an acquisition. The JSON commands (file search, directory
+listing, file details) are SUCCESS_CASES of CadoSecurity_test.py. Each test runs in its own working directory (root
+conftest.py), where fileResult writes.
 """
 import hashlib
 import io
@@ -334,3 +335,33 @@ def test_evidence_url_refused(mocker, requests_mock):
     requests_mock.get(URL_PATH, status_code=403, json=load('error_forbidden'))
     outcome = execute(mocker, 'cado-evidence-download-url-get', VALID_ARGS['cado-evidence-download-url-get'])
     assert 'may not generate a download URL for evidence (HTTP 403)' in outcome.error
+
+
+# ============================================================================================================
+# cado-evidence-process: a source whose pipeline is its own processing pipeline
+# ============================================================================================================
+
+def test_evidence_processing_is_followed_to_its_counts_without_looking_for_another_pipeline(mocker, requests_mock):
+    requests_mock.get(f'{BASE}/api/v3/pipelines/4290', json=load('pipeline_get_complete'))
+    requests_mock.get(f'{BASE}/api/v3/alarms/summary', json=load('alarm_summary'))
+    requests_mock.get(f'{BASE}/api/v3/detections', json=load('detection_list'))
+    listed = requests_mock.get(f'{BASE}/api/v3/pipelines', json=load('processing_pipeline_list_empty'))
+    result = succeed(mocker, 'cado-evidence-process', {'evidence_id': '391', 'polling': 'true',
+                                                        'wait_for_processing': 'true', 'pipeline_id': '4290',
+                                                        'pipeline_ids': '4290'})
+    assert not listed.called, 'the processing pipeline is the one started: no other is looked for'
+    assert result.scheduled_command is None
+    record = result.outputs
+    assert (record['status'], record['processing_pipeline_id'], record['processing_status']) == \
+        ('complete', 4290, 'complete')
+    assert record['source'] == 'Evidence processing' and record['resource_id'] == 391
+    assert {'alarm_count', 'detection_count'} <= set(record)
+
+
+def test_evidence_processing_is_submitted_once(mocker, requests_mock, contract):
+    requests_mock.post(f'{BASE}/api/v3/evidences/process', json=load('process_evidence'), status_code=201)
+    result = succeed(mocker, 'cado-evidence-process', {'evidence_id': '391', 'polling': 'true'})
+    assert requests_mock.call_count == 1 and requests_mock.last_request.json() == {'evidence_id': 391}
+    assert not contract.request_problems(requests_mock.last_request)
+    assert result.outputs['pipeline_id'] == 4290 and result.outputs['status'] == 'submitted'
+    assert result.scheduled_command is not None

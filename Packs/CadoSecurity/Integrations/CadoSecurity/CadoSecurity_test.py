@@ -109,6 +109,7 @@ FIXTURE_OPERATIONS = {
     'directory_list': ('GET', '/api/v3/files/directory', '200'),
     'file_get': ('GET', '/api/v3/files/file', '200'),
     'evidence_url': ('GET', '/api/v3/evidences/{evidence_id}/generate-url/{download_type}', '200'),
+    'process_evidence': ('POST', '/api/v3/evidences/process', '201'),  # a source, but answering 201
 }
 
 # Platforms before 2.269 send no pipeline `status`; the 2.324 contract requires it. These fixtures must violate

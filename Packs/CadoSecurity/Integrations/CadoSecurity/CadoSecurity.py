@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from functools import partial
 from string import Template
 from typing import Any, BinaryIO, NamedTuple
-from urllib.parse import quote, urlparse, urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, urlparse, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -1037,9 +1037,11 @@ class Client(BaseClient):
                             if scheme == 'https' and not verify else HTTPAdapter(max_retries=retry))
 
     def _call(self, name: str, path_args: dict[str, Any] | None = None, params: dict[str, Any] | None = None,
-              body: Any = None, sink: Sink | None = None) -> dict[str, Any]:
-        """The decoded envelope; for a file endpoint, the body streamed into `sink` and its size and sha256."""
+              body: Any = None, sink: Sink | None = None, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
+        """The decoded envelope; for a file endpoint, the body streamed into `sink` and its size and sha256. Errors
+        mask the client's secrets and `secrets` (a request's own, which an error may quote with its URL)."""
         endpoint = ENDPOINTS[name]
+        secrets = (*self._secrets, *secrets)
         # Path parameters are encoded whole, so an id can never add a segment, a query or a fragment.
         path = endpoint.path.format(**{key: quote(str(value), safe='') for key, value in (path_args or {}).items()})
         if params:
@@ -1052,11 +1054,11 @@ class Client(BaseClient):
             headers = {**self._headers, 'Accept': '*/*'} if sink is not None else None
             response = self._http_request(
                 endpoint.method, path, params=params, json_data=body, headers=headers, resp_type='response',
-                timeout=self.timeout, error_handler=partial(raise_for_response, endpoint, path_args or {}, self._secrets),
+                timeout=self.timeout, error_handler=partial(raise_for_response, endpoint, path_args or {}, secrets),
                 allow_redirects=False, stream=sink is not None)
             if sink is not None:
                 return save_body(endpoint, response, sink)
-            return redact(decode_response(endpoint, response, self._secrets), self._secrets)
+            return redact(decode_response(endpoint, response, secrets), secrets)
         except CadoApiError as e:
             failure, status = str(e), e.status
         except (DemistoException, requests.exceptions.RequestException) as e:
@@ -1070,7 +1072,7 @@ class Client(BaseClient):
                            f'Server URL, the network path and the proxy and certificate settings. Details: {e}')
         # Raised outside the except blocks so that no chained exception keeps an unredacted text (an echoing proxy
         # can return the key, and tracebacks are logged).
-        raise CadoApiError(redact(failure, self._secrets), status)
+        raise CadoApiError(redact(failure, secrets), status)
 
     # System
     def system_status(self) -> dict:
@@ -1267,7 +1269,9 @@ class Client(BaseClient):
         return self._call('get_file', params=params)
 
     def download_file(self, params: dict, sink: Sink) -> dict:
-        return self._call('download_file', params=params, sink=sink)
+        password = params.get('encryption_password') or ''
+        return self._call('download_file', params=params, sink=sink,
+                          secrets=tuple(dict.fromkeys(secret for secret in (password, quote_plus(password)) if secret)))
 
     def get_pipeline_logs(self, pipeline_id: int, sink: Sink) -> dict:
         return self._call('get_pipeline_logs', {'id': pipeline_id}, sink=sink)

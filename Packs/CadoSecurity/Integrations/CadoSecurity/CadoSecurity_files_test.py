@@ -224,6 +224,17 @@ def test_connection_lost_mid_download_leaves_no_partial_file(mocker, requests_mo
     assert war_room_files() == []
 
 
+def test_the_zip_password_never_reaches_an_error(mocker, requests_mock):
+    """requests quotes the URL, query string included, when the connection fails."""
+    password = 'Zip Pa55/7q&x'
+    requests_mock.get(DOWNLOAD, exc=requests.exceptions.ConnectionError(
+        f'Max retries exceeded with url: /api/v3/files/file/download?encryption_password=Zip+Pa55%2F7q%26x '
+        f'({password})'))
+    error = fail(mocker, 'cado-file-download', {**VALID_ARGS['cado-file-download'], 'encryption_password': password})
+    assert 'Could not reach the Cado platform' in error
+    assert password not in error and 'Zip+Pa55%2F7q%26x' not in error
+
+
 @pytest.mark.parametrize('status, says', [
     (404, 'Cado could not find the evidence or file named in the request (HTTP 404)'),
     (403, 'may not download a file from evidence (HTTP 403). This needs a key with one of these roles: '

@@ -12,6 +12,7 @@ import intake_webhook as webhook
 import pytest
 from CadoParseEvent import parse_event_command
 from fake_cado import FakeCado, detection
+from fake_xsoar import FakeXsoar
 from playbook_runner import Run, playbooks
 
 SAMPLES = webhook.samples()
@@ -39,7 +40,7 @@ def intake(body, incident_id='42') -> dict:
 
 
 def run(incident, fake, playbook=MAIN, inputs=None) -> Run:
-    runner = Run(incident, fake, {'CadoParseEvent': script})
+    runner = Run(incident, fake, {'CadoParseEvent': script, 'CadoDeduplicate': FakeXsoar().dedup_script()})
     runner.run(playbook, inputs)
     return runner
 

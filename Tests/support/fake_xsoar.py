@@ -56,18 +56,26 @@ class FakeXsoar:
     # intake ---------------------------------------------------------------------------------------------------
     def ingest(self, incident: dict[str, Any]) -> dict[str, Any] | None:
         """The incident XSOAR creates from a mapped incoming one, or None when a pre-process rule dropped it."""
-        incoming = dict(incident, CustomFields=dict(incident.get('CustomFields') or {}))
-        incoming.pop('id', None)
-        if self.pre_processing:
-            for rule in pre_process_rules():
-                if rule_matches(rule, incoming):
-                    assert rule['action'] == 'script', f'action {rule["action"]} not interpreted'
-                    with self.serving(None):
-                        keep = self.scripts[rule['scriptName']](incoming)
-                    if not keep:
-                        self.dropped.append(incoming)
-                        return None
-                    break  # XSOAR applies one rule per incident
+        return self.ingest_together([incident])[0]
+
+    def ingest_together(self, incidents: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
+        """Incoming incidents that arrive at once: each is pre-processed before any of them exists."""
+        incoming = [dict(i, CustomFields=dict(i.get('CustomFields') or {})) for i in incidents]
+        kept = [self.pre_process(i) for i in incoming]
+        return [self.create(i) if keep else None for i, keep in zip(incoming, kept)]
+
+    def pre_process(self, incoming: dict[str, Any]) -> bool:
+        for rule in pre_process_rules() if self.pre_processing else []:
+            if rule_matches(rule, incoming):
+                assert rule['action'] == 'script', f'action {rule["action"]} not interpreted'
+                with self.serving(None):
+                    keep = self.scripts[rule['scriptName']](incoming)
+                if not keep:
+                    self.dropped.append(incoming)
+                return keep  # XSOAR applies one rule per incident
+        return True
+
+    def create(self, incoming: dict[str, Any]) -> dict[str, Any]:
         created = dict(incoming, id=str(next(self.ids)), status=ACTIVE)
         self.incidents[created['id']] = created
         return created

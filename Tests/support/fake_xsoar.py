@@ -62,7 +62,7 @@ class FakeXsoar:
         """Incoming incidents that arrive at once: each is pre-processed before any of them exists."""
         incoming = [dict(i, CustomFields=dict(i.get('CustomFields') or {})) for i in incidents]
         kept = [self.pre_process(i) for i in incoming]
-        return [self.create(i) if keep else None for i, keep in zip(incoming, kept)]
+        return [self.create(i) if keep else None for i, keep in zip(incoming, kept, strict=True)]
 
     def pre_process(self, incoming: dict[str, Any]) -> bool:
         for rule in pre_process_rules() if self.pre_processing else []:

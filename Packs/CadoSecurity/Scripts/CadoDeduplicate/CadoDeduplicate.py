@@ -4,7 +4,7 @@ from CommonServerUserPython import *  # noqa: F401
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 # Equal to the integration's DETECTION_INCIDENT_TYPE and PROCESSING_INCIDENT_TYPE (a test asserts it).
@@ -44,7 +44,7 @@ def order(incident_id: Any) -> tuple[int, str]:
 
 
 def search(field: str, value: str, window_days: int, include_closed: bool) -> list[dict[str, Any]]:
-    since = datetime.now(timezone.utc) - timedelta(days=window_days)
+    since = datetime.now(UTC) - timedelta(days=window_days)
     found = execute_command('getIncidents', {'query': f'{field}:"{value}"', 'fromdate': since.isoformat(),
                                              'size': SEARCH_SIZE})
     incidents = (found.get('data') or []) if isinstance(found, dict) else []

@@ -1,0 +1,29 @@
+"""The replay benchmark (tools/replay_benchmark.py) on a small feed: its figures hold the bar the pack README
+quotes, and the previous content, replayed the same way, does not (so the replay exercises duplicates)."""
+import pytest
+import replay_benchmark
+
+
+@pytest.fixture(scope='module')
+def small():
+    return {name: replay_benchmark.replay(3, pre_processing=pre, dedup=dedup, count=40, resource_count=10)
+            for name, pre, dedup in (('xsoar', True, True), ('xsiam', False, True), ('previous', False, False))}
+
+
+@pytest.mark.parametrize('platform', ['xsoar', 'xsiam'])
+def test_one_response_per_detection(small, platform):
+    figures = small[platform]
+    assert figures['duplicate deliveries'] > 10
+    assert figures['incidents acted on'] == figures['detections'] == 40
+    assert figures['duplicates acted on'] == figures['silent ends'] == figures['errors'] == 0
+    assert figures['acquisitions per detection'] == '1.00'
+
+
+def test_the_pre_process_rule_drops_what_the_playbook_would_close(small):
+    assert small['xsoar']['incidents created'] < small['xsiam']['incidents created']
+    assert small['xsoar']['dropped by the pre-process rule'] > 0 == small['xsiam']['dropped by the pre-process rule']
+
+
+def test_the_previous_content_acts_on_every_delivery(small):
+    assert small['previous']['duplicates acted on'] == small['previous']['duplicate deliveries']
+    assert float(small['previous']['acquisitions per detection']) > 1

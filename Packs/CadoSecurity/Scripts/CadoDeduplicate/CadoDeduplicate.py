@@ -50,7 +50,7 @@ def search(field: str, value: str, window_days: int, include_closed: bool) -> li
     incidents = (found.get('data') or []) if isinstance(found, dict) else []
     return [i for i in incidents if i.get('type') in CADO_TYPES
             and str((i.get('CustomFields') or {}).get(field)) == value  # the query matches words, not the value
-            and i.get('closeReason') != DUPLICATE_REASON
+            and DUPLICATE_REASON.lower() not in str(i.get('closeReason') or '').lower()  # or XSIAM's 'Resolved - Duplicate Alert'
             and (include_closed or i.get('status') != CLOSED_STATUS)]
 
 

@@ -79,9 +79,10 @@ def test_ids_compare_in_creation_order_not_as_text():
     assert check(xsoar, '10')['primary_incident_id'] == '9'
 
 
-def test_an_incident_closed_as_a_duplicate_is_never_the_one_joined():
+@pytest.mark.parametrize('reason', ['Duplicate', 'Resolved - Duplicate Alert'])
+def test_an_incident_closed_as_a_duplicate_is_never_the_one_joined(reason):
     xsoar = store(detection(), detection(), detection())
-    xsoar.incidents['2']['closed'] = {'closeReason': 'Duplicate'}
+    xsoar.incidents['2']['closed'] = {'closeReason': reason}
     del xsoar.incidents['1']  # the first one deleted: the next delivery acts, not the closed duplicate
     assert check(xsoar, '3')['duplicate'] is False
 

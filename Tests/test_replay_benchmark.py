@@ -6,8 +6,9 @@ import replay_benchmark
 
 @pytest.fixture(scope='module')
 def small():
-    return {name: replay_benchmark.replay(3, pre_processing=pre, dedup=dedup, count=40, resource_count=10)
-            for name, pre, dedup in (('xsoar', True, True), ('xsiam', False, True), ('previous', False, False))}
+    cases = (('xsoar', True, True, 'xsoar'), ('xsiam', False, True, 'xsiam'), ('previous', False, False, 'xsoar'))
+    return {name: replay_benchmark.replay(3, pre_processing=pre, dedup=dedup, count=40, resource_count=10,
+                                          platform=platform) for name, pre, dedup, platform in cases}
 
 
 @pytest.mark.parametrize('platform', ['xsoar', 'xsiam'])

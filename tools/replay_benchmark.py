@@ -121,12 +121,12 @@ def incoming(kind: str, item: dict[str, Any]) -> dict[str, Any]:
     return webhook.apply_mapper(incident)
 
 
-def replay(seed: int, pre_processing: bool, dedup: bool, count: int = DETECTIONS, resource_count: int = RESOURCES
-           ) -> dict[str, Any]:
+def replay(seed: int, pre_processing: bool, dedup: bool, count: int = DETECTIONS, resource_count: int = RESOURCES,
+           platform: str = 'xsoar') -> dict[str, Any]:
     rng = random.Random(seed)
     detections = synthetic_detections(rng, count, resource_count)
     plan = deliveries(rng, detections)
-    xsoar, cado = FakeXsoar(pre_processing=pre_processing), FakeCado([])
+    xsoar, cado = FakeXsoar(pre_processing=pre_processing, platform=platform), FakeCado([])
     scripts = {'CadoParseEvent': parse, 'CadoDeduplicate': xsoar.dedup_script() if dedup else no_dedup}
     events: dict[int, list] = defaultdict(list)  # second -> [('arrive', kind, index) | ('run', incident)]
     for second, kind, index in plan:
@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     results = {
         'XSOAR 6/8 (pre-process rule + playbook)': replay(options.seed, pre_processing=True, dedup=True, **sizes),
-        'XSIAM (playbook only)': replay(options.seed, pre_processing=False, dedup=True, **sizes),
+        'XSIAM (playbook only)': replay(options.seed, pre_processing=False, dedup=True, platform='xsiam', **sizes),
         'previous content': replay(options.seed, pre_processing=False, dedup=False, **sizes),
     }
     print(figures_table(results, options.markdown))

@@ -17,7 +17,8 @@ from fake_xsoar import FakeXsoar
 from playbook_runner import Run
 
 MAIN = 'Cado Detection Response'
-PLATFORMS = {'xsoar (pre-process rule)': True, 'xsiam (no pre-process rules)': False}
+PLATFORMS = {'xsoar (pre-process rule)': {'pre_processing': True},
+             'xsiam (no pre-process rules, alerts)': {'pre_processing': False, 'platform': 'xsiam'}}
 
 
 def parse(args, incident):
@@ -73,21 +74,21 @@ def assert_one_response(xsoar: FakeXsoar, fake: FakeCado, deliveries: int) -> di
     return primary
 
 
-@pytest.mark.parametrize('pre_processing', PLATFORMS.values(), ids=PLATFORMS.keys())
-def test_five_deliveries_and_three_updates_one_after_the_other(pre_processing):
-    xsoar, fake = FakeXsoar(pre_processing=pre_processing), cado()
+@pytest.mark.parametrize('platform', PLATFORMS.values(), ids=PLATFORMS.keys())
+def test_five_deliveries_and_three_updates_one_after_the_other(platform):
+    xsoar, fake = FakeXsoar(**platform), cado()
     for event in ['detection_created'] * 5 + ['detection_updated'] * 3:
         respond(xsoar, fake, xsoar.ingest(pushed(event)))
     primary = assert_one_response(xsoar, fake, 8)
     assert primary['CustomFields']['cadoeventtype'] == 'detection_updated'  # the latest delivery's fields
     assert primary['CustomFields']['cadopipelinestate'] == 'complete'
-    assert len(xsoar.incidents) == (1 if pre_processing else 8)
+    assert len(xsoar.incidents) == (1 if platform['pre_processing'] else 8)
 
 
-@pytest.mark.parametrize('pre_processing', PLATFORMS.values(), ids=PLATFORMS.keys())
-def test_five_deliveries_and_three_updates_in_a_burst_whose_playbooks_run_last_first(pre_processing):
+@pytest.mark.parametrize('platform', PLATFORMS.values(), ids=PLATFORMS.keys())
+def test_five_deliveries_and_three_updates_in_a_burst_whose_playbooks_run_last_first(platform):
     """All eight arrive before any playbook runs, and the playbooks run newest first: still one response."""
-    xsoar, fake = FakeXsoar(pre_processing=pre_processing), cado()
+    xsoar, fake = FakeXsoar(**platform), cado()
     created = [xsoar.ingest(pushed(event)) for event in ['detection_created'] * 5 + ['detection_updated'] * 3]
     for incident in reversed(created):
         respond(xsoar, fake, incident)
@@ -95,11 +96,11 @@ def test_five_deliveries_and_three_updates_in_a_burst_whose_playbooks_run_last_f
 
 
 @pytest.mark.parametrize('fetch_first', [True, False], ids=['fetched-first', 'pushed-first'])
-@pytest.mark.parametrize('pre_processing', PLATFORMS.values(), ids=PLATFORMS.keys())
-def test_pushed_and_fetched_at_once(pre_processing, fetch_first):
+@pytest.mark.parametrize('platform', PLATFORMS.values(), ids=PLATFORMS.keys())
+def test_pushed_and_fetched_at_once(platform, fetch_first):
     """The same detection arrives by webhook and by fetch-incidents at the same moment: neither is pre-processed
     against the other; their playbooks agree on the first created."""
-    xsoar, fake = FakeXsoar(pre_processing=pre_processing), cado()
+    xsoar, fake = FakeXsoar(**platform), cado()
     arrivals = [fetched(), pushed()] if fetch_first else [pushed(), fetched()]
     both = xsoar.ingest_together(arrivals)
     assert all(both), 'created together'
@@ -109,9 +110,9 @@ def test_pushed_and_fetched_at_once(pre_processing, fetch_first):
     assert primary is both[0]
 
 
-@pytest.mark.parametrize('pre_processing', PLATFORMS.values(), ids=PLATFORMS.keys())
-def test_pushed_then_fetched_update_refreshes_the_incident(pre_processing):
-    xsoar, fake = FakeXsoar(pre_processing=pre_processing), cado()
+@pytest.mark.parametrize('platform', PLATFORMS.values(), ids=PLATFORMS.keys())
+def test_pushed_then_fetched_update_refreshes_the_incident(platform):
+    xsoar, fake = FakeXsoar(**platform), cado()
     respond(xsoar, fake, xsoar.ingest(pushed()))
     respond(xsoar, fake, xsoar.ingest(fetched(first_seen=False, severity='critical')))
     primary = assert_one_response(xsoar, fake, 2)

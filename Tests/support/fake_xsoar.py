@@ -6,7 +6,11 @@ exists; a rule whose incoming-incident filters match runs its script, whose Fals
 `getIncidents` answers like XSOAR's: one entry whose Contents is {total, data}, data None when nothing matches. Its
 query is read only as `field:"value"` terms (what CadoDeduplicate sends); anything else is refused so that a script
 sending another query fails here instead of silently matching everything. A closed incident is one the playbook
-runner's closeInvestigation marked (`closed` holds its arguments)."""
+runner's closeInvestigation marked (`closed` holds its arguments).
+
+platform='xsiam' stands for XSIAM: demistoVersion() says platform x2 while a script runs, incidents are alerts whose
+fields setAlert sets, and setIncident is refused for them (an assumption: XSIAM's own behaviour for a script's
+setIncident on an alert is not documented; demisto-sdk's XSIAM build turns playbooks' setIncident into setAlert)."""
 import contextlib
 import itertools
 import json
@@ -42,7 +46,8 @@ def rule_matches(rule: dict[str, Any], incident: dict[str, Any]) -> bool:
 
 
 class FakeXsoar:
-    def __init__(self, scripts: dict[str, Any] | None = None, pre_processing: bool = True, links: bool = True):
+    def __init__(self, scripts: dict[str, Any] | None = None, pre_processing: bool = True, links: bool = True,
+                 platform: str = 'xsoar'):
         self.incidents: dict[str, dict[str, Any]] = {}
         self.entries: dict[str, list[dict]] = defaultdict(list)
         self.links: dict[str, set[str]] = defaultdict(set)
@@ -51,6 +56,7 @@ class FakeXsoar:
         self.scripts = scripts or {'CadoDeduplicate': lambda incoming: CadoDeduplicate.preprocess(incoming, {})}
         self.pre_processing = pre_processing  # False: XSIAM, or a platform where the rule is not enabled
         self.supports_links = links
+        self.platform = platform
         self.ids = itertools.count(1)
 
     # intake ---------------------------------------------------------------------------------------------------
@@ -98,12 +104,13 @@ class FakeXsoar:
     @contextlib.contextmanager
     def serving(self, current_id: str | None):
         """demisto.executeCommand answered by this store while a script runs (for `current_id`'s incident)."""
-        original = demisto.executeCommand
+        original = demisto.executeCommand, demisto.demistoVersion
         demisto.executeCommand = lambda command, args: self.execute(command, args, current_id)
+        demisto.demistoVersion = lambda: {'version': '8.9.0', 'platform': 'x2' if self.platform == 'xsiam' else 'xsoar'}
         try:
             yield self
         finally:
-            demisto.executeCommand = original
+            demisto.executeCommand, demisto.demistoVersion = original
 
     def execute(self, command: str, args: dict[str, Any], current_id: str | None) -> list[dict[str, Any]]:
         handler = getattr(self, f'builtin_{command}', None)
@@ -122,6 +129,16 @@ class FakeXsoar:
         return [{'Type': 1, 'ContentsFormat': 'json', 'Contents': {'total': len(found), 'data': found or None}}]
 
     def builtin_setIncident(self, args, current_id):
+        if self.platform == 'xsiam':
+            return error_entry('setIncident does not update alerts')
+        return self.set_fields(args, current_id)
+
+    def builtin_setAlert(self, args, current_id):
+        if self.platform != 'xsiam':
+            return error_entry('Unsupported Command: setAlert')
+        return self.set_fields(args, current_id)
+
+    def set_fields(self, args, current_id):
         target = self.incidents[str(args.get('id') or current_id)]
         for key, value in args.items():
             if key != 'id':

@@ -20,6 +20,7 @@ DUPLICATE_REASON = 'Duplicate'
 CLOSED_STATUS = 2
 SEARCH_SIZE = 100
 DEFAULT_WINDOW_DAYS = 30
+XSIAM_PLATFORM = 'x2'  # demistoVersion()['platform'] on XSIAM, whose incidents here are alerts
 KEY_VALUE = re.compile(r'^[\w.:-]{1,128}$')  # what goes into the search query: Cado ids, never query syntax
 ENTRY_TEXT_LIMIT = 2000
 
@@ -61,6 +62,20 @@ def primary_of(candidates: list[dict[str, Any]], own_id: str | None) -> dict[str
     return min(earlier, key=lambda c: order(c['id']), default=None)
 
 
+def set_fields(fields: dict[str, Any], incident_id: str | None = None) -> None:
+    """Cado fields on an incident (the current one without an id). XSIAM's alerts take setAlert, as demisto-sdk's
+    XSIAM build turns playbooks' setIncident into setAlert; the other command is tried when the first is refused."""
+    args = dict(fields, **({'id': incident_id} if incident_id else {}))
+    commands = ['setIncident', 'setAlert']
+    if demisto.demistoVersion().get('platform') == XSIAM_PLATFORM:
+        commands.reverse()
+    done, first_error = execute_command(commands[0], args, fail_on_error=False)
+    if not done:
+        done, second_error = execute_command(commands[1], args, fail_on_error=False)
+        if not done:
+            raise DemistoException(f'{commands[0]} failed: {first_error}; {commands[1]} failed: {second_error}')
+
+
 def delivery_entry(incident: dict[str, Any], key: tuple[str, str]) -> dict[str, Any]:
     fields = incident.get('CustomFields') or {}
     intake = 'fetched' if '"cado_detection"' in str(incident.get('rawJSON') or '') else 'pushed'
@@ -79,7 +94,7 @@ def join(primary: dict[str, Any], incident: dict[str, Any], key: tuple[str, str]
     fields = {name: value for name, value in (incident.get('CustomFields') or {}).items()
               if name in REFRESHED_FIELDS and value not in (None, '', [])}
     if fields:
-        execute_command('setIncident', {'id': primary['id'], **fields})
+        set_fields(fields, primary['id'])
     if not incident.get('id'):
         return []
     linked, error = execute_command('linkIncidents', {'incidentId': primary['id'], 'linkedIncidentIDs': incident['id']},
@@ -98,7 +113,7 @@ def deduplicate(incident: dict[str, Any], args: dict[str, Any]) -> dict[str, Any
         return result
     if own_id and not (incident.get('CustomFields') or {}).get(key[0]):
         # Written before the search, so a delivery racing this one finds this incident in its own search.
-        execute_command('setIncident', {key[0]: key[1]})
+        set_fields({key[0]: key[1]})
     primary = primary_of(search(*key, window_days, include_closed), own_id)
     result.update(key_field=key[0], key=key[1])
     if primary:

@@ -113,6 +113,23 @@ def test_no_usable_id_means_no_search(args):
     assert check(xsoar, '2', **args) == {'incident_id': '2', 'duplicate': False}
 
 
+@pytest.mark.parametrize('platform, refused', [('xsoar', 'setAlert'), ('xsiam', 'setIncident')])
+def test_fields_are_set_with_the_platforms_command(platform, refused):
+    xsoar, calls = store(detection(), detection(event='detection_updated'), platform=platform), []
+    execute = xsoar.execute
+    xsoar.execute = lambda command, args, current: calls.append(command) or execute(command, args, current)
+    check(xsoar, '2')
+    assert xsoar.incidents['1']['CustomFields']['cadoeventtype'] == 'detection_updated'
+    assert 'addEntries' in calls and refused not in calls
+
+
+def test_a_refused_field_update_names_both_commands():
+    xsoar = store(detection(), detection())
+    xsoar.builtin_setIncident = lambda args, current: [{'Type': 4, 'Contents': 'no rights', 'ContentsFormat': 'text'}]
+    with pytest.raises(Exception, match='setIncident failed: no rights; setAlert failed: Unsupported Command'):
+        check(xsoar, '2')
+
+
 def test_the_link_is_optional_where_the_platform_cannot_link():
     xsoar = store(detection(), detection(), links=False)
     result = check(xsoar, '2')

@@ -6,7 +6,7 @@ import CadoSecurity
 import pytest
 import yaml
 from CadoDeduplicate import deduplicate, deduplicate_command, preprocess
-from fake_xsoar import FakeXsoar
+from fake_xsoar import FakeXsoar, error_entry
 
 PACK = Path(__file__).resolve().parents[2]
 
@@ -123,13 +123,6 @@ def test_fields_are_set_with_the_platforms_command(platform, refused):
     assert 'addEntries' in calls and refused not in calls
 
 
-def test_a_refused_field_update_names_both_commands():
-    xsoar = store(detection(), detection())
-    xsoar.builtin_setIncident = lambda args, current: [{'Type': 4, 'Contents': 'no rights', 'ContentsFormat': 'text'}]
-    with pytest.raises(Exception, match='setIncident failed: no rights; setAlert failed: Unsupported Command'):
-        check(xsoar, '2')
-
-
 def test_the_link_is_optional_where_the_platform_cannot_link():
     xsoar = store(detection(), detection(), links=False)
     result = check(xsoar, '2')
@@ -138,10 +131,14 @@ def test_the_link_is_optional_where_the_platform_cannot_link():
     assert len(xsoar.entries['1']) == 1
 
 
-def test_a_failed_update_of_the_earlier_incident_is_an_error_not_a_silent_duplicate():
+@pytest.mark.parametrize('builtin, expected', [
+    ('addEntries', 'refused'),
+    ('setIncident', 'setIncident failed: refused; setAlert failed: Unsupported Command'),  # both commands named
+])
+def test_a_failed_update_of_the_earlier_incident_is_an_error_not_a_silent_duplicate(builtin, expected):
     xsoar = store(detection(), detection())
-    xsoar.builtin_addEntries = lambda args, current: [{'Type': 4, 'Contents': 'forbidden', 'ContentsFormat': 'text'}]
-    with pytest.raises(Exception, match='forbidden'):
+    setattr(xsoar, f'builtin_{builtin}', lambda args, current: error_entry('refused'))
+    with pytest.raises(Exception, match=expected):
         check(xsoar, '2')
 
 
@@ -170,7 +167,7 @@ def test_pre_processing_drops_a_duplicate_and_keeps_the_rest():
 
 def test_pre_processing_keeps_the_incident_when_anything_fails(capsys):
     xsoar = store(detection())
-    xsoar.builtin_getIncidents = lambda args, current: [{'Type': 4, 'Contents': 'timeout', 'ContentsFormat': 'text'}]
+    xsoar.builtin_getIncidents = lambda args, current: error_entry('timeout')
     with xsoar.serving(None):
         assert preprocess(detection(), {}) is True
     assert 'kept the incoming incident' in capsys.readouterr().out

@@ -34,6 +34,8 @@ API_KEY = 'contract-test-key'
 MAX_POLL_STEPS = 5
 
 FETCH = {'isFetch': 'true', 'first_fetch': '3 days', 'max_fetch': '10'}
+AWS_DEFAULTS = {'default_account': VALID_ARGS['cado-aws-ec2-acquire']['account'],
+                'default_region': VALID_ARGS['cado-aws-ec2-acquire']['region']}
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,29 @@ CASES: dict[str, list[Case]] = {
                                   'insert_credentials': 'true'}, 'instance-credentials', WEBHOOK_CREDENTIALS)],
     'cado-webhook-delete': [Case(args_of('cado-webhook-delete'))],
     'cado-webhook-test': [Case(args_of('cado-webhook-test'))],
+    # Browsing for the names that container, appliance and storage acquisitions need
+    'cado-aws-ecs-cluster-list': [*with_cursor(args_of('cado-aws-ecs-cluster-list', limit='2')),
+                                  Case({'limit': '1'}, 'instance-defaults', params=AWS_DEFAULTS)],
+    'cado-aws-ecs-task-list': with_cursor(args_of('cado-aws-ecs-task-list', limit='2')),
+    'cado-aws-ecs-container-list': [Case(args_of('cado-aws-ecs-container-list')),
+                                    Case({'cluster_name': 'prod-ecs', 'task_name': 't-1'}, 'instance-defaults',
+                                         params=AWS_DEFAULTS)],
+    **{command: with_page(args_of(command, limit='5')) for command in (
+        'cado-aws-eks-cluster-list', 'cado-aws-eks-pod-list', 'cado-aws-eks-container-list', 'cado-gcp-gke-cluster-list',
+        'cado-gcp-gke-pod-list', 'cado-gcp-gke-container-list', 'cado-azure-aks-cluster-list', 'cado-azure-aks-pod-list',
+        'cado-azure-aks-container-list', 'cado-azure-blob-list')},
+    'cado-darktrace-appliance-list': with_cursor(args_of('cado-darktrace-appliance-list', limit='2')),
+    'cado-azure-subscription-list': with_page(args_of('cado-azure-subscription-list', name='Corp Production',
+                                                      limit='5')),
+    'cado-azure-resource-group-list': with_page(args_of('cado-azure-resource-group-list', name='rg-jump', limit='5')),
+    'cado-azure-storage-account-list': with_page(args_of('cado-azure-storage-account-list', name_filter='acme',
+                                                         limit='5')),
+    'cado-azure-storage-container-list': with_page(args_of('cado-azure-storage-container-list', name_filter='insights',
+                                                           limit='5')),
+    'cado-gcp-project-list': [*with_page(args_of('cado-gcp-project-list', name='Analytics Production',
+                                                 gcp_project='analytics-prod-4521', limit='5')),
+                              Case({}, 'no-account')],
+    'cado-gcp-gcs-object-list': with_page(args_of('cado-gcp-gcs-object-list', limit='5')),
 }
 
 

@@ -105,7 +105,7 @@ class Endpoint(NamedTuple):
     roles: tuple[str, ...]
     action: str  # what the request does, for error messages
     missing: str = ''  # what a 404 on this path means was not found
-    data: str = 'object'  # the success envelope's `data`: object | list | none (the answer may carry none)
+    data: str = 'object'  # the success envelope's `data`: object | list | names (strings) | none (may carry none)
     hint: str = ''  # added to a refusal (HTTP 403): which key to use instead
 
 
@@ -184,6 +184,28 @@ ENDPOINTS: dict[str, Endpoint] = {
     'delete_webhook': Endpoint('DELETE', '/api/v3/webhooks/{webhook_id}', ADMINS, 'delete a webhook', 'webhook',
                                data='none', hint=WEBHOOK_HINT),
     'test_webhook': Endpoint('POST', '/api/v3/webhooks/test', ADMINS, 'test a webhook', 'webhook', hint=WEBHOOK_HINT),
+    **{f'list_{name}': Endpoint('GET', f'/api/v3/import/{path}', ANALYSTS, f'browse {what}', data=data)
+       for name, path, what, data in (
+           ('ecs_clusters', 'aws/ecs/clusters', 'ECS clusters', 'list'),
+           ('ecs_tasks', 'aws/ecs/tasks', 'ECS tasks', 'list'),
+           ('ecs_containers', 'aws/ecs/containers', 'ECS containers', 'object'),
+           ('eks_clusters', 'aws/eks/clusters', 'EKS clusters', 'list'),
+           ('eks_pods', 'aws/eks/pods', 'EKS pods', 'list'),
+           ('eks_containers', 'aws/eks/containers', 'EKS containers', 'list'),
+           ('gke_clusters', 'gcp/gke/clusters', 'GKE clusters', 'list'),
+           ('gke_pods', 'gcp/gke/pods', 'GKE pods', 'list'),
+           ('gke_containers', 'gcp/gke/containers', 'GKE containers', 'list'),
+           ('aks_clusters', 'azure/aks/clusters', 'AKS clusters', 'list'),
+           ('aks_pods', 'azure/aks/pods', 'AKS pods', 'list'),
+           ('aks_containers', 'azure/aks/containers', 'AKS containers', 'list'),
+           ('darktrace_appliances', 'xdr/csensor/appliances', 'Darktrace csensor appliances', 'list'),
+           ('azure_subscriptions', 'azure/management/subscriptions', 'Azure subscriptions', 'list'),
+           ('azure_resource_groups', 'azure/management/resource-groups', 'Azure resource groups', 'list'),
+           ('azure_storage_accounts', 'azure/storage/accounts', 'Azure storage accounts', 'names'),
+           ('azure_storage_containers', 'azure/storage/containers', 'Azure storage containers', 'names'),
+           ('azure_blobs', 'azure/storage/blobs', 'Azure storage blobs', 'list'),
+           ('gcp_projects', 'gcp/resource-manager/projects', 'GCP projects', 'list'),
+           ('gcs_objects', 'gcp/gcs/objects', 'GCS objects', 'list'))},
 }
 
 ''' ARGUMENT SPECS: how a command argument becomes a query parameter or body field '''
@@ -253,7 +275,7 @@ CURSOR_FIELDS = (
 PAGING_FIELDS = {'page': PAGE_FIELDS, 'cursor': CURSOR_FIELDS, 'cursor_unsized': (
     CURSOR_FIELDS[1]._replace(description=f'{CURSOR_LIMIT} Cado decides how many instances a page holds; when it '
                                           'holds more than limit, the rest come with the next_token of the note.'),
-    CURSOR_FIELDS[2])}
+    CURSOR_FIELDS[2]), 'none': ()}
 
 HOST_OPTION_FIELDS = (
     Field('collection_type', 'collection_type', choices=('balanced', 'custom'), example='custom',
@@ -556,30 +578,51 @@ class Classification(NamedTuple):
 K8S_ARGUMENTS = {'pod_name': 'pod', 'pod_namespace': 'namespace', 'container_name': 'container'}
 AZURE_PLACE = {'subscription_id': 'cloud_account', 'resource_group': 'resource_group'}
 XDR_DEVICE_ACQUISITION = Classification('cado-xdr-device-acquire', {'device_id': 'id', 'provider': 'provider'})
+AZURE_BROWSE = {'subscription_id': 'cado-azure-subscription-list', 'resource_group': 'cado-azure-resource-group-list'}
+GCP_PROJECT_BROWSE = 'cado-gcp-project-list'
+
+
+def kubernetes_browse(prefix: str) -> dict[str, str]:
+    """The list commands that name a container's cluster, pod and container (`prefix`: e.g. cado-aws-eks)."""
+    return {'cluster_name': f'{prefix}-cluster-list', 'pod_name': f'{prefix}-pod-list',
+            'pod_namespace': f'{prefix}-pod-list', 'container_name': f'{prefix}-container-list'}
+
 
 CLASSIFICATIONS: dict[tuple[str, str], Classification] = {
     ('aws', 'ec2'): Classification('cado-aws-ec2-acquire', {'instance_id': 'id', 'region': 'region'}),
     ('aws', 's3'): Classification('cado-aws-s3-acquire', {'bucket': 'id'}),
     ('aws', 'lambda'): Classification('cado-aws-lambda-acquire', {'function_name': 'id', 'region': 'region'}),
     ('aws', 'ecs'): Classification('cado-aws-ecs-acquire', {'cluster_name': 'cluster', 'region': 'region',
-                                                            'task_name': 'task', 'container_name': 'container'}),
+                                                            'task_name': 'task', 'container_name': 'container'},
+                                   {'cluster_name': 'cado-aws-ecs-cluster-list', 'task_name': 'cado-aws-ecs-task-list',
+                                    'container_name': 'cado-aws-ecs-container-list'}),
     ('aws', 'eks'): Classification('cado-aws-eks-acquire', {'cluster_name': 'cluster', 'region': 'region',
-                                                            **K8S_ARGUMENTS}),
+                                                            **K8S_ARGUMENTS}, kubernetes_browse('cado-aws-eks')),
     ('gcp', 'gce'): Classification('cado-gcp-gce-acquire', {'instance_name': 'id', 'instance_project': 'cloud_account',
                                                             'zone': 'zone'},
-                                   {'gcs_bucket': 'cado-gcp-gcs-bucket-list'}),
-    ('gcp', 'gcs'): Classification('cado-gcp-gcs-acquire', {'bucket': 'id', 'gcp_project': 'cloud_account'}),
+                                   {'gcs_bucket': 'cado-gcp-gcs-bucket-list', 'instance_project': GCP_PROJECT_BROWSE,
+                                    'gcs_project': GCP_PROJECT_BROWSE}),
+    ('gcp', 'gcs'): Classification('cado-gcp-gcs-acquire', {'bucket': 'id', 'gcp_project': 'cloud_account'},
+                                   {'gcp_project': GCP_PROJECT_BROWSE}),
     ('gcp', 'gke'): Classification('cado-gcp-gke-acquire', {'cluster_name': 'cluster', 'gcp_project': 'cloud_account',
-                                                            'zone': 'zone', **K8S_ARGUMENTS}),
-    ('azure', 'vm'): Classification('cado-azure-vm-acquire', {'vm_name': 'id', **AZURE_PLACE}),
+                                                            'zone': 'zone', **K8S_ARGUMENTS},
+                                   {'gcp_project': GCP_PROJECT_BROWSE, 'zone': 'cado-gcp-gke-cluster-list',
+                                    **kubernetes_browse('cado-gcp-gke')}),
+    ('azure', 'vm'): Classification('cado-azure-vm-acquire', {'vm_name': 'id', **AZURE_PLACE}, AZURE_BROWSE),
     ('azure', 'disk'): Classification('cado-azure-disk-acquire', {'disk_name': 'id', **AZURE_PLACE},
-                                      {'resource_group': 'cado-azure-disk-list'}),
+                                      {**AZURE_BROWSE, 'resource_group': 'cado-azure-disk-list'}),
     ('azure', 'blob'): Classification('cado-azure-blob-acquire', {'storage_account_name': 'id',
-                                                                  'subscription_id': 'cloud_account'}),
+                                                                  'subscription_id': 'cloud_account'},
+                                      {'subscription_id': AZURE_BROWSE['subscription_id'],
+                                       'storage_account_name': 'cado-azure-storage-account-list',
+                                       'container_name': 'cado-azure-storage-container-list',
+                                       'blob_name': 'cado-azure-blob-list'}),
     ('azure', 'aks'): Classification('cado-azure-aks-acquire', {'cluster_name': 'cluster', **AZURE_PLACE,
-                                                                **K8S_ARGUMENTS}),
+                                                                **K8S_ARGUMENTS},
+                                     {**AZURE_BROWSE, **kubernetes_browse('cado-azure-aks')}),
     **{(provider, 'device'): XDR_DEVICE_ACQUISITION for provider in XDR_PROVIDERS},
-    ('darktrace', 'endpoint'): Classification('cado-darktrace-endpoint-acquire', {'device_id': 'id'}),
+    ('darktrace', 'endpoint'): Classification('cado-darktrace-endpoint-acquire', {'device_id': 'id'},
+                                              {'appliance_name': 'cado-darktrace-appliance-list'}),
     ('url', 'url'): Classification('cado-url-acquire', {'url': 'id'}),
 }
 BROWSE_FOR_ANY = {'account': 'cado-cloud-account-list'}
@@ -757,13 +800,42 @@ EXISTING_ACQUISITION = Entity('Cado.Detection.existing_acquisitions', 'pipeline_
 WEBHOOK = Entity('Cado.Webhook', 'id', 'Cado webhooks', (
     ('id', 'id'), ('name', 'name'), ('event_type', 'event_type'), ('payload_type', 'payload_type'), ('url', 'url'),
     ('enabled', 'enabled'), ('times_sent', 'times_sent'), ('last_sent', 'last_sent')))
+ECS_CLUSTER = Entity('Cado.ECSCluster', 'cluster_name', 'AWS ECS clusters', (('cluster_name', 'cluster_name'),))
+ECS_TASK = Entity('Cado.ECSTask', 'task_name', 'AWS ECS tasks', (('task_name', 'task_name'), ('importable', 'importable')))
+ECS_CONTAINER = Entity('Cado.ECSContainer', 'container_name', 'AWS ECS containers', (
+    ('container_name', 'container_name'), ('is_online', 'is_online')))
+
+
+def kubernetes_entities(service: str, cloud: str, *cluster_columns: str) -> tuple[Entity, Entity, Entity]:
+    """The clusters, pods and containers of a managed Kubernetes service (EKS, GKE, AKS)."""
+    return (Entity(f'Cado.{service}Cluster', 'cluster_name', f'{cloud} {service} clusters',
+                   tuple((column, column) for column in ('cluster_name', *cluster_columns, 'is_private'))),
+            Entity(f'Cado.{service}Pod', 'pod_name', f'{cloud} {service} pods', (
+                ('pod_name', 'pod_name'), ('pod_namespace', 'pod_namespace'))),
+            Entity(f'Cado.{service}Container', 'container_name', f'{cloud} {service} containers', (
+                ('container_name', 'container_name'), ('container_image', 'container_image'))))
+
+
+DARKTRACE_APPLIANCE = Entity('Cado.DarktraceAppliance', 'product_id', 'Darktrace csensor appliances', (
+    ('name', 'name'), ('product_id', 'product_id'), ('url', 'url'), ('deployment_id', 'deployment_id'),
+    ('tunnel_state', 'tunnel_state'), ('internet_enabled', 'internet_enabled')))
+AZURE_SUBSCRIPTION = Entity('Cado.AzureSubscription', 'id', 'Azure subscriptions', (('id', 'id'), ('name', 'name')))
+AZURE_RESOURCE_GROUP = Entity('Cado.AzureResourceGroup', 'name', 'Azure resource groups', (('name', 'name'),))
+AZURE_STORAGE_ACCOUNT = Entity('Cado.AzureStorageAccount', 'name', 'Azure storage accounts', (('name', 'name'),))
+AZURE_STORAGE_CONTAINER = Entity('Cado.AzureStorageContainer', 'name', 'Azure storage containers', (('name', 'name'),))
+AZURE_BLOB = Entity('Cado.AzureBlob', 'name', 'Azure storage blobs', (('name', 'name'), ('size', 'size')))
+GCP_PROJECT = Entity('Cado.GCPProject', 'gcp_project_id', 'GCP projects', (
+    ('gcp_project_id', 'gcp_project_id'), ('gcp_project_name', 'gcp_project_name')))
+GCS_OBJECT = Entity('Cado.GCSObject', 'name', 'GCP GCS objects', (
+    ('name', 'name'), ('type', 'type'), ('size', 'size'), ('storage_class', 'storage_class'),
+    ('last_modified', 'last_modified')))
 
 
 class Listing(NamedTuple):
     endpoint: str  # ENDPOINTS key and Client method
     entity: Entity
     filters: tuple[Field, ...]
-    paging: str  # page | cursor (per_page accepted) | cursor_unsized (the endpoint takes no per_page)
+    paging: str  # page | cursor (per_page accepted) | cursor_unsized (the endpoint takes no per_page) | none (one answer)
 
 
 DETECTION_TYPE = 'Detection type. Default is alert.'
@@ -781,6 +853,42 @@ NEWEST_FIRST = 'Sort order. Default is -id (newest first).'
 BROWSED_SUBSCRIPTION = 'ID of the Azure subscription to browse.'
 BROWSED_GCP_PROJECT = 'ID of the GCP project to browse.'
 BUCKET_PREFIX = 'Only buckets whose name starts with this prefix.'
+
+
+BROWSED_CLUSTER = Field('cluster_name', 'cluster_name', required=True, description='Name of the cluster to browse.')
+ECS_PLACE = (account_field('account_name', required=False, description=account_description('AWS')),
+             region_field(description=BROWSED_REGION))
+AZURE_BROWSED_SUBSCRIPTION = (account_field('account_name', description=account_description('Azure')),
+                              Field('subscription_id', 'subscription_id', required=True, description=BROWSED_SUBSCRIPTION))
+BROWSED_STORAGE_ACCOUNT = Field('storage_account_name', 'storage_account_name', required=True,
+                                description='Name of the Azure storage account to browse.')
+
+
+def kubernetes_listings(cloud: str, service: str, place: tuple[Field, ...], cluster_place: tuple[Field, ...] = (),
+                        *cluster_columns: str) -> tuple[Listing, Listing, Listing]:
+    """The cluster, pod and container listings of a managed Kubernetes service: each level needs the names of the
+    levels above it (`cluster_place`: what besides its name locates a cluster, such as a GKE cluster's zone)."""
+    cluster, pod, container = kubernetes_entities(service.upper(), cloud, *cluster_columns)
+    pod_place = (*place, BROWSED_CLUSTER, *cluster_place)
+    return (Listing(f'list_{service}_clusters', cluster, place, 'page'),
+            Listing(f'list_{service}_pods', pod, pod_place, 'page'),
+            Listing(f'list_{service}_containers', container, (
+                *pod_place,
+                Field('pod_name', 'pod_name', required=True, description='Name of the pod whose containers to list.'),
+                Field('pod_namespace', 'pod_namespace', required=True, description='Namespace of the pod.')), 'page'))
+
+
+EKS_CLUSTERS, EKS_PODS, EKS_CONTAINERS = kubernetes_listings('AWS', 'eks', (
+    account_field('account_name', description=account_description('AWS')),
+    region_field('cluster_region', description=BROWSED_REGION)))
+GKE_CLUSTERS, GKE_PODS, GKE_CONTAINERS = kubernetes_listings('GCP', 'gke', (
+    account_field('account_name', description=account_description('GCP')),
+    Field('gcp_project', 'gcp_project_id', required=True, description=BROWSED_GCP_PROJECT)),
+    (Field('zone', 'cluster_zone', required=True, description='GCP zone of the cluster, e.g. europe-west2-b.'),), 'zone')
+AKS_CLUSTERS, AKS_PODS, AKS_CONTAINERS = kubernetes_listings('Azure', 'aks', (
+    account_field('account_name', description=account_description('Azure')),
+    Field('subscription_id', 'subscription_id', required=True, description=BROWSED_SUBSCRIPTION),
+    Field('resource_group', 'resource_group', required=True, description='Azure resource group of the clusters.')))
 
 
 def descending_too(*names: str) -> tuple[str, ...]:
@@ -927,6 +1035,50 @@ LISTINGS: dict[str, Listing] = {
         Field('order_by', 'order_by', choices=('id', '-id', 'display_name', '-display_name'),
               description=NEWEST_FIRST)), 'page'),
     'cado-webhook-list': Listing('list_webhooks', WEBHOOK, (), 'page'),
+    'cado-aws-ecs-cluster-list': Listing('list_ecs_clusters', ECS_CLUSTER, ECS_PLACE, 'cursor'),
+    'cado-aws-ecs-task-list': Listing('list_ecs_tasks', ECS_TASK, (*ECS_PLACE, BROWSED_CLUSTER), 'cursor'),
+    'cado-aws-ecs-container-list': Listing('list_ecs_containers', ECS_CONTAINER, (
+        *ECS_PLACE, BROWSED_CLUSTER,
+        Field('task_name', 'task_name', required=True, description='Name of the ECS task whose containers to list.')),
+        'none'),
+    'cado-aws-eks-cluster-list': EKS_CLUSTERS,
+    'cado-aws-eks-pod-list': EKS_PODS,
+    'cado-aws-eks-container-list': EKS_CONTAINERS,
+    'cado-gcp-gke-cluster-list': GKE_CLUSTERS,
+    'cado-gcp-gke-pod-list': GKE_PODS,
+    'cado-gcp-gke-container-list': GKE_CONTAINERS,
+    'cado-azure-aks-cluster-list': AKS_CLUSTERS,
+    'cado-azure-aks-pod-list': AKS_PODS,
+    'cado-azure-aks-container-list': AKS_CONTAINERS,
+    'cado-darktrace-appliance-list': Listing('list_darktrace_appliances', DARKTRACE_APPLIANCE, (), 'cursor'),
+    'cado-azure-subscription-list': Listing('list_azure_subscriptions', AZURE_SUBSCRIPTION, (
+        account_field('account_name', description=account_description('Azure')),
+        Field('name', 'subscription_name', description='Only subscriptions with this name.')), 'page'),
+    'cado-azure-resource-group-list': Listing('list_azure_resource_groups', AZURE_RESOURCE_GROUP, (
+        *AZURE_BROWSED_SUBSCRIPTION,
+        Field('name', 'resource_group_name', description='Only resource groups with this name.')), 'page'),
+    'cado-azure-storage-account-list': Listing('list_azure_storage_accounts', AZURE_STORAGE_ACCOUNT, (
+        *AZURE_BROWSED_SUBSCRIPTION,
+        Field('name_filter', 'storage_account_name_filter',
+              description="Only storage accounts whose name matches this filter (Cado's storage_account_name_filter)."),
+    ), 'page'),
+    'cado-azure-storage-container-list': Listing('list_azure_storage_containers', AZURE_STORAGE_CONTAINER, (
+        *AZURE_BROWSED_SUBSCRIPTION, BROWSED_STORAGE_ACCOUNT,
+        Field('name_filter', 'container_name_filter',
+              description="Only containers whose name matches this filter (Cado's container_name_filter).")), 'page'),
+    'cado-azure-blob-list': Listing('list_azure_blobs', AZURE_BLOB, (
+        *AZURE_BROWSED_SUBSCRIPTION, BROWSED_STORAGE_ACCOUNT,
+        Field('container_name', 'container_name', required=True,
+              description='Name of the storage container whose blobs to list.')), 'page'),
+    'cado-gcp-project-list': Listing('list_gcp_projects', GCP_PROJECT, (
+        account_field('account_name', required=False, description=account_description('GCP')),
+        Field('name', 'gcp_project_name', description='Only the GCP project with this name.'),
+        Field('gcp_project', 'gcp_project_id', description='Only the GCP project with this ID.')), 'page'),
+    'cado-gcp-gcs-object-list': Listing('list_gcs_objects', GCS_OBJECT, (
+        account_field('account_name', description=account_description('GCP')),
+        Field('gcp_project', 'gcp_project', required=True, description=BROWSED_GCP_PROJECT),
+        Field('bucket', 'bucket_name', required=True, description='Name of the bucket to browse.'),
+        Field('prefix', 'prefix', description='Only objects under this prefix (must end with "/").')), 'page'),
 }
 
 XDR_DEVICE_FILTERS = (Field('hostname', 'hostname'), Field('os', 'os'))
@@ -1191,6 +1343,67 @@ class Client(BaseClient):
     def test_webhook(self, webhook_id: int) -> dict:
         return self._call('test_webhook', body={'id': webhook_id})
 
+    # Browsing for the names that container, appliance and storage acquisitions need
+    def list_ecs_clusters(self, params: dict) -> dict:
+        return self._call('list_ecs_clusters', params=params)
+
+    def list_ecs_tasks(self, params: dict) -> dict:
+        return self._call('list_ecs_tasks', params=params)
+
+    def list_ecs_containers(self, params: dict) -> dict:
+        return self._call('list_ecs_containers', params=params)
+
+    def list_eks_clusters(self, params: dict) -> dict:
+        return self._call('list_eks_clusters', params=params)
+
+    def list_eks_pods(self, params: dict) -> dict:
+        return self._call('list_eks_pods', params=params)
+
+    def list_eks_containers(self, params: dict) -> dict:
+        return self._call('list_eks_containers', params=params)
+
+    def list_gke_clusters(self, params: dict) -> dict:
+        return self._call('list_gke_clusters', params=params)
+
+    def list_gke_pods(self, params: dict) -> dict:
+        return self._call('list_gke_pods', params=params)
+
+    def list_gke_containers(self, params: dict) -> dict:
+        return self._call('list_gke_containers', params=params)
+
+    def list_aks_clusters(self, params: dict) -> dict:
+        return self._call('list_aks_clusters', params=params)
+
+    def list_aks_pods(self, params: dict) -> dict:
+        return self._call('list_aks_pods', params=params)
+
+    def list_aks_containers(self, params: dict) -> dict:
+        return self._call('list_aks_containers', params=params)
+
+    def list_darktrace_appliances(self, params: dict) -> dict:
+        return self._call('list_darktrace_appliances', params=params)
+
+    def list_azure_subscriptions(self, params: dict) -> dict:
+        return self._call('list_azure_subscriptions', params=params)
+
+    def list_azure_resource_groups(self, params: dict) -> dict:
+        return self._call('list_azure_resource_groups', params=params)
+
+    def list_azure_storage_accounts(self, params: dict) -> dict:
+        return self._call('list_azure_storage_accounts', params=params)
+
+    def list_azure_storage_containers(self, params: dict) -> dict:
+        return self._call('list_azure_storage_containers', params=params)
+
+    def list_azure_blobs(self, params: dict) -> dict:
+        return self._call('list_azure_blobs', params=params)
+
+    def list_gcp_projects(self, params: dict) -> dict:
+        return self._call('list_gcp_projects', params=params)
+
+    def list_gcs_objects(self, params: dict) -> dict:
+        return self._call('list_gcs_objects', params=params)
+
 
 ''' ERROR TRANSLATION '''
 
@@ -1267,9 +1480,10 @@ def decode_response(endpoint: Endpoint, response: requests.Response, secrets: tu
         raise CadoApiError(f'Cado could not {endpoint.action}: {error_details(response, secrets)}')
     data = envelope.get('data')
     shape_ok = {'object': isinstance(data, dict),
-                'list': isinstance(data, list) and all(isinstance(item, dict) for item in data)}.get(endpoint.data, True)
+                'list': isinstance(data, list) and all(isinstance(item, dict) for item in data),
+                'names': isinstance(data, list) and all(isinstance(item, str) for item in data)}.get(endpoint.data, True)
     if not shape_ok:
-        expected = 'a JSON object' if endpoint.data == 'object' else 'a list of JSON objects'
+        expected = {'object': 'a JSON object', 'names': 'a list of names'}.get(endpoint.data, 'a list of JSON objects')
         raise CadoApiError(f'Cado answered {endpoint.method} {endpoint.path} with a "data" that is not {expected}: '
                            f'{excerpt(data, secrets)}. The platform version may not match the integration.')
     return envelope
@@ -2167,6 +2381,17 @@ def xdr_device_list_command(client: Client, args: dict[str, Any]) -> CommandResu
                                                                                          'provider': provider})
 
 
+def ecs_container_list_command(client: Client, args: dict[str, Any]) -> CommandResults:
+    listing = LISTINGS['cado-aws-ecs-container-list']
+    response = client.list_ecs_containers(parse_fields(args, listing.filters, client.defaults))
+    return entity_results(listing.entity, response['data'].get('containers') or [], response)
+
+
+def named(name: str) -> dict[str, str]:
+    """A listing's item that Cado answers as a bare name."""
+    return {'name': name}
+
+
 ''' COMMANDS: pipelines '''
 
 
@@ -2844,6 +3069,15 @@ COMMANDS: dict[str, Callable[[Client, dict[str, Any]], CommandResults]] = {
     'cado-webhook-update': webhook_update_command,
     'cado-webhook-delete': webhook_delete_command,
     'cado-webhook-test': webhook_test_command,
+    **{command: partial(list_results, listing=LISTINGS[command]) for command in (
+        'cado-aws-ecs-cluster-list', 'cado-aws-ecs-task-list', 'cado-aws-eks-cluster-list', 'cado-aws-eks-pod-list',
+        'cado-aws-eks-container-list', 'cado-gcp-gke-cluster-list', 'cado-gcp-gke-pod-list',
+        'cado-gcp-gke-container-list', 'cado-azure-aks-cluster-list', 'cado-azure-aks-pod-list',
+        'cado-azure-aks-container-list', 'cado-darktrace-appliance-list', 'cado-azure-subscription-list',
+        'cado-azure-resource-group-list', 'cado-azure-blob-list', 'cado-gcp-project-list', 'cado-gcp-gcs-object-list')},
+    'cado-aws-ecs-container-list': ecs_container_list_command,
+    **{command: partial(list_results, listing=LISTINGS[command], transform=named)
+       for command in ('cado-azure-storage-account-list', 'cado-azure-storage-container-list')},
 }
 
 

@@ -109,9 +109,11 @@ ACCOUNTS = load('account_list')['data']  # aws-prod (123456789012), gcp-analytic
      ['account'], 'cado-cloud-account-list'),
     (611, 'cado-xdr-device-acquire', {'device_id': '5f3c2a1b0e9d4c8b7a6f5e4d3c2b1a09', 'provider': 'crowdstrike',
                                       'account': 'crowdstrike-eu'}, [], ''),
-    (612, 'cado-darktrace-endpoint-acquire', {'device_id': '2f9a1c7e-3b4d-4e5f-8a6b-7c8d9e0f1a2b'}, ['appliance_name'], ''),
+    (612, 'cado-darktrace-endpoint-acquire', {'device_id': '2f9a1c7e-3b4d-4e5f-8a6b-7c8d9e0f1a2b'}, ['appliance_name'],
+     'cado-darktrace-appliance-list'),
     (613, 'cado-azure-blob-acquire', {'storage_account_name': 'acmeinsights', 'subscription_id': AZURE_SUB,
-                                      'account': 'azure-corp'}, ['container_name', 'blob_name'], ''),
+                                      'account': 'azure-corp'}, ['container_name', 'blob_name'],
+     'cado-azure-storage-container-list'),
 ])
 def test_classification_of_each_source(detection_id, command, arguments, missing, browse):
     item = SOURCES_FIXTURE[detection_id]

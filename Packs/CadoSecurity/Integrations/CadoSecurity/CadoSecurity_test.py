@@ -38,6 +38,22 @@ def load(name: str) -> Any:
     return json.loads((TEST_DATA / f'{name}.json').read_text())
 
 
+# The browse commands for the names that container, appliance and storage acquisitions need: command -> fixture.
+BROWSE_FIXTURES = {
+    'cado-aws-ecs-cluster-list': 'aws_ecs_cluster_list', 'cado-aws-ecs-task-list': 'aws_ecs_task_list',
+    'cado-aws-ecs-container-list': 'aws_ecs_container_list', 'cado-aws-eks-cluster-list': 'aws_eks_cluster_list',
+    'cado-aws-eks-pod-list': 'aws_eks_pod_list', 'cado-aws-eks-container-list': 'aws_eks_container_list',
+    'cado-gcp-gke-cluster-list': 'gcp_gke_cluster_list', 'cado-gcp-gke-pod-list': 'gcp_gke_pod_list',
+    'cado-gcp-gke-container-list': 'gcp_gke_container_list', 'cado-azure-aks-cluster-list': 'azure_aks_cluster_list',
+    'cado-azure-aks-pod-list': 'azure_aks_pod_list', 'cado-azure-aks-container-list': 'azure_aks_container_list',
+    'cado-darktrace-appliance-list': 'darktrace_appliance_list',
+    'cado-azure-subscription-list': 'azure_subscription_list',
+    'cado-azure-resource-group-list': 'azure_resource_group_list',
+    'cado-azure-storage-account-list': 'azure_storage_account_list',
+    'cado-azure-storage-container-list': 'azure_storage_container_list', 'cado-azure-blob-list': 'azure_blob_list',
+    'cado-gcp-project-list': 'gcp_project_list', 'cado-gcp-gcs-object-list': 'gcp_gcs_object_list',
+}
+
 FIXTURE_OPERATIONS = {
     'system_status': ('GET', '/api/v3/system/status', '200'),
     'auth_whoami': ('GET', '/api/v3/auth/whoami', '200'),
@@ -105,6 +121,8 @@ FIXTURE_OPERATIONS = {
     'error_forbidden': ('GET', '/api/v3/webhooks', 'default'),
     'error_validation': ('POST', '/api/v3/import/aws/ec2', 'default'),
     'error_server': ('GET', '/api/v3/pipelines/{id}', 'default'),
+    **{fixture: ('GET', CadoSecurity.ENDPOINTS[CadoSecurity.LISTINGS[command].endpoint].path, '200')
+       for command, fixture in BROWSE_FIXTURES.items()},
 }
 
 # Platforms before 2.269 send no pipeline `status`; the 2.324 contract requires it. These fixtures must violate
@@ -117,7 +135,7 @@ LEGACY_MISSING_REQUIRED = {name: {'status'} for name in FIXTURE_OPERATIONS if na
 # ============================================================================================================
 
 # The checker is tools/contract.py (fixture `contract`, root conftest.py), reading the spec tools/prism.py finds with
-# the patches of prism.SPEC_PATCHES applied (the two documented defects of the 2.324.0 spec, each with its reason):
+# the patches of prism.SPEC_PATCHES applied (the documented defects of the 2.324.0 spec, each with its reason):
 # the same document Prism serves to the contract suite.
 URL_IMPORT_POINTER = '/paths/~1api~1v3~1import~1url/post/requestBody/content/application~1json/schema/properties/url'
 
@@ -480,6 +498,62 @@ SUCCESS_CASES += [
          {'account_name': ['defender-corp'], 'os': ['WindowsServer2022'], 'per_page': ['50']}),
         ('darktrace', {'appliance_name': 'dt-eu-1'}, '/api/v3/import/xdr/csensor', 'xdr_darktrace_device_list',
          {'selected_appliance': ['dt-eu-1'], 'per_page': ['50']}))]
+# The browse commands for the names of containers, appliances and storage: (command, exact query, table columns,
+# checks); the request path is the Listing's endpoint, the fixture BROWSE_FIXTURES', the prefix and key its Entity's.
+ECS_QUERY = {'account_name': ['aws-prod'], 'region': ['eu-west-2']}
+EKS_QUERY = {'account_name': ['aws-prod'], 'cluster_region': ['us-east-1'], **PAGE_1}
+GKE_QUERY = {'account_name': ['gcp-analytics'], 'gcp_project_id': ['analytics-prod-4521'], **PAGE_1}
+AKS_QUERY = {'account_name': ['azure-corp'], 'subscription_id': [AZURE_SUB], 'resource_group': ['rg-aks'], **PAGE_1}
+AZURE_QUERY = {'account_name': ['azure-corp'], 'subscription_id': [AZURE_SUB], **PAGE_1}
+POD_QUERY = {'pod_name': ['checkout-7d9f8b6c5-x2k4p'], 'pod_namespace': ['shop']}
+BROWSE_CASES = [
+    ('cado-aws-ecs-cluster-list', {**ECS_QUERY, 'per_page': ['50']}, ('Cluster Name',),
+     (('0.cluster_name', 'prod-ecs'),)),
+    ('cado-aws-ecs-task-list', {**ECS_QUERY, 'cluster_name': ['prod-ecs'], 'per_page': ['50']},
+     ('Task Name', 'Importable'), (('0.task_name', '0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c'), ('1.importable', False))),
+    ('cado-aws-ecs-container-list',
+     {**ECS_QUERY, 'cluster_name': ['prod-ecs'], 'task_name': ['0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c']},
+     ('Container Name', 'Is Online'), (('0.container_name', 'api'), ('1.is_online', False))),
+    ('cado-aws-eks-cluster-list', EKS_QUERY, ('Cluster Name', 'Is Private'), (('1.is_private', True),)),
+    ('cado-aws-eks-pod-list', {**EKS_QUERY, 'cluster_name': ['prod-eks']}, ('Pod Name', 'Pod Namespace'),
+     (('0.pod_name', 'checkout-7d9f8b6c5-x2k4p'), ('0.pod_namespace', 'shop'))),
+    ('cado-aws-eks-container-list', {**EKS_QUERY, 'cluster_name': ['prod-eks'], **POD_QUERY},
+     ('Container Name', 'Container Image'), (('0.container_name', 'checkout'),)),
+    ('cado-gcp-gke-cluster-list', GKE_QUERY, ('Cluster Name', 'Zone', 'Is Private'),
+     (('0.cluster_name', 'etl-gke'), ('0.zone', 'europe-west2-b'))),
+    ('cado-gcp-gke-pod-list', {**GKE_QUERY, 'cluster_name': ['etl-gke'], 'cluster_zone': ['europe-west2-b']},
+     ('Pod Name', 'Pod Namespace'), (('0.pod_name', 'spark-driver-0'),)),
+    ('cado-gcp-gke-container-list', {**GKE_QUERY, 'cluster_name': ['etl-gke'], 'cluster_zone': ['europe-west2-b'],
+                                     'pod_name': ['spark-driver-0'], 'pod_namespace': ['etl']},
+     ('Container Name', 'Container Image'), (('0.container_name', 'spark'),)),
+    ('cado-azure-aks-cluster-list', AKS_QUERY, ('Cluster Name', 'Is Private'), (('0.cluster_name', 'aks-prod'),)),
+    ('cado-azure-aks-pod-list', {**AKS_QUERY, 'cluster_name': ['aks-prod']}, ('Pod Name', 'Pod Namespace'),
+     (('0.pod_namespace', 'default'),)),
+    ('cado-azure-aks-container-list', {**AKS_QUERY, 'cluster_name': ['aks-prod'], 'pod_name': ['web-5c9d8f7b6-q8w2e'],
+                                       'pod_namespace': ['default']},
+     ('Container Name', 'Container Image'), (('1.container_image', 'docker.io/istio/proxyv2:1.21.0'),)),
+    ('cado-darktrace-appliance-list', {'per_page': ['50']}, ('Name', 'Product Id', 'Url'),
+     (('0.name', 'dt-eu-1'), ('0.deployment_id', 4102))),
+    ('cado-azure-subscription-list', {'account_name': ['azure-corp'], **PAGE_1}, ('Id', 'Name'),
+     (('0.id', AZURE_SUB), ('0.name', 'Corp Production'))),
+    ('cado-azure-resource-group-list', AZURE_QUERY, ('Name',), (('2.name', 'rg-forensics'),)),
+    ('cado-azure-storage-account-list', AZURE_QUERY, ('Name',), (('0', {'name': 'acmeinsights'}),)),
+    ('cado-azure-storage-container-list', {**AZURE_QUERY, 'storage_account_name': ['acmeinsights']}, ('Name',),
+     (('1.name', 'insights-logs-auditlogs'),)),
+    ('cado-azure-blob-list', {**AZURE_QUERY, 'storage_account_name': ['acmeinsights'],
+                              'container_name': ['insights-logs-signinlogs']}, ('Name', 'Size'),
+     (('0.name', 'y=2024/m=06/d=03/h=12/m=00/PT1H.json'), ('0.size', 183204))),
+    ('cado-gcp-project-list', {'account_name': ['gcp-analytics'], **PAGE_1}, ('Gcp Project Id', 'Gcp Project Name'),
+     (('0.gcp_project_id', 'analytics-prod-4521'),)),
+    ('cado-gcp-gcs-object-list', {'account_name': ['gcp-analytics'], 'gcp_project': ['analytics-prod-4521'],
+                                  'bucket_name': ['analytics-prod-4521-audit'], 'prefix': ['logs/2024/06/03/'], **PAGE_1},
+     ('Name', 'Type', 'Size'), (('0.last_modified', '2024-06-03T12:05:00Z'), ('1.type', 'FOLDER'))),
+]
+SUCCESS_CASES += [
+    Case(command, args_of(command), 'GET', CadoSecurity.ENDPOINTS[CadoSecurity.LISTINGS[command].endpoint].path,
+         BROWSE_FIXTURES[command], query, None, CadoSecurity.LISTINGS[command].entity.prefix,
+         CadoSecurity.LISTINGS[command].entity.key, CadoSecurity.LISTINGS[command].entity.title, columns, checks)
+    for command, query, columns, checks in BROWSE_CASES]
 CASE_IDS = [f'{case.command}-{case.args.get("provider")}' if case.command == 'cado-xdr-device-list' else case.command
             for case in SUCCESS_CASES]
 

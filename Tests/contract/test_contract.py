@@ -207,6 +207,20 @@ CASES: dict[str, list[Case]] = {
                                   'insert_credentials': 'true'}, 'instance-credentials', WEBHOOK_CREDENTIALS)],
     'cado-webhook-delete': [Case(args_of('cado-webhook-delete'))],
     'cado-webhook-test': [Case(args_of('cado-webhook-test'))],
+    # Timeline
+    'cado-timeline-search': with_cursor(args_of('cado-timeline-search', order_by='-timestamp', limit='5')),
+    'cado-timeline-facet-list': with_cursor(args_of('cado-timeline-facet-list', search_text='alarm_severity:4',
+                                                    limit='5')),
+    'cado-timeline-note-add': [
+        Case(args_of('cado-timeline-note-add')),
+        Case(args_of('cado-timeline-note-add', note_type='comment', comment='Miner dropped here (XSOAR 4711)',
+                     search_text='xmrig', exclude_event_ids='c2f1e0d9b8a7-391-0002'), 'comment-by-search'),
+    ],
+    'cado-timeline-note-remove': [
+        Case(args_of('cado-timeline-note-remove')),
+        Case(args_of('cado-timeline-note-remove', note_type='comment', comment='Miner dropped here (XSOAR 4711)',
+                     search_text='xmrig', exclude_event_ids='c2f1e0d9b8a7-391-0002'), 'comment-by-search'),
+    ],
 }
 
 

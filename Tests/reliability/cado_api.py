@@ -77,8 +77,13 @@ ROUTES: dict[tuple[str, str], Any] = {
     ('PATCH', '/api/v3/webhooks/{webhook_id}'): 'webhook_update',
     ('DELETE', '/api/v3/webhooks/{webhook_id}'): 'webhook_delete',
     ('POST', '/api/v3/webhooks/test'): 'webhook_test',
+    ('GET', '/api/v3/timeline'): 'timeline_search',
+    ('GET', '/api/v3/timeline/facets'): 'timeline_facet_list',
+    ('POST', '/api/v3/notes'): 'timeline_note_add',
+    ('DELETE', '/api/v3/notes'): 'timeline_note_remove',
 }
-CREATED = {('POST', '/api/v3/projects'), ('POST', '/api/v3/webhooks'), ('POST', '/api/v3/pipelines/rerun')}
+CREATED = {('POST', '/api/v3/projects'), ('POST', '/api/v3/webhooks'), ('POST', '/api/v3/pipelines/rerun'),
+           ('POST', '/api/v3/notes')}
 
 
 def template_regex(template: str) -> re.Pattern:

@@ -64,6 +64,10 @@ OTHER_COMMAND_ARGS: dict[str, dict[str, str]] = {
     'cado-webhook-update': {'webhook_id': '31', 'enabled': 'false'},
     'cado-webhook-delete': {'webhook_id': '32'},
     'cado-webhook-test': {'webhook_id': '31'},
+    'cado-timeline-search': {'project_id': '12', 'search_text': 'xmrig', 'limit': '20'},
+    'cado-timeline-facet-list': {'project_id': '12', 'facet_field': 'alarm_severity'},
+    'cado-timeline-note-add': {'project_id': '12', 'note_type': 'star', 'event_ids': 'c2f1e0d9b8a7-391-0001'},
+    'cado-timeline-note-remove': {'project_id': '12', 'note_type': 'star', 'event_ids': 'c2f1e0d9b8a7-391-0001'},
 }
 
 # Every command the integration answers (test-module and fetch-incidents read only instance parameters).

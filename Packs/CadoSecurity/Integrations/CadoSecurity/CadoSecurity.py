@@ -62,7 +62,7 @@ WEBHOOK_PAYLOAD_TYPES = ('custom', 'slack', 'jira')
 TIMESTAMP_FIELDS = frozenset({
     'created', 'start_time', 'finish_time', 'last_acquisition', 'last_update', 'created_datetime',
     'updated_datetime', 'first_seen', 'last_seen', 'last_sent', 'creation_date', 'last_modified', 'last_processed',
-    'created_timestamp', 'last_login_timestamp', 'resource_updated_datetime'})
+    'created_timestamp', 'last_login_timestamp', 'resource_updated_datetime', 'timestamp'})
 
 ''' INCIDENT INTAKE: the one rawJSON shape shared by Cado's webhooks (push) and fetch-incidents (pull) '''
 
@@ -184,6 +184,12 @@ ENDPOINTS: dict[str, Endpoint] = {
     'delete_webhook': Endpoint('DELETE', '/api/v3/webhooks/{webhook_id}', ADMINS, 'delete a webhook', 'webhook',
                                data='none', hint=WEBHOOK_HINT),
     'test_webhook': Endpoint('POST', '/api/v3/webhooks/test', ADMINS, 'test a webhook', 'webhook', hint=WEBHOOK_HINT),
+    'search_timeline': Endpoint('GET', '/api/v3/timeline', READERS, 'search the timeline', 'project', data='list'),
+    'list_timeline_facets': Endpoint('GET', '/api/v3/timeline/facets', READERS, 'count timeline facets', 'project',
+                                     data='list'),
+    'create_notes': Endpoint('POST', '/api/v3/notes', ANALYSTS, 'star or comment timeline events', 'project'),
+    'remove_notes': Endpoint('DELETE', '/api/v3/notes', ANALYSTS, 'remove stars or comments from timeline events',
+                             'project', data='none'),
 }
 
 ''' ARGUMENT SPECS: how a command argument becomes a query parameter or body field '''
@@ -757,6 +763,13 @@ EXISTING_ACQUISITION = Entity('Cado.Detection.existing_acquisitions', 'pipeline_
 WEBHOOK = Entity('Cado.Webhook', 'id', 'Cado webhooks', (
     ('id', 'id'), ('name', 'name'), ('event_type', 'event_type'), ('payload_type', 'payload_type'), ('url', 'url'),
     ('enabled', 'enabled'), ('times_sent', 'times_sent'), ('last_sent', 'last_sent')))
+TIMELINE_EVENT = Entity('Cado.TimelineEvent', 'id', 'Cado timeline events', (
+    ('id', 'id'), ('timestamp', 'timestamp'), ('host', 'host'), ('summary', 'short'), ('evidence', 'evidence_name'),
+    ('alarm_severity', 'alarm_severity'), ('alarm_descriptions', 'alarm_descriptions'), ('attack', 'attack')))
+# One entry per facet field: the values of several facets never overwrite each other in context. The table has a
+# row per value.
+TIMELINE_FACET = Entity('Cado.TimelineFacet', 'facet_field', 'Cado timeline facet counts', (
+    ('value', 'values.value'), ('count', 'values.count')))
 
 
 class Listing(NamedTuple):
@@ -781,6 +794,14 @@ NEWEST_FIRST = 'Sort order. Default is -id (newest first).'
 BROWSED_SUBSCRIPTION = 'ID of the Azure subscription to browse.'
 BROWSED_GCP_PROJECT = 'ID of the GCP project to browse.'
 BUCKET_PREFIX = 'Only buckets whose name starts with this prefix.'
+TIMELINE_PROJECT = "ID of the project whose timeline to read. Defaults to the instance's Default project ID."
+TIMELINE_QUERY = Field('search_text', 'search_text',
+                       description='Timeline search query, in the syntax of the search box of Cado\'s timeline. If '
+                                   'empty, every event.')
+TIMELINE_FACET_FIELDS = (
+    'evidence_id', 'alarm_severity', 'is_starred', 'has_comment', 'source_hostname', 'destination_hostname',
+    'executed_process', 'user', 'filename', 'sourcetype', 'source', 'macb', 'tag', 'event_id', 'type', 'host', 'format',
+    'alarm_description', 'alarm_attack', 'auto_investigate_score', 'day')
 
 
 def descending_too(*names: str) -> tuple[str, ...]:
@@ -927,6 +948,16 @@ LISTINGS: dict[str, Listing] = {
         Field('order_by', 'order_by', choices=('id', '-id', 'display_name', '-display_name'),
               description=NEWEST_FIRST)), 'page'),
     'cado-webhook-list': Listing('list_webhooks', WEBHOOK, (), 'page'),
+    'cado-timeline-search': Listing('search_timeline', TIMELINE_EVENT, (
+        project_field('project_id', description=TIMELINE_PROJECT), TIMELINE_QUERY,
+        Field('order_by', 'order_by', choices=('timestamp', '-timestamp'),
+              description='Sort order by event time; "-timestamp" is newest first. Default is timestamp (oldest '
+                          'first).')), 'cursor'),
+    'cado-timeline-facet-list': Listing('list_timeline_facets', TIMELINE_FACET, (
+        project_field('project_id', description=TIMELINE_PROJECT),
+        Field('facet_field', 'facet_field', required=True, choices=TIMELINE_FACET_FIELDS,
+              description='The event field whose values are counted, e.g. alarm_severity or source_hostname.'),
+        TIMELINE_QUERY), 'cursor'),
 }
 
 XDR_DEVICE_FILTERS = (Field('hostname', 'hostname'), Field('os', 'os'))
@@ -1190,6 +1221,19 @@ class Client(BaseClient):
 
     def test_webhook(self, webhook_id: int) -> dict:
         return self._call('test_webhook', body={'id': webhook_id})
+
+    # Timeline
+    def search_timeline(self, params: dict) -> dict:
+        return self._call('search_timeline', params=params)
+
+    def list_timeline_facets(self, params: dict) -> dict:
+        return self._call('list_timeline_facets', params=params)
+
+    def create_notes(self, body: dict) -> dict:
+        return self._call('create_notes', body=body)
+
+    def remove_notes(self, body: dict) -> dict:
+        return self._call('remove_notes', body=body)
 
 
 ''' ERROR TRANSLATION '''
@@ -1576,10 +1620,17 @@ def list_results(client: Client, args: dict[str, Any], listing: Listing,
                  transform: Callable[[dict], dict] = lambda item: item) -> CommandResults:
     filters = parse_fields(args, listing.filters, client.defaults)
     items, responses, next_token = paginate(getattr(client, listing.endpoint), filters, args, listing.paging)
-    note = (f'More results are available: run again with next_token={next_token} to continue after the last result '
+    return entity_results(listing.entity, [transform(item) for item in items], raw_of(responses),
+                          note=more_results_note(next_token))
+
+
+def raw_of(responses: list[dict]) -> Any:
+    return responses[0] if len(responses) == 1 else responses
+
+
+def more_results_note(next_token: str | None) -> str:
+    return (f'More results are available: run again with next_token={next_token} to continue after the last result '
             'shown.' if next_token else '')
-    return entity_results(listing.entity, [transform(item) for item in items],
-                          responses[0] if len(responses) == 1 else responses, note=note)
 
 
 ''' PIPELINE STATE '''
@@ -2508,6 +2559,81 @@ def webhook_test_command(client: Client, args: dict[str, Any]) -> CommandResults
     return CommandResults(readable_output=f'Cado webhook {webhook_id} test: {message}', raw_response=response)
 
 
+''' COMMANDS: timeline '''
+
+
+def timeline_event(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with its alarms summed up: the highest severity, the descriptions and the ATT&CK techniques of all
+    of them."""
+    alarms = [alarm for alarm in event.get('alarm_information') or [] if isinstance(alarm, dict)]
+    severities = [alarm['severity'] for alarm in alarms if isinstance(alarm.get('severity'), int)]
+    return {**event, **assign_params(
+        alarm_severity=max(severities, default=None),
+        alarm_descriptions=[alarm['description'] for alarm in alarms if alarm.get('description')],
+        attack=sorted({str(technique) for alarm in alarms for technique in alarm.get('attack') or []}))}
+
+
+def timeline_facet_list_command(client: Client, args: dict[str, Any]) -> CommandResults:
+    listing = LISTINGS['cado-timeline-facet-list']
+    filters = parse_fields(args, listing.filters, client.defaults)
+    values, responses, next_token = paginate(client.list_timeline_facets, filters, args, listing.paging)
+    facet = {'facet_field': filters['facet_field'], 'project_id': filters['project_id'], 'values': values,
+             **assign_params(search_text=filters.get('search_text'), next_token=next_token)}
+    title = f'Cado timeline facet counts of {facet["facet_field"]} in project {facet["project_id"]}'
+    note = more_results_note(next_token)
+    readable = table(TIMELINE_FACET, [{'values': value} for value in values], title)
+    return CommandResults(outputs_prefix=TIMELINE_FACET.prefix, outputs_key_field=TIMELINE_FACET.key,
+                          outputs=facet, readable_output=f'{readable}\n{note}' if note else readable,
+                          raw_response=raw_of(responses))
+
+
+NOTE_TYPES = ('star', 'comment')
+NOTE_TARGET_FIELDS = (
+    project_field('investigation_id', description="ID of the project the events belong to. Defaults to the instance's "
+                                                  "Default project ID."),
+    Field('event_ids', 'include_event_ids', 'list', description='Comma-separated IDs of the timeline events (the id of '
+                                                                'cado-timeline-search).'),
+    Field('search_text', 'include_timeline_query', description='Timeline search query: every event it finds.'),
+    Field('exclude_event_ids', 'exclude_event_ids', 'list',
+          description='Comma-separated IDs of events to leave out of what search_text finds.'),
+)
+
+
+def note_request(client: Client, args: dict[str, Any]) -> dict[str, Any]:
+    """The body that stars or comments (or removes the star or comment of) the events the arguments name."""
+    body = parse_fields(args, NOTE_TARGET_FIELDS, client.defaults)
+    note_type = parse_field(args, Field('note_type', 'type', required=True, choices=NOTE_TYPES))
+    text = parse_field(args, Field('comment', 'text'))
+    if (note_type == 'comment') != bool(text):
+        raise ValueError('Argument "comment" is required with note_type=comment, and allowed only with it.')
+    # Without either, no event is named: Cado's answer to such a request is not documented.
+    if not body.get('include_event_ids') and not body.get('include_timeline_query'):
+        raise ValueError('Give "event_ids" or "search_text" (or both): they name the events.')
+    return {**body, 'note': assign_params(type=note_type, text=text)}
+
+
+def timeline_note_add_command(client: Client, args: dict[str, Any]) -> CommandResults:
+    body = note_request(client, args)
+    response = client.create_notes(body)
+    event_ids = (response.get('data') or {}).get('event_ids') or []
+    note = body['note']
+    marks = {'starred': True} if note['type'] == 'star' else {'comment': note['text']}
+    done = 'starred' if note['type'] == 'star' else 'commented'
+    return CommandResults(outputs_prefix=TIMELINE_EVENT.prefix, outputs_key_field=TIMELINE_EVENT.key,
+                          outputs=[{'id': event_id, **marks} for event_id in event_ids],
+                          readable_output=f'Cado timeline events {done} in project {body["investigation_id"]}: '
+                                          f'{", ".join(map(str, event_ids)) or "none"}.',
+                          raw_response=response)
+
+
+def timeline_note_remove_command(client: Client, args: dict[str, Any]) -> CommandResults:
+    body = note_request(client, args)
+    response = client.remove_notes(body)
+    what = 'Stars' if body['note']['type'] == 'star' else 'Comments'
+    return CommandResults(readable_output=f'{what} removed from the named Cado timeline events in project '
+                                          f'{body["investigation_id"]}.', raw_response=response)
+
+
 ''' FETCH INCIDENTS '''
 
 
@@ -2844,6 +2970,10 @@ COMMANDS: dict[str, Callable[[Client, dict[str, Any]], CommandResults]] = {
     'cado-webhook-update': webhook_update_command,
     'cado-webhook-delete': webhook_delete_command,
     'cado-webhook-test': webhook_test_command,
+    'cado-timeline-search': partial(list_results, listing=LISTINGS['cado-timeline-search'], transform=timeline_event),
+    'cado-timeline-facet-list': timeline_facet_list_command,
+    'cado-timeline-note-add': timeline_note_add_command,
+    'cado-timeline-note-remove': timeline_note_remove_command,
 }
 
 

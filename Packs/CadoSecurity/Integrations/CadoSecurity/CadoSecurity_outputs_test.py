@@ -35,6 +35,8 @@ NOT_IN_THE_ANSWER: dict[str, dict[str, str]] = {
         'Cado.Detection.reason': 'only when the detection is not found',
     },
     'cado-resource-classify': {f'Cado.Classification.{part}.*': CLASSIFIED for part in ('arguments', 'resource')},
+    'cado-timeline-facet-list': {'Cado.TimelineFacet.search_text': 'echoes the search_text argument, when given'},
+    'cado-timeline-note-add': {'Cado.TimelineEvent.comment': 'only with note_type=comment (the run stars)'},
 }
 # Commands that delete, stop or redirect something in Cado: XSOAR marks them potentially harmful.
 DISRUPTIVE = {
@@ -42,6 +44,7 @@ DISRUPTIVE = {
     'cado-pipeline-cancel': 'stops a pipeline',
     'cado-webhook-update': 'can disable a webhook or send its events elsewhere',
     'cado-webhook-delete': 'deletes a webhook',
+    'cado-timeline-note-remove': "removes stars or comments other analysts see in Cado",
 }
 STRING_FORMATS = {'uuid': '3f2b8c1e-7d4a-4e9b-9c61-2a5d8e0f1b47'}
 SCALARS = {'string': 'text', 'integer': 1, 'number': 1.5, 'boolean': True}

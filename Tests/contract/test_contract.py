@@ -221,6 +221,10 @@ CASES: dict[str, list[Case]] = {
         Case(args_of('cado-timeline-note-remove', note_type='comment', comment='Miner dropped here (XSOAR 4711)',
                      search_text='xmrig', exclude_event_ids='c2f1e0d9b8a7-391-0002'), 'comment-by-search'),
     ],
+    'cado-vulnerability-list': with_page(args_of('cado-vulnerability-list', evidence_id='391', cve='CVE-2024-3094',
+                                                 resource='i-1', target='web-1', package='liblzma5', title='xz',
+                                                 os='Linux,Windows', package_in_use='true,undetermined',
+                                                 latest_results='true', order_by='-severity', limit='5')),
 }
 
 

@@ -81,6 +81,7 @@ ROUTES: dict[tuple[str, str], Any] = {
     ('GET', '/api/v3/timeline/facets'): 'timeline_facet_list',
     ('POST', '/api/v3/notes'): 'timeline_note_add',
     ('DELETE', '/api/v3/notes'): 'timeline_note_remove',
+    ('GET', '/api/v3/vulnerabilities'): 'vulnerability_list',
 }
 CREATED = {('POST', '/api/v3/projects'), ('POST', '/api/v3/webhooks'), ('POST', '/api/v3/pipelines/rerun'),
            ('POST', '/api/v3/notes')}

@@ -68,6 +68,7 @@ OTHER_COMMAND_ARGS: dict[str, dict[str, str]] = {
     'cado-timeline-facet-list': {'project_id': '12', 'facet_field': 'alarm_severity'},
     'cado-timeline-note-add': {'project_id': '12', 'note_type': 'star', 'event_ids': 'c2f1e0d9b8a7-391-0001'},
     'cado-timeline-note-remove': {'project_id': '12', 'note_type': 'star', 'event_ids': 'c2f1e0d9b8a7-391-0001'},
+    'cado-vulnerability-list': {'project_id': '12', 'severity': 'critical,high'},
 }
 
 # Every command the integration answers (test-module and fetch-incidents read only instance parameters).

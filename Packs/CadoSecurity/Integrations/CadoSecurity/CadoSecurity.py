@@ -62,7 +62,8 @@ WEBHOOK_PAYLOAD_TYPES = ('custom', 'slack', 'jira')
 TIMESTAMP_FIELDS = frozenset({
     'created', 'start_time', 'finish_time', 'last_acquisition', 'last_update', 'created_datetime',
     'updated_datetime', 'first_seen', 'last_seen', 'last_sent', 'creation_date', 'last_modified', 'last_processed',
-    'created_timestamp', 'last_login_timestamp', 'resource_updated_datetime', 'timestamp'})
+    'created_timestamp', 'last_login_timestamp', 'resource_updated_datetime', 'timestamp', 'published_date',
+    'last_modified_date'})
 
 ''' INCIDENT INTAKE: the one rawJSON shape shared by Cado's webhooks (push) and fetch-incidents (pull) '''
 
@@ -190,6 +191,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     'create_notes': Endpoint('POST', '/api/v3/notes', ANALYSTS, 'star or comment timeline events', 'project'),
     'remove_notes': Endpoint('DELETE', '/api/v3/notes', ANALYSTS, 'remove stars or comments from timeline events',
                              'project', data='none'),
+    'list_vulnerabilities': Endpoint('GET', '/api/v3/vulnerabilities', READERS, 'list vulnerabilities', data='list'),
 }
 
 ''' ARGUMENT SPECS: how a command argument becomes a query parameter or body field '''
@@ -770,6 +772,10 @@ TIMELINE_EVENT = Entity('Cado.TimelineEvent', 'id', 'Cado timeline events', (
 # row per value.
 TIMELINE_FACET = Entity('Cado.TimelineFacet', 'facet_field', 'Cado timeline facet counts', (
     ('value', 'values.value'), ('count', 'values.count')))
+VULNERABILITY = Entity('Cado.Vulnerability', 'id', 'Cado vulnerabilities', (
+    ('cve', 'cve'), ('severity', 'severity'), ('package', 'pkg_name'), ('installed_version', 'installed_version'),
+    ('fixed_version', 'fixed_version'), ('package_in_use', 'package_in_use'), ('evidence', 'evidence_name'),
+    ('title', 'title')))
 
 
 class Listing(NamedTuple):
@@ -958,6 +964,26 @@ LISTINGS: dict[str, Listing] = {
         Field('facet_field', 'facet_field', required=True, choices=TIMELINE_FACET_FIELDS,
               description='The event field whose values are counted, e.g. alarm_severity or source_hostname.'),
         TIMELINE_QUERY), 'cursor'),
+    'cado-vulnerability-list': Listing('list_vulnerabilities', VULNERABILITY, (
+        Field('project_id', 'investigation_id', 'int', description='Only vulnerabilities found in this project.'),
+        Field('evidence_id', 'evidence_id', 'int', description='Only vulnerabilities found in this evidence.'),
+        Field('cve', 'cve', description='Only this CVE, e.g. CVE-2024-3094.'),
+        Field('resource', 'resource', description='Only vulnerabilities of this resource.'),
+        Field('target', 'target', description='Only vulnerabilities of this target (the scanned file or image).'),
+        Field('package', 'package', description='Only vulnerabilities of this package.'),
+        Field('title', 'title', description='Only vulnerabilities with this title.'),
+        Field('severity', 'severity', 'list', choices=(*SEVERITIES, 'unknown'),
+              description='Comma-separated severities to include.'),
+        Field('os', 'os', 'list', choices=('Linux', 'Windows', 'MacOS'),
+              description='Comma-separated operating systems of the assets to include.'),
+        Field('package_in_use', 'package_in_use', 'list', choices=('true', 'false', 'undetermined'),
+              description='Comma-separated states of use of the vulnerable package to include (Cado knows the package '
+                          'is in use when a file of it was read in the last 60 days).'),
+        Field('latest_results', 'latest_results', 'bool', description='Whether to only show the latest scan results.'),
+        Field('order_by', 'order_by', choices=('severity', '-severity'),
+              description='Sort order. Default is -severity (most severe first). Severities tie, so Cado may order '
+                          f'equal ones differently from one page to the next: read such a list in one request (limit '
+                          f'or page_size at most {MAX_PAGE_SIZE}).')), 'page'),
 }
 
 XDR_DEVICE_FILTERS = (Field('hostname', 'hostname'), Field('os', 'os'))
@@ -1234,6 +1260,10 @@ class Client(BaseClient):
 
     def remove_notes(self, body: dict) -> dict:
         return self._call('remove_notes', body=body)
+
+    # Vulnerabilities
+    def list_vulnerabilities(self, params: dict) -> dict:
+        return self._call('list_vulnerabilities', params=params)
 
 
 ''' ERROR TRANSLATION '''
@@ -2280,6 +2310,11 @@ def with_project_id(item: dict[str, Any]) -> dict[str, Any]:
     return {**item, **assign_params(project_id=item.get('investigation_id'))}
 
 
+def vulnerability(finding: dict[str, Any]) -> dict[str, Any]:
+    """Cado gives a vulnerability finding no ID; the evidence, package and CVE together name it."""
+    return {'id': f'{finding.get("evidence_id")}:{finding.get("pkg_id")}:{finding.get("cve")}', **finding}
+
+
 def detection_asset_get_command(client: Client, args: dict[str, Any]) -> CommandResults:
     detection_id = required_id(args, 'detection_id')
     response = client.get_detection_asset(detection_id)
@@ -2974,6 +3009,8 @@ COMMANDS: dict[str, Callable[[Client, dict[str, Any]], CommandResults]] = {
     'cado-timeline-facet-list': timeline_facet_list_command,
     'cado-timeline-note-add': timeline_note_add_command,
     'cado-timeline-note-remove': timeline_note_remove_command,
+    'cado-vulnerability-list': partial(list_results, listing=LISTINGS['cado-vulnerability-list'],
+                                       transform=vulnerability),
 }
 
 

@@ -104,6 +104,7 @@ FIXTURE_OPERATIONS = {
     'timeline_facet_list': ('GET', '/api/v3/timeline/facets', '200'),
     'timeline_note_add': ('POST', '/api/v3/notes', '201'),
     'timeline_note_remove': ('DELETE', '/api/v3/notes', '200'),
+    'vulnerability_list': ('GET', '/api/v3/vulnerabilities', '200'),
     'error_envelope': ('GET', '/api/v3/projects/{project_id}', 'default'),
     'error_unauthorized': ('GET', '/api/v3/projects', 'default'),
     'error_forbidden': ('GET', '/api/v3/webhooks', 'default'),
@@ -492,6 +493,11 @@ SUCCESS_CASES = [
          'timeline_note_remove', None,
          {'investigation_id': 12, 'include_event_ids': ['c2f1e0d9b8a7-391-0001'], 'note': {'type': 'star'}},
          None, None, 'Stars removed from the named Cado timeline events in project 12'),
+    Case('cado-vulnerability-list', args_of('cado-vulnerability-list'), 'GET', '/api/v3/vulnerabilities',
+         'vulnerability_list', {'investigation_id': ['12'], 'severity': ['critical', 'high'], **PAGE_1}, None,
+         'Cado.Vulnerability', 'id', 'Cado vulnerabilities', ('Cve', 'Severity', 'Package', 'Installed Version'),
+         (('0.id', '391:liblzma5@5.6.0-0.2:CVE-2024-3094'), ('0.published_date', '2024-03-29T20:50:00Z'),
+          ('0.first_seen', '2024-06-03T13:05:00Z'), ('1.id', '391:libcurl4@7.88.1-10:CVE-2023-38545'))),
 ]
 # More providers of the XDR browse command (each its own endpoint).
 SUCCESS_CASES += [

@@ -1,4 +1,5 @@
-"""The timeline commands: search (cursor paging, alarms summed up), facet counts, and stars and comments.
+"""The timeline commands: search (cursor paging, alarms summed up), facet counts, and stars and comments; and the
+vulnerability list.
 
 Their success, error, contract and declared-outputs cases are in the shared tables of CadoSecurity_test.py and
 CadoSecurity_outputs_test.py; this module tests what is particular to them.
@@ -41,6 +42,12 @@ BAD_ARGUMENTS = [
     ('cado-timeline-note-add', {'note_type': 'star', 'event_ids': 'e1'}, ('project_id', 'Default project ID')),
     ('cado-timeline-note-remove', {'project_id': '12', 'note_type': 'comment', 'event_ids': 'e1'}, ('comment',)),
     ('cado-timeline-note-remove', {'project_id': '12', 'note_type': 'star'}, ('event_ids', 'search_text')),
+    ('cado-vulnerability-list', {'severity': 'severe'}, ('severity', 'critical', 'unknown')),
+    ('cado-vulnerability-list', {'os': 'linux'}, ('os', 'Linux', 'MacOS')),
+    ('cado-vulnerability-list', {'package_in_use': 'yes'}, ('package_in_use', 'undetermined')),
+    ('cado-vulnerability-list', {'order_by': 'cve'}, ('order_by', '-severity')),
+    ('cado-vulnerability-list', {'latest_results': 'maybe'}, ('latest_results', 'true', 'false')),
+    ('cado-vulnerability-list', {'evidence_id': '3.5'}, ('evidence_id', 'whole number')),
 ]
 
 
@@ -130,3 +137,17 @@ def test_removing_a_comment_deletes_that_comment_text(mocker, requests_mock):
                                                    'note': {'type': 'comment', 'text': 'Miner dropped here'}}
     assert result.readable_output == 'Comments removed from the named Cado timeline events in project 12.'
     assert result.outputs is None
+
+
+def test_vulnerabilities_of_one_cve_in_two_evidence_items_stay_apart(mocker, requests_mock):
+    finding = load('vulnerability_list')['data'][0]
+    requests_mock.get(f'{BASE}/api/v3/vulnerabilities', json={**load('vulnerability_list'), 'data': [
+        finding, {**finding, 'evidence_id': 392}]})
+    result = succeed(mocker, 'cado-vulnerability-list', {'cve': 'CVE-2024-3094', 'package_in_use': 'true,false',
+                                                         'os': 'Linux'})
+    assert query_of(requests_mock.last_request) == {'cve': ['CVE-2024-3094'], 'package_in_use': ['true', 'false'],
+                                                    'os': ['Linux'], 'page': ['1'], 'per_page': ['50']}
+    # Cado gives findings no ID: keyed by the CVE alone, the second evidence item's finding would replace the first.
+    assert [item['id'] for item in result.outputs] == ['391:liblzma5@5.6.0-0.2:CVE-2024-3094',
+                                                       '392:liblzma5@5.6.0-0.2:CVE-2024-3094']
+    assert result.outputs[0]['last_modified_date'] == '2024-06-03T12:00:00Z'

@@ -225,6 +225,11 @@ CASES: dict[str, list[Case]] = {
                                                  resource='i-1', target='web-1', package='liblzma5', title='xz',
                                                  os='Linux,Windows', package_in_use='true,undetermined',
                                                  latest_results='true', order_by='-severity', limit='5')),
+    # File exports
+    'cado-timeline-export': [Case(args_of('cado-timeline-export'))],
+    'cado-alarm-export': [Case(args_of('cado-alarm-export'))],
+    'cado-detection-export': [Case(args_of('cado-detection-export', from_date='2024-06-01T00:00:00Z',
+                                           to_date='2024-06-03T00:00:00Z'))],
 }
 
 

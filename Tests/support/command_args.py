@@ -69,6 +69,9 @@ OTHER_COMMAND_ARGS: dict[str, dict[str, str]] = {
     'cado-timeline-note-add': {'project_id': '12', 'note_type': 'star', 'event_ids': 'c2f1e0d9b8a7-391-0001'},
     'cado-timeline-note-remove': {'project_id': '12', 'note_type': 'star', 'event_ids': 'c2f1e0d9b8a7-391-0001'},
     'cado-vulnerability-list': {'project_id': '12', 'severity': 'critical,high'},
+    'cado-timeline-export': {'project_id': '12', 'search_text': 'xmrig'},
+    'cado-alarm-export': {'evidence_id': '391'},
+    'cado-detection-export': {'project_id': '12', 'detection_type': 'alert'},
 }
 
 # Every command the integration answers (test-module and fetch-incidents read only instance parameters).

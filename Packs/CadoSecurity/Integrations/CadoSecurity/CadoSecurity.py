@@ -3,12 +3,13 @@ from CommonServerPython import *  # noqa: F401
 from CommonServerUserPython import *  # noqa: F401
 
 import json
+import os
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
 from string import Template
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 from urllib.parse import quote, urlparse, urlsplit, urlunsplit
 
 import requests
@@ -32,6 +33,7 @@ READ_RETRIES = 3
 RETRY_STATUSES = (500, 502, 503, 504)
 RETRY_BACKOFF = 0.5
 MIN_POLL_INTERVAL = 10
+FILE_CHUNK_SIZE = 1024 * 1024  # what a streamed file answer holds in memory at once
 INSTANCE_DEFAULTS = {'account': 'Default cloud account', 'region': 'Default region', 'project': 'Default project ID'}
 WEBHOOK_CREDENTIALS_PARAM = 'Generic Webhook username / password'
 
@@ -106,7 +108,8 @@ class Endpoint(NamedTuple):
     roles: tuple[str, ...]
     action: str  # what the request does, for error messages
     missing: str = ''  # what a 404 on this path means was not found
-    data: str = 'object'  # the success envelope's `data`: object | list | none (the answer may carry none)
+    data: str = 'object'  # the success envelope's `data`: object | list | none (the answer may carry none) | file
+    # (the answer is a file, streamed to disk)
     hint: str = ''  # added to a refusal (HTTP 403): which key to use instead
 
 
@@ -192,6 +195,11 @@ ENDPOINTS: dict[str, Endpoint] = {
     'remove_notes': Endpoint('DELETE', '/api/v3/notes', ANALYSTS, 'remove stars or comments from timeline events',
                              'project', data='none'),
     'list_vulnerabilities': Endpoint('GET', '/api/v3/vulnerabilities', READERS, 'list vulnerabilities', data='list'),
+    'export_timeline': Endpoint('GET', '/api/v3/timeline/export', ANALYSTS, 'export the timeline', 'project',
+                                data='file'),
+    'export_alarms': Endpoint('GET', '/api/v3/alarms/export', READERS, 'export alarms', 'evidence', data='file'),
+    'export_detections': Endpoint('GET', '/api/v3/detections/export', ANALYSTS, 'export detections', 'project',
+                                  data='file'),
 }
 
 ''' ARGUMENT SPECS: how a command argument becomes a query parameter or body field '''
@@ -995,6 +1003,23 @@ XDR_LISTINGS: dict[str, Listing] = {
         Field('appliance_name', 'selected_appliance', required=True), *XDR_DEVICE_FILTERS), 'cursor'),
 }
 
+
+class Export(NamedTuple):
+    endpoint: str  # ENDPOINTS key and Client method
+    file_name: str  # formatted with the query parameters sent
+    fields: tuple[Field, ...]
+
+
+EXPORTS: dict[str, Export] = {
+    'cado-timeline-export': Export('export_timeline', 'cado_timeline_project_{project_id}.csv', (
+        project_field('project_id', description=TIMELINE_PROJECT), TIMELINE_QUERY)),
+    'cado-alarm-export': Export('export_alarms', 'cado_alarms_evidence_{evidence_id}.zip', (
+        Field('evidence_id', 'evidence_id', 'int', required=True),)),
+    'cado-detection-export': Export('export_detections', 'cado_detections.csv', (
+        Field('project_id', 'project_id', 'int'), Field('detection_type', 'detection_type', choices=('alert', 'incident')),
+        Field('from_date', 'from_date', 'time'), Field('to_date', 'to_date', 'time'))),
+}
+
 ''' CLIENT '''
 
 
@@ -1034,7 +1059,8 @@ class Client(BaseClient):
                             if scheme == 'https' and not verify else HTTPAdapter(max_retries=retry))
 
     def _call(self, name: str, path_args: dict[str, Any] | None = None, params: dict[str, Any] | None = None,
-              body: Any = None) -> dict[str, Any]:
+              body: Any = None, sink: BinaryIO | None = None) -> dict[str, Any]:
+        """The decoded envelope; for a file endpoint, the file is written to `sink` and its size and type returned."""
         endpoint = ENDPOINTS[name]
         # Path parameters are encoded whole, so an id can never add a segment, a query or a fragment.
         path = endpoint.path.format(**{key: quote(str(value), safe='') for key, value in (path_args or {}).items()})
@@ -1047,7 +1073,10 @@ class Client(BaseClient):
             response = self._http_request(
                 endpoint.method, path, params=params, json_data=body, resp_type='response', timeout=self.timeout,
                 error_handler=partial(raise_for_response, endpoint, path_args or {}, self._secrets),
-                allow_redirects=False)
+                allow_redirects=False, stream=sink is not None,
+                headers={**self._headers, 'Accept': '*/*'} if sink is not None else None)
+            if sink is not None:
+                return save_file(endpoint, response, sink, self._secrets)
             return redact(decode_response(endpoint, response, self._secrets), self._secrets)
         except CadoApiError as e:
             failure, status = str(e), e.status
@@ -1265,6 +1294,16 @@ class Client(BaseClient):
     def list_vulnerabilities(self, params: dict) -> dict:
         return self._call('list_vulnerabilities', params=params)
 
+    # File exports, written to `sink`
+    def export_timeline(self, params: dict, sink: BinaryIO) -> dict:
+        return self._call('export_timeline', params=params, sink=sink)
+
+    def export_alarms(self, params: dict, sink: BinaryIO) -> dict:
+        return self._call('export_alarms', params=params, sink=sink)
+
+    def export_detections(self, params: dict, sink: BinaryIO) -> dict:
+        return self._call('export_detections', params=params, sink=sink)
+
 
 ''' ERROR TRANSLATION '''
 
@@ -1347,6 +1386,28 @@ def decode_response(endpoint: Endpoint, response: requests.Response, secrets: tu
         raise CadoApiError(f'Cado answered {endpoint.method} {endpoint.path} with a "data" that is not {expected}: '
                            f'{excerpt(data, secrets)}. The platform version may not match the integration.')
     return envelope
+
+
+def save_file(endpoint: Endpoint, response: requests.Response, sink: BinaryIO, secrets: tuple[str, ...]
+              ) -> dict[str, Any]:
+    """Streams a file answer to `sink`, FILE_CHUNK_SIZE at a time. A JSON answer (an error envelope on a 200) or a
+    web page (a proxy's) is reported, never saved as the file."""
+    with response:
+        content_type = response.headers.get('Content-Type', '')
+        if response.is_redirect or 'json' in content_type:
+            decode_response(endpoint, response, secrets)
+            raise CadoApiError(f'Cado answered {endpoint.method} {endpoint.path} with JSON instead of a file. The '
+                               'platform version may not match the integration.')
+        if content_type.startswith('text/html'):
+            page = next(response.iter_content(1024), b'').decode('utf-8', 'replace')  # a proxy's page can be large
+            raise CadoApiError(f'Cado answered {endpoint.method} {endpoint.path} with a web page instead of a file: '
+                               f'"{excerpt(page, secrets)}". The Server URL probably points to a web page or a proxy '
+                               'rather than the Cado API.')
+        size = 0
+        for chunk in response.iter_content(FILE_CHUNK_SIZE):
+            sink.write(chunk)
+            size += len(chunk)
+    return {'size': size, 'content_type': content_type}
 
 
 ''' HELPERS '''
@@ -2669,6 +2730,21 @@ def timeline_note_remove_command(client: Client, args: dict[str, Any]) -> Comman
                                           f'{body["investigation_id"]}.', raw_response=response)
 
 
+def export_command(client: Client, args: dict[str, Any], command: str) -> dict[str, Any]:
+    """A War Room file entry (XSOAR's fileResult), streamed to its file rather than held in memory."""
+    export = EXPORTS[command]
+    params = parse_fields(args, export.fields, client.defaults)
+    entry = fileResult(export.file_name.format(**params), b'')
+    path = f'{demisto.investigation()["id"]}_{entry["FileID"]}'
+    try:
+        with open(path, 'ab') as sink:
+            getattr(client, export.endpoint)(params, sink)
+    except Exception:
+        os.remove(path)  # no half-written file is left behind for an entry that is never returned
+        raise
+    return entry
+
+
 ''' FETCH INCIDENTS '''
 
 
@@ -3011,6 +3087,7 @@ COMMANDS: dict[str, Callable[[Client, dict[str, Any]], CommandResults]] = {
     'cado-timeline-note-remove': timeline_note_remove_command,
     'cado-vulnerability-list': partial(list_results, listing=LISTINGS['cado-vulnerability-list'],
                                        transform=vulnerability),
+    **{command: partial(export_command, command=command) for command in EXPORTS},
 }
 
 

@@ -96,7 +96,8 @@ def fullest_answer(contract, method: str, path: str) -> tuple[str, str, dict]:
     return template, status, fullest(contract, schema)
 
 
-@pytest.mark.parametrize('name', sorted(CadoSecurity.ENDPOINTS))
+@pytest.mark.parametrize('name', sorted(name for name, endpoint in CadoSecurity.ENDPOINTS.items()
+                                         if endpoint.data != 'file'))  # a file has no JSON schema
 def test_fullest_answers_match_the_contract(contract, name):
     endpoint = CadoSecurity.ENDPOINTS[name]
     template, status, body = fullest_answer(contract, endpoint.method, endpoint.path)

@@ -572,7 +572,8 @@ def test_cado_host_options_travel_in_the_body(mocker, requests_mock, contract, c
 
 
 def test_every_yaml_command_has_a_success_case(yaml_commands):
-    assert set(yaml_commands) - {case.command for case in SUCCESS_CASES} == set()
+    # The file exports answer files, not JSON: CadoSecurity_timeline_test.py runs them through the same errors.
+    assert set(yaml_commands) - {case.command for case in SUCCESS_CASES} - set(CadoSecurity.EXPORTS) == set()
 
 
 # ============================================================================================================

@@ -1,12 +1,13 @@
-"""The timeline commands: search (cursor paging, alarms summed up), facet counts, and stars and comments; and the
-vulnerability list.
+"""The timeline commands: search (cursor paging, alarms summed up), facet counts, stars and comments; the
+vulnerability list; and the file exports (timeline, alarms, detections) as War Room file entries.
 
 Their success, error, contract and declared-outputs cases are in the shared tables of CadoSecurity_test.py and
 CadoSecurity_outputs_test.py; this module tests what is particular to them.
 """
 import pytest
 
-from CadoSecurity_test import BASE, body_of, fail, load, query_of, succeed, xsoar_runtime
+import CadoSecurity
+from CadoSecurity_test import BASE, ERRORS, PARAMS, body_of, fail, load, query_of, succeed, xsoar_runtime
 
 SHARED_FIXTURES = (xsoar_runtime,)
 TIMELINE = f'{BASE}/api/v3/timeline'
@@ -48,6 +49,10 @@ BAD_ARGUMENTS = [
     ('cado-vulnerability-list', {'order_by': 'cve'}, ('order_by', '-severity')),
     ('cado-vulnerability-list', {'latest_results': 'maybe'}, ('latest_results', 'true', 'false')),
     ('cado-vulnerability-list', {'evidence_id': '3.5'}, ('evidence_id', 'whole number')),
+    ('cado-timeline-export', {}, ('project_id', 'Default project ID')),
+    ('cado-alarm-export', {}, ('evidence_id',)),
+    ('cado-detection-export', {'detection_type': 'all'}, ('detection_type', 'alert', 'incident')),
+    ('cado-detection-export', {'from_date': 'last Tuesday-ish'}, ('from_date', 'ISO 8601')),
 ]
 
 
@@ -151,3 +156,96 @@ def test_vulnerabilities_of_one_cve_in_two_evidence_items_stay_apart(mocker, req
     assert [item['id'] for item in result.outputs] == ['391:liblzma5@5.6.0-0.2:CVE-2024-3094',
                                                        '392:liblzma5@5.6.0-0.2:CVE-2024-3094']
     assert result.outputs[0]['last_modified_date'] == '2024-06-03T12:00:00Z'
+
+
+# ============================================================================================================
+# File exports
+# ============================================================================================================
+
+CSV = b'id,timestamp,short\nc2f1e0d9b8a7-391-0001,1717416600,"File created: /tmp/.X11-unix/xmrig"\n'
+EXPORT_CASES = [
+    ('cado-timeline-export', {'project_id': '12', 'search_text': 'xmrig'}, '/api/v3/timeline/export',
+     {'project_id': ['12'], 'search_text': ['xmrig']}, 'text/csv', 'cado_timeline_project_12.csv'),
+    ('cado-alarm-export', {'evidence_id': '391'}, '/api/v3/alarms/export', {'evidence_id': ['391']},
+     'application/zip', 'cado_alarms_evidence_391.zip'),
+    ('cado-detection-export', {'project_id': '12', 'detection_type': 'incident', 'from_date': '2024-06-01T00:00:00Z'},
+     '/api/v3/detections/export', {'project_id': ['12'], 'detection_type': ['incident'], 'from_date': ['1717200000']},
+     'text/csv', 'cado_detections.csv'),
+]
+EXPORT_IDS = [case[0] for case in EXPORT_CASES]
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """XSOAR's fileResult writes to the working directory."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_every_export_has_a_case():
+    assert set(EXPORT_IDS) == set(CadoSecurity.EXPORTS)
+
+
+@pytest.mark.parametrize('command, args, path, query, media_type, file_name', EXPORT_CASES, ids=EXPORT_IDS)
+def test_export_is_a_file_entry_holding_cados_answer(mocker, requests_mock, contract, workdir, command, args, path,
+                                                     query, media_type, file_name):
+    requests_mock.get(f'{BASE}{path}', content=CSV, headers={'Content-Type': media_type})
+    entry = succeed(mocker, command, args)
+
+    request = requests_mock.last_request
+    assert query_of(request) == query
+    assert request.headers['Accept'] == '*/*', 'a file endpoint answers its file only to a request that accepts it'
+    assert not contract.request_problems(request)
+    # XSOAR's fileResult shape: the file is written under the investigation's id and the entry's FileID.
+    assert entry == {'Contents': '', 'ContentsFormat': 'text', 'Type': 3, 'File': file_name,
+                     'FileID': entry['FileID']}
+    assert (workdir / f'1_{entry["FileID"]}').read_bytes() == CSV
+    assert len(list(workdir.iterdir())) == 1
+
+
+class Sink:
+    def __init__(self):
+        self.writes: list[int] = []
+
+    def write(self, chunk: bytes) -> None:
+        self.writes.append(len(chunk))
+
+
+def test_export_is_streamed_a_chunk_at_a_time(requests_mock):
+    size = 3 * CadoSecurity.FILE_CHUNK_SIZE + 5
+    requests_mock.get(f'{BASE}/api/v3/timeline/export', content=b'x' * size, headers={'Content-Type': 'text/csv'})
+    client = CadoSecurity.build_client(PARAMS, PARAMS['credentials']['password'])
+    sink = Sink()
+    saved = client.export_timeline({'project_id': 12}, sink)
+    assert saved == {'size': size, 'content_type': 'text/csv'}
+    assert sum(sink.writes) == size and max(sink.writes) <= CadoSecurity.FILE_CHUNK_SIZE and len(sink.writes) == 4
+
+
+EXPORT_ERRORS = sorted(set(ERRORS) - {'success-not-json'})  # a body without a Content-Type is a file: see below
+
+
+@pytest.mark.parametrize('error', EXPORT_ERRORS)
+@pytest.mark.parametrize('command, args, path, query, media_type, file_name', EXPORT_CASES, ids=EXPORT_IDS)
+def test_export_errors_leave_no_file_behind(mocker, requests_mock, workdir, error, command, args, path, query,
+                                            media_type, file_name):
+    response, phrases = ERRORS[error]
+    # A server answering JSON says so (requests_mock does not): the Content-Type tells a file from an envelope.
+    json_type = {'headers': {'Content-Type': 'application/json'}} if 'json' in response else {}
+    requests_mock.get(f'{BASE}{path}', **response, **json_type)
+    message = fail(mocker, command, args)
+    for phrase in phrases:
+        assert phrase in message
+    assert list(workdir.iterdir()) == []
+
+
+@pytest.mark.parametrize('response, says', [
+    ({'json': {'status': 'success', 'data': []}, 'headers': {'Content-Type': 'application/json'}},
+     'JSON instead of a file'),
+    ({'text': '<html><title>Sign in</title></html>', 'headers': {'Content-Type': 'text/html; charset=utf-8'}},
+     'web page instead of a file'),
+    ({'status_code': 302, 'headers': {'Location': 'https://sso.example.com/login'}}, 'redirect'),
+], ids=['json-success', 'web-page', 'redirect'])
+def test_an_answer_that_is_not_a_file_is_reported_not_saved(mocker, requests_mock, workdir, response, says):
+    requests_mock.get(f'{BASE}/api/v3/timeline/export', **response)
+    assert says in fail(mocker, 'cado-timeline-export', {'project_id': '12'})
+    assert list(workdir.iterdir()) == []

@@ -31,3 +31,9 @@ def exchanges(prism_mock):
     """Records every HTTP exchange with Prism made during one test (requests.Session.send wrapped)."""
     with prism.ExchangeRecorder(prism_mock.url) as recorder:
         yield recorder
+
+
+@pytest.fixture(autouse=True)
+def _file_entries_in_a_temporary_folder(monkeypatch, tmp_path):
+    """File entries (fileResult) are written to the working directory, as in XSOAR: not into the repository."""
+    monkeypatch.chdir(tmp_path)

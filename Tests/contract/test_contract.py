@@ -232,6 +232,29 @@ CASES: dict[str, list[Case]] = {
                                                  gcp_project='analytics-prod-4521', limit='5')),
                               Case({}, 'no-account')],
     'cado-gcp-gcs-object-list': with_page(args_of('cado-gcp-gcs-object-list', limit='5')),
+    # Timeline
+    'cado-timeline-search': with_cursor(args_of('cado-timeline-search', order_by='-timestamp', limit='5')),
+    'cado-timeline-facet-list': with_cursor(args_of('cado-timeline-facet-list', search_text='alarm_severity:4',
+                                                    limit='5')),
+    'cado-timeline-note-add': [
+        Case(args_of('cado-timeline-note-add')),
+        Case(args_of('cado-timeline-note-add', note_type='comment', comment='Miner dropped here (XSOAR 4711)',
+                     search_text='xmrig', exclude_event_ids='c2f1e0d9b8a7-391-0002'), 'comment-by-search'),
+    ],
+    'cado-timeline-note-remove': [
+        Case(args_of('cado-timeline-note-remove')),
+        Case(args_of('cado-timeline-note-remove', note_type='comment', comment='Miner dropped here (XSOAR 4711)',
+                     search_text='xmrig', exclude_event_ids='c2f1e0d9b8a7-391-0002'), 'comment-by-search'),
+    ],
+    'cado-vulnerability-list': with_page(args_of('cado-vulnerability-list', evidence_id='391', cve='CVE-2024-3094',
+                                                 resource='i-1', target='web-1', package='liblzma5', title='xz',
+                                                 os='Linux,Windows', package_in_use='true,undetermined',
+                                                 latest_results='true', order_by='-severity', limit='5')),
+    # File exports
+    'cado-timeline-export': [Case(args_of('cado-timeline-export'))],
+    'cado-alarm-export': [Case(args_of('cado-alarm-export'))],
+    'cado-detection-export': [Case(args_of('cado-detection-export', from_date='2024-06-01T00:00:00Z',
+                                           to_date='2024-06-03T00:00:00Z'))],
 }
 
 

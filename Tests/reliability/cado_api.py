@@ -97,8 +97,20 @@ ROUTES: dict[tuple[str, str], Any] = {
     ('GET', '/api/v3/import/azure/storage/blobs'): 'azure_blob_list',
     ('GET', '/api/v3/import/gcp/resource-manager/projects'): 'gcp_project_list',
     ('GET', '/api/v3/import/gcp/gcs/objects'): 'gcp_gcs_object_list',
+    ('GET', '/api/v3/timeline'): 'timeline_search',
+    ('GET', '/api/v3/timeline/facets'): 'timeline_facet_list',
+    ('POST', '/api/v3/notes'): 'timeline_note_add',
+    ('DELETE', '/api/v3/notes'): 'timeline_note_remove',
+    ('GET', '/api/v3/vulnerabilities'): 'vulnerability_list',
 }
-CREATED = {('POST', '/api/v3/projects'), ('POST', '/api/v3/webhooks'), ('POST', '/api/v3/pipelines/rerun')}
+# File answers: (media type, body).
+FILES: dict[tuple[str, str], tuple[str, bytes]] = {
+    ('GET', '/api/v3/timeline/export'): ('text/csv', b'id,timestamp,short\nc2f1e0d9b8a7-391-0001,1717416600,File created\n'),
+    ('GET', '/api/v3/detections/export'): ('text/csv', b'id,name,severity\n501,CryptoCurrency:EC2/BitcoinTool.B,high\n'),
+    ('GET', '/api/v3/alarms/export'): ('application/zip', b'PK\x05\x06' + bytes(18)),  # an empty zip archive
+}
+CREATED = {('POST', '/api/v3/projects'), ('POST', '/api/v3/webhooks'), ('POST', '/api/v3/pipelines/rerun'),
+           ('POST', '/api/v3/notes')}
 
 
 def template_regex(template: str) -> re.Pattern:
@@ -108,7 +120,7 @@ def template_regex(template: str) -> re.Pattern:
 
 
 # Literal routes win over templated ones (/alarms/summary before /alarms/{id}).
-_COMPILED = sorted(((method, template, template_regex(template)) for method, template in ROUTES),
+_COMPILED = sorted(((method, template, template_regex(template)) for method, template in (*ROUTES, *FILES)),
                    key=lambda route: route[1].count('{'))
 
 
@@ -140,12 +152,20 @@ def respond(method: str, path: str, query: dict[str, Any] | None = None) -> tupl
     if found is None:
         return 404, error_envelope(f'No route {method} {path}', 'NOT_FOUND_404')
     template, values = found
+    if (method.upper(), template) in FILES:
+        return 200, FILES[(method.upper(), template)][1]
     chosen = ROUTES[(method.upper(), template)]
     if callable(chosen):
         query = {**(query or {}), '_path_id': values[0] if values else None}
         chosen = chosen({k: (v[0] if isinstance(v, list) and v else v) for k, v in query.items()})
     status = 201 if (method.upper(), template) in CREATED else 200
     return status, consistent_pagination(copy.deepcopy(fixture(chosen)), query or {})
+
+
+def media_type(method: str, path: str) -> str:
+    """The Content-Type of the stand-in's answer to `method path`."""
+    found = match_route(method, path)
+    return FILES[(method.upper(), found[0])][0] if found and (method.upper(), found[0]) in FILES else 'application/json'
 
 
 def consistent_pagination(body: Any, query: dict[str, Any]) -> Any:

@@ -94,6 +94,14 @@ OTHER_COMMAND_ARGS: dict[str, dict[str, str]] = {
                              'container_name': 'insights-logs-signinlogs'},
     'cado-gcp-project-list': {'account': 'gcp-analytics'},
     'cado-gcp-gcs-object-list': {**GCP_PROJECT, 'bucket': 'analytics-prod-4521-audit', 'prefix': 'logs/2024/06/03/'},
+    'cado-timeline-search': {'project_id': '12', 'search_text': 'xmrig', 'limit': '20'},
+    'cado-timeline-facet-list': {'project_id': '12', 'facet_field': 'alarm_severity'},
+    'cado-timeline-note-add': {'project_id': '12', 'note_type': 'star', 'event_ids': 'c2f1e0d9b8a7-391-0001'},
+    'cado-timeline-note-remove': {'project_id': '12', 'note_type': 'star', 'event_ids': 'c2f1e0d9b8a7-391-0001'},
+    'cado-vulnerability-list': {'project_id': '12', 'severity': 'critical,high'},
+    'cado-timeline-export': {'project_id': '12', 'search_text': 'xmrig'},
+    'cado-alarm-export': {'evidence_id': '391'},
+    'cado-detection-export': {'project_id': '12', 'detection_type': 'alert'},
 }
 
 # Every command the integration answers (test-module and fetch-incidents read only instance parameters).

@@ -512,9 +512,11 @@ def test_command_success(mocker, requests_mock, case):
         assert columns[:len(case.columns)] == list(case.columns)
     else:
         assert case.readable in result.readable_output
-    context = result.to_context()
     if case.prefix:
-        assert f'{case.prefix}(val.{case.key} && val.{case.key} == obj.{case.key})' in context['EntryContext']
+        # The outputs land under the prefix; the key expression's wording is the server's CommonServerPython's.
+        context = result.to_context()['EntryContext']
+        assert [path.split('(')[0] for path in context] == [case.prefix]
+        assert list(context.values()) == [result.outputs]
 
 
 @pytest.mark.parametrize('case', SUCCESS_CASES, ids=CASE_IDS)

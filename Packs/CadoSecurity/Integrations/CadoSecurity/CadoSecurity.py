@@ -1539,6 +1539,12 @@ def error_details(response: requests.Response, secrets: tuple[str, ...]) -> str:
     return f'{message} (Cado error code {code}: quote it to Cado support)' if code else str(message)
 
 
+def was_retried(response: requests.Response) -> bool:
+    """Whether urllib3 resent the request before this answer. Asked of the answer itself, not of the method: an
+    older BaseClient remounts its own adapter, without our retries, on every call."""
+    return bool(getattr(getattr(response.raw, 'retries', None), 'history', None))
+
+
 def raise_for_response(endpoint: Endpoint, path_args: dict[str, Any], secrets: tuple[str, ...],
                        response: requests.Response) -> None:
     status = response.status_code
@@ -1562,7 +1568,7 @@ def raise_for_response(endpoint: Endpoint, path_args: dict[str, Any], secrets: t
     elif status == 429:
         message = f'Cado is rate limiting requests (HTTP 429) and did not {endpoint.action}. Try again later.'
     elif status >= 500:
-        retried = ' after retrying' if endpoint.method == 'GET' else ''
+        retried = ' after retrying' if was_retried(response) else ''
         message = (f'The Cado platform failed to {endpoint.action} (HTTP {status}){retried}. It may be updating or '
                    'overloaded: try again later, and check its status page if it persists.')
     else:

@@ -617,9 +617,11 @@ def test_command_success(mocker, requests_mock, case):
         assert columns[:len(case.columns)] == list(case.columns)
     else:
         assert case.readable in result.readable_output
-    context = result.to_context()
     if case.prefix:
-        assert f'{case.prefix}(val.{case.key} && val.{case.key} == obj.{case.key})' in context['EntryContext']
+        # The outputs land under the prefix; the key expression's wording is the server's CommonServerPython's.
+        context = result.to_context()['EntryContext']
+        assert [path.split('(')[0] for path in context] == [case.prefix]
+        assert list(context.values()) == [result.outputs]
 
 
 @pytest.mark.parametrize('case', SUCCESS_CASES, ids=CASE_IDS)
@@ -948,6 +950,15 @@ def test_plain_http_read_failure_is_reported_truthfully(mocker):
         assert len(server.requests) == 4
 
 
+def test_error_says_it_retried_only_when_it_did(mocker):
+    """'after retrying' comes from the answer's retry history, whichever adapter the session has."""
+    mocker.patch.object(CadoSecurity, 'READ_RETRIES', 0)
+    with LoopbackServer([(503, load('error_server'))]) as server:
+        message = fail(mocker, 'cado-project-get', {'project_id': '12'}, {'url': server.url})
+    assert len(server.requests) == 1
+    assert 'HTTP 503' in message and 'retrying' not in message
+
+
 def _real_params(fake_cado) -> dict:
     return {'url': fake_cado.url, 'insecure': fake_cado.insecure}
 
@@ -965,6 +976,7 @@ def test_reads_retry_5xx_and_writes_never_do(mocker, fake_cado, command, args, m
     message = fail(mocker, command, args, _real_params(fake_cado))
     assert 'HTTP 503' in message
     assert [sent for sent, _ in fake_cado.requests] == [method] * attempts
+    assert ('after retrying' in message) == (attempts > 1)
 
 
 def test_retry_after_never_stalls_a_command(mocker, fake_cado):

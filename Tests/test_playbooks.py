@@ -398,6 +398,25 @@ def test_the_checks_catch_deliberate_breakage():
     assert any('needs argument "instance_id"' in p for p in task_problems(missing))
 
 
+def test_a_duplicate_is_caught_before_any_lookup_or_acquisition():
+    """Every Cado command and sub-playbook of the response runs after CadoDeduplicate; its failure does not stop the
+    response; a duplicate spends nothing, records `duplicate` and is closed as a duplicate."""
+    playbook = PLAYBOOKS['Cado Detection Response']
+    tasks, graph = playbook['tasks'], edges(playbook)
+    [check] = [tid for tid, task in tasks.items() if runs(task) == ('script', 'CadoDeduplicate')]
+    spending = {tid for tid, task in tasks.items() if runs(task)[0] in ('command', 'playbook')}
+    assert spending and not [tid for tid in spending if avoids(graph, playbook['starttaskid'], tid, {check})]
+    assert tasks[check].get('continueonerror') is True
+    [decision] = graph[check]
+    [duplicate_path] = tasks[decision]['nexttasks']['yes']
+    after = reachable(graph, duplicate_path)
+    assert not after & spending
+    set_state = [tasks[tid]['scriptarguments'] for tid in after if runs(tasks[tid]) == ('builtin', 'setIncident')]
+    closes = [tasks[tid]['scriptarguments'] for tid in after if runs(tasks[tid]) == ('builtin', 'closeInvestigation')]
+    assert [args['cadoresponsestate']['simple'] for args in set_state] == ['duplicate']
+    assert [args['closeReason']['simple'] for args in closes] == ['Duplicate']
+
+
 def test_the_response_checks_catch_deliberate_breakage():
     broken = copy.deepcopy(PLAYBOOKS['Cado Acquire and Investigate'])
     tasks = broken['tasks']

@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / 'Tests'))
 setup_import_paths()
 
-from reliability.cado_api import fixture, respond  # noqa: E402
+from reliability.cado_api import fixture, media_type, respond  # noqa: E402
 from command_args import VALID_ARGS  # noqa: E402  (Tests/support: the one table of valid arguments)
 from reliability.command_cases import POLLING_ARGS  # noqa: E402
 from reliability.detection_feed import DetectionFeed  # noqa: E402
@@ -62,7 +62,7 @@ def api(request: RecordedRequest | None) -> Reply:
     if request is None:
         return Reply(200, {'status': 'success', 'data': {}})
     status, body = respond(request.method, request.path, request.query)
-    return Reply(status, body)
+    return Reply(status, body, media_type(request.method, request.path))
 
 
 # ------------------------------------------------------------------------------------------------ 1. requests
@@ -393,7 +393,8 @@ def main(argv: list[str] | None = None) -> int:
     for key in ('HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'):
         os.environ.pop(key, None)
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as directory, contextlib.chdir(directory):  # where file entries are written
+    # File entries (downloads, logs, exports) are written to the working directory, as in XSOAR.
+    with tempfile.TemporaryDirectory() as directory, contextlib.chdir(directory):
         commands = command_rows(1 if opts.quick else 3)
     fetches = fetch_rows(tuple(int(s) for s in opts.sizes.split(',') if s))
     cold = cold_start(1 if opts.quick else 5)

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 PACK = Path(__file__).resolve().parent.parent / 'Packs' / 'CadoSecurity'
-CONTENT_FOLDERS = ('Classifiers', 'IncidentFields', 'IncidentTypes', 'Layouts', 'Playbooks', 'Scripts')
+CONTENT_FOLDERS = ('Classifiers', 'IncidentFields', 'IncidentTypes', 'Layouts', 'Playbooks', 'PreProcessRules', 'Scripts')
 
 
 def problems_in(zip_path: str) -> list[str]:

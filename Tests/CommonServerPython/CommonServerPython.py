@@ -874,7 +874,7 @@ class CommandResults:
     def to_context(self):
         outputs = {}  # type: dict
         human_readable = self.readable_output if self.readable_output else None
-        raw_response = self.raw_response
+        raw_response = self.raw_response or None  # XSOAR drops an empty or zero raw response: Contents is None
         indicators = [self.indicator] if self.indicator else self.indicators
         for indicator in indicators or []:
             for key, value in indicator.to_context().items():

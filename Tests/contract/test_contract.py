@@ -34,6 +34,8 @@ API_KEY = 'contract-test-key'
 MAX_POLL_STEPS = 5
 
 FETCH = {'isFetch': 'true', 'first_fetch': '3 days', 'max_fetch': '10'}
+AWS_DEFAULTS = {'default_account': VALID_ARGS['cado-aws-ec2-acquire']['account'],
+                'default_region': VALID_ARGS['cado-aws-ec2-acquire']['region']}
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,52 @@ CASES: dict[str, list[Case]] = {
     'cado-pipeline-logs-get': [Case(args_of('cado-pipeline-logs-get', unzip='false', max_size_mb='50'))],
     'cado-evidence-download-url-get': [Case(args_of('cado-evidence-download-url-get')),
                                        Case(args_of('cado-evidence-download-url-get', download_type='encase'), 'encase')],
+    # Browsing for the names that container, appliance and storage acquisitions need
+    'cado-aws-ecs-cluster-list': [*with_cursor(args_of('cado-aws-ecs-cluster-list', limit='2')),
+                                  Case({'limit': '1'}, 'instance-defaults', params=AWS_DEFAULTS)],
+    'cado-aws-ecs-task-list': with_cursor(args_of('cado-aws-ecs-task-list', limit='2')),
+    'cado-aws-ecs-container-list': [Case(args_of('cado-aws-ecs-container-list')),
+                                    Case({'cluster_name': 'prod-ecs', 'task_name': 't-1'}, 'instance-defaults',
+                                         params=AWS_DEFAULTS)],
+    **{command: with_page(args_of(command, limit='5')) for command in (
+        'cado-aws-eks-cluster-list', 'cado-aws-eks-pod-list', 'cado-aws-eks-container-list', 'cado-gcp-gke-cluster-list',
+        'cado-gcp-gke-pod-list', 'cado-gcp-gke-container-list', 'cado-azure-aks-cluster-list', 'cado-azure-aks-pod-list',
+        'cado-azure-aks-container-list', 'cado-azure-blob-list')},
+    'cado-darktrace-appliance-list': with_cursor(args_of('cado-darktrace-appliance-list', limit='2')),
+    'cado-azure-subscription-list': with_page(args_of('cado-azure-subscription-list', name='Corp Production',
+                                                      limit='5')),
+    'cado-azure-resource-group-list': with_page(args_of('cado-azure-resource-group-list', name='rg-jump', limit='5')),
+    'cado-azure-storage-account-list': with_page(args_of('cado-azure-storage-account-list', name_filter='acme',
+                                                         limit='5')),
+    'cado-azure-storage-container-list': with_page(args_of('cado-azure-storage-container-list', name_filter='insights',
+                                                           limit='5')),
+    'cado-gcp-project-list': [*with_page(args_of('cado-gcp-project-list', name='Analytics Production',
+                                                 gcp_project='analytics-prod-4521', limit='5')),
+                              Case({}, 'no-account')],
+    'cado-gcp-gcs-object-list': with_page(args_of('cado-gcp-gcs-object-list', limit='5')),
+    # Timeline
+    'cado-timeline-search': with_cursor(args_of('cado-timeline-search', order_by='-timestamp', limit='5')),
+    'cado-timeline-facet-list': with_cursor(args_of('cado-timeline-facet-list', search_text='alarm_severity:4',
+                                                    limit='5')),
+    'cado-timeline-note-add': [
+        Case(args_of('cado-timeline-note-add')),
+        Case(args_of('cado-timeline-note-add', note_type='comment', comment='Miner dropped here (XSOAR 4711)',
+                     search_text='xmrig', exclude_event_ids='c2f1e0d9b8a7-391-0002'), 'comment-by-search'),
+    ],
+    'cado-timeline-note-remove': [
+        Case(args_of('cado-timeline-note-remove')),
+        Case(args_of('cado-timeline-note-remove', note_type='comment', comment='Miner dropped here (XSOAR 4711)',
+                     search_text='xmrig', exclude_event_ids='c2f1e0d9b8a7-391-0002'), 'comment-by-search'),
+    ],
+    'cado-vulnerability-list': with_page(args_of('cado-vulnerability-list', evidence_id='391', cve='CVE-2024-3094',
+                                                 resource='i-1', target='web-1', package='liblzma5', title='xz',
+                                                 os='Linux,Windows', package_in_use='true,undetermined',
+                                                 latest_results='true', order_by='-severity', limit='5')),
+    # File exports
+    'cado-timeline-export': [Case(args_of('cado-timeline-export'))],
+    'cado-alarm-export': [Case(args_of('cado-alarm-export'))],
+    'cado-detection-export': [Case(args_of('cado-detection-export', from_date='2024-06-01T00:00:00Z',
+                                           to_date='2024-06-03T00:00:00Z'))],
 }
 
 

@@ -1,7 +1,10 @@
 """A fake Cado behind the integration's commands for the playbook runs: state, and each command's entry context in the
 integration's output shape (prefixes and keys from CadoSecurity.yml). Synthetic data only."""
+import functools
 import itertools
 import json
+import time
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +23,23 @@ ACQUIRE_RESOURCE_ARG = {
 }
 
 
+# Commands the fake runs through the integration's own code on ApiStub, whose requests it counts (api_requests).
+RUN_FOR_REAL = ('cado-detection-get', 'cado-resource-classify')
+
+
 def detection(name: str) -> dict:
     data = json.loads((DETECTIONS_DIR / name).read_text())
     data.pop('_comment', None)
     return data
+
+
+def request(method):
+    """A Client method that is one HTTP request."""
+    @functools.wraps(method)
+    def counted(self, *args):
+        self.cado.api_requests += 1
+        return method(self, *args)
+    return counted
 
 
 class ApiStub:
@@ -34,16 +50,21 @@ class ApiStub:
     def __init__(self, cado: 'FakeCado'):
         self.cado = cado
 
+    @request
     def list_accounts(self, params):
         return {'data': [account for account in self.cado.accounts if account['type'] in params['type']]}
 
+    @request
     def get_detection_asset(self, detection_id):
         found = [d for d in self.cado.detections if d['id'] == detection_id and d.get('resource_data')]
         if not found:
             raise CadoSecurity.CadoApiError(f'Cado has no asset for detection {detection_id} (HTTP 404).', 404)
-        return {'data': {'asset_id': found[0]['resource_data'][0]['resource_id'], 'first_seen': 0, 'last_seen': 0,
-                         'acquisition_type': 'full', 'acquisitions': self.cado.existing.get(detection_id, [])}}
+        asset_id = found[0]['resource_data'][0]['resource_id']
+        acquisitions = self.cado.existing.get(detection_id, []) + self.cado.made[asset_id]
+        return {'data': {'asset_id': asset_id, 'first_seen': 0, 'last_seen': 0, 'acquisition_type': 'full',
+                         'acquisitions': acquisitions}}
 
+    @request
     def list_detections(self, params):
         found = [d for d in self.cado.detections
                  if any(r.get('resource_id') in params['resource_id'] for r in d.get('resource_data') or [])]
@@ -57,6 +78,7 @@ class FakeCado:
         self.detections = detections or []
         self.outcomes = list(outcomes or [])  # how the next acquisitions end: complete, failed, cancelled, timeout
         self.existing = existing or {}  # detection id -> acquisitions Cado already made of its asset
+        self.made: dict[str, list[dict]] = defaultdict(list)  # asset (resource) id -> the acquisitions made here
         self.alarms = alarms or {}  # project id -> (malicious, suspicious) once processing is done
         self.accounts = accounts if accounts is not None else [
             {'id': 1, 'account_name': 'aws-prod', 'type': 'aws',
@@ -70,6 +92,7 @@ class FakeCado:
         self.incident_links: dict[str, int] = {}  # Cado incident id -> the project Cado linked to it
         self.acquired: list[tuple[str, dict]] = []
         self.lookups: list[dict] = []  # every cado-detection-get
+        self.api_requests = 0  # HTTP requests of the commands in RUN_FOR_REAL
         self.created: list[str] = []
         self.ids = itertools.count(500)
 
@@ -145,6 +168,9 @@ class FakeCado:
         record = {'pipeline_id': pipeline_id, 'pipeline_ids': [pipeline_id], 'project_id': project['id'],
                   'resource_id': args[ACQUIRE_RESOURCE_ARG[command]]}
         outcome = self.outcomes.pop(0) if self.outcomes else 'complete'
+        # Cado lists every acquisition of an asset on its detections' asset, whichever detection it was made for.
+        self.made[record['resource_id']].append({'created': time.time() * 1000, 'acquired': outcome == 'complete',
+                                                 'evidence_id': 77, 'pipeline_id': pipeline_id})
         if outcome != 'complete':  # the integration writes the acquisition's end, then an error entry
             record.update(status=outcome, failed_pipeline_id=pipeline_id, failed_subtask='Copying snapshot to Cado',
                           reason=f'synthetic {outcome}')

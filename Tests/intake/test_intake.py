@@ -12,6 +12,7 @@ import intake_webhook as webhook
 import pytest
 from CadoParseEvent import parse_event_command
 from fake_cado import FakeCado, detection
+from fake_xsoar import FakeXsoar
 from playbook_runner import Run, integration_commands, playbooks
 
 SAMPLES = webhook.samples()
@@ -39,8 +40,13 @@ def intake(body, incident_id='42') -> dict:
     return dict(webhook.apply_mapper(incident), id=incident_id)
 
 
+def scripts(**more) -> dict:
+    """The pack's scripts the playbooks run: CadoParseEvent, and CadoDeduplicate on an incident store of its own."""
+    return {'CadoParseEvent': script, 'CadoDeduplicate': FakeXsoar().dedup_script(), **more}
+
+
 def run(incident, fake, playbook=MAIN, inputs=None, answers=None) -> Run:
-    runner = Run(incident, fake, {'CadoParseEvent': script}, answers=answers)
+    runner = Run(incident, fake, scripts(), answers=answers)
     runner.run(playbook, inputs)
     return runner
 
@@ -245,7 +251,7 @@ def test_pushed_detection_is_read_acquired_and_summarised():
 def test_no_unrelated_detection_reaches_the_context():
     fake = FakeCado([detection('detection_guardduty_ec2.json'), detection('detection_defender_azure_vm.json'),
                      detection('detection_wiz_s3.json')], alarms={17: (2, 1)})
-    runner = Run(detection_incident(), fake, {'CadoParseEvent': script})
+    runner = Run(detection_incident(), fake, scripts())
     context = runner.run(MAIN)
     found = context['Cado']['Detection']
     assert [d['id'] for d in (found if isinstance(found, list) else [found])] == [1001]
@@ -255,7 +261,7 @@ def test_pushed_detection_is_found_exactly_among_many():
     """Other detections, newer ones on other resources among them, neither land in context nor get acquired."""
     others = [dict(detection('detection_defender_azure_vm.json'), id=2000 + n) for n in range(150)]
     fake = FakeCado([detection('detection_guardduty_ec2.json'), *others])
-    runner = Run(detection_incident(), fake, {'CadoParseEvent': script})
+    runner = Run(detection_incident(), fake, scripts())
     context = runner.run(MAIN)
     assert context['Cado']['Detection']['id'] == 1001 and context['Cado']['Detection']['found'] is True
     assert [args['instance_id'] for _, args in fake.acquired] == ['i-0123456789abcdef0']
@@ -378,7 +384,7 @@ def test_pipeline_that_does_not_complete_is_recorded_in_front_of_an_analyst():
 
 def test_detection_not_found_is_said_and_handed_to_an_analyst():
     fake, incident = cado(), detection_incident('999')
-    runner = Run(incident, fake, {'CadoParseEvent': script})
+    runner = Run(incident, fake, scripts())
     context = runner.run(MAIN)
     assert fake.acquired == [] and fake.created == []
     assert [name for name, _ in runner.calls if name.startswith('cado-')] == ['cado-detection-get']
@@ -400,9 +406,9 @@ def test_the_gate_acquires_high_asks_for_medium_and_leaves_the_rest():
         assert shown in description
     run(incident, fake, answers={'Approve the acquisition?': 'Acquire'})
     assert [command for command, _ in fake.acquired] == ['cado-azure-vm-acquire']
-    declined = detection_incident('1002', incident_id='43')
-    run(declined, fake, answers={'Approve the acquisition?': 'Do not acquire'})
-    assert len(fake.acquired) == 1 and declined['CustomFields']['cadoresponsestate'] == 'declined'
+    declined, unacquired = detection_incident('1002', incident_id='43'), cado()  # Cado has no acquisition to reuse
+    run(declined, unacquired, answers={'Approve the acquisition?': 'Do not acquire'})
+    assert unacquired.acquired == [] and declined['CustomFields']['cadoresponsestate'] == 'declined'
     low = detection_incident('1001', incident_id='44')
     run(low, fake, inputs={'AutoAcquireSeverities': 'critical', 'ApprovalSeverities': 'medium'})
     assert len(fake.acquired) == 1 and low['CustomFields']['cadoresponsestate'] == 'not_acquired_by_policy'
@@ -479,7 +485,7 @@ def test_two_cado_instances_only_the_chosen_one_is_used():
     analyst instance would both acquire. With CadoInstance every Cado task runs on that one."""
     analyst, admin = cado(), cado()
     incident = detection_incident()
-    runner = Run(incident, {'cado-analyst': analyst, 'cado-admin': admin}, {'CadoParseEvent': script})
+    runner = Run(incident, {'cado-analyst': analyst, 'cado-admin': admin}, scripts())
     runner.run(MAIN, {'CadoInstance': 'cado-analyst'})
     assert {instance for instance, _ in runner.instance_calls} == {'cado-analyst'}
     assert len(analyst.acquired) == 1 and admin.acquired == [] and admin.lookups == []
@@ -583,7 +589,7 @@ def other_incident(incident_id='900'):
 def test_sub_playbook_acquires_for_any_incident(inputs, command, expected):
     """Every acquisition task, from a resource identifier and the inputs the resource does not give."""
     fake = FakeCado()
-    runner = Run(other_incident(), fake, {'CadoParseEvent': script})
+    runner = Run(other_incident(), fake, scripts())
     context = runner.run(SUB, inputs)
     [(called, args)] = fake.acquired
     assert called == command and expected.items() <= args.items()
@@ -673,7 +679,7 @@ def fail_the_test(args, incident):
 def test_the_test_playbook_passes_against_the_fake_and_cleans_up():
     fake = cado()
     incident = {'id': '7', 'name': 'test', 'rawJSON': '', 'CustomFields': {}}
-    runner = Run(incident, fake, {'CadoParseEvent': script, 'PrintErrorEntry': fail_the_test})
+    runner = Run(incident, fake, scripts(PrintErrorEntry=fail_the_test))
     runner.run('Cado Security - Test', {'CadoInstance': 'Cado Security_instance_1'})
     assert runner.path[-1] == 'Cado Security - Test/Test done'
     assert fake.created == ['XSOAR test playbook 7'] and 500 not in fake.projects
@@ -688,7 +694,7 @@ def test_the_test_playbook_fails_on_a_wrong_answer():
     fake = cado()
     fake.cado_detection_get = lambda args: {'Cado.Detection(val.id && val.id == obj.id)': {'id': 1, 'found': False}}
     runner = Run({'id': '7', 'name': 'test', 'rawJSON': '', 'CustomFields': {}}, fake,
-                 {'CadoParseEvent': script, 'PrintErrorEntry': fail_the_test})
+                 scripts(PrintErrorEntry=fail_the_test))
     with pytest.raises(AssertionError, match='an assertion failed'):
         runner.run('Cado Security - Test')
     assert 'Cado Security - Test/Was the detection found exactly?' in runner.path

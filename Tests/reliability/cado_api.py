@@ -82,11 +82,42 @@ ROUTES: dict[tuple[str, str], Any] = {
     ('GET', '/api/v3/files/directory'): 'directory_list',
     ('GET', '/api/v3/files/file'): 'file_get',
     ('GET', '/api/v3/evidences/{evidence_id}/generate-url/{download_type}'): 'evidence_url',
+    ('GET', '/api/v3/import/aws/ecs/clusters'): 'aws_ecs_cluster_list',
+    ('GET', '/api/v3/import/aws/ecs/tasks'): 'aws_ecs_task_list',
+    ('GET', '/api/v3/import/aws/ecs/containers'): 'aws_ecs_container_list',
+    ('GET', '/api/v3/import/aws/eks/clusters'): 'aws_eks_cluster_list',
+    ('GET', '/api/v3/import/aws/eks/pods'): 'aws_eks_pod_list',
+    ('GET', '/api/v3/import/aws/eks/containers'): 'aws_eks_container_list',
+    ('GET', '/api/v3/import/gcp/gke/clusters'): 'gcp_gke_cluster_list',
+    ('GET', '/api/v3/import/gcp/gke/pods'): 'gcp_gke_pod_list',
+    ('GET', '/api/v3/import/gcp/gke/containers'): 'gcp_gke_container_list',
+    ('GET', '/api/v3/import/azure/aks/clusters'): 'azure_aks_cluster_list',
+    ('GET', '/api/v3/import/azure/aks/pods'): 'azure_aks_pod_list',
+    ('GET', '/api/v3/import/azure/aks/containers'): 'azure_aks_container_list',
+    ('GET', '/api/v3/import/xdr/csensor/appliances'): 'darktrace_appliance_list',
+    ('GET', '/api/v3/import/azure/management/subscriptions'): 'azure_subscription_list',
+    ('GET', '/api/v3/import/azure/management/resource-groups'): 'azure_resource_group_list',
+    ('GET', '/api/v3/import/azure/storage/accounts'): 'azure_storage_account_list',
+    ('GET', '/api/v3/import/azure/storage/containers'): 'azure_storage_container_list',
+    ('GET', '/api/v3/import/azure/storage/blobs'): 'azure_blob_list',
+    ('GET', '/api/v3/import/gcp/resource-manager/projects'): 'gcp_project_list',
+    ('GET', '/api/v3/import/gcp/gcs/objects'): 'gcp_gcs_object_list',
+    ('GET', '/api/v3/timeline'): 'timeline_search',
+    ('GET', '/api/v3/timeline/facets'): 'timeline_facet_list',
+    ('POST', '/api/v3/notes'): 'timeline_note_add',
+    ('DELETE', '/api/v3/notes'): 'timeline_note_remove',
+    ('GET', '/api/v3/vulnerabilities'): 'vulnerability_list',
 }
-# Routes answering a file (a zip), not a JSON envelope.
-FILE_ROUTES = {('GET', '/api/v3/files/file/download'), ('GET', '/api/v3/pipelines/{id}/logs')}
+# File answers: (media type, body).
+FILES: dict[tuple[str, str], tuple[str, bytes]] = {
+    ('GET', '/api/v3/timeline/export'): ('text/csv', b'id,timestamp,short\nc2f1e0d9b8a7-391-0001,1717416600,File created\n'),
+    ('GET', '/api/v3/detections/export'): ('text/csv', b'id,name,severity\n501,CryptoCurrency:EC2/BitcoinTool.B,high\n'),
+    ('GET', '/api/v3/alarms/export'): ('application/zip', b'PK\x05\x06' + bytes(18)),  # an empty zip archive
+    **{('GET', path): ('application/zip', zip_of({'evidence.txt': b'synthetic file content\n'}))
+       for path in ('/api/v3/files/file/download', '/api/v3/pipelines/{id}/logs')},
+}
 CREATED = {('POST', '/api/v3/projects'), ('POST', '/api/v3/webhooks'), ('POST', '/api/v3/pipelines/rerun'),
-           ('POST', '/api/v3/evidences/process')}
+           ('POST', '/api/v3/evidences/process'), ('POST', '/api/v3/notes')}
 
 
 def template_regex(template: str) -> re.Pattern:
@@ -96,7 +127,7 @@ def template_regex(template: str) -> re.Pattern:
 
 
 # Literal routes win over templated ones (/alarms/summary before /alarms/{id}).
-_COMPILED = sorted(((method, template, template_regex(template)) for method, template in (*ROUTES, *FILE_ROUTES)),
+_COMPILED = sorted(((method, template, template_regex(template)) for method, template in (*ROUTES, *FILES)),
                    key=lambda route: route[1].count('{'))
 
 
@@ -128,14 +159,20 @@ def respond(method: str, path: str, query: dict[str, Any] | None = None) -> tupl
     if found is None:
         return 404, error_envelope(f'No route {method} {path}', 'NOT_FOUND_404')
     template, values = found
-    if (method.upper(), template) in FILE_ROUTES:
-        return 200, zip_of({'evidence.txt': b'synthetic file content\n'})
+    if (method.upper(), template) in FILES:
+        return 200, FILES[(method.upper(), template)][1]
     chosen = ROUTES[(method.upper(), template)]
     if callable(chosen):
         query = {**(query or {}), '_path_id': values[0] if values else None}
         chosen = chosen({k: (v[0] if isinstance(v, list) and v else v) for k, v in query.items()})
     status = 201 if (method.upper(), template) in CREATED else 200
     return status, consistent_pagination(copy.deepcopy(fixture(chosen)), query or {})
+
+
+def media_type(method: str, path: str) -> str:
+    """The Content-Type of the stand-in's answer to `method path`."""
+    found = match_route(method, path)
+    return FILES[(method.upper(), found[0])][0] if found and (method.upper(), found[0]) in FILES else 'application/json'
 
 
 def consistent_pagination(body: Any, query: dict[str, Any]) -> Any:

@@ -1,9 +1,10 @@
 """Fixtures of the reliability suites: loopback fault servers (plain and TLS) and a clean environment."""
 from __future__ import annotations
 
+import demistomock as demisto
 import pytest
 
-from .cado_api import respond
+from .cado_api import media_type, respond
 from .fault_server import FaultServer, RecordedRequest, Reply
 
 API_KEY = 'cado-k3y-7Qf9ZxR2pLw8VtN4sJ6hB1mD'  # distinctive: any occurrence in emitted output is a leak
@@ -16,11 +17,13 @@ def api_responder(request: RecordedRequest | None) -> Reply:
     if request.headers.get('Authorization') != f'Bearer {API_KEY}':
         return Reply(401, {'status': 'error', 'message': 'Unauthorized', 'code': 'UNAUTHORIZED_401'})
     status, body = respond(request.method, request.path, request.query)
-    return Reply(status, body)
+    return Reply(status, body, media_type(request.method, request.path))
 
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch):
+    # File entries go to the test's own working directory (root conftest.py); a fixed file id lets runs be compared.
+    monkeypatch.setattr(demisto, 'uniqueFile', lambda: 'reliability-file')
     # BaseClient deletes proxy and CA-bundle variables from os.environ (as XSOAR's does); monkeypatch restores them.
     for key in ('HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy', 'NO_PROXY', 'no_proxy',
                 'REQUESTS_TIMEOUT', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE'):

@@ -32,7 +32,7 @@ from command_args import VALID_ARGS  # Tests/support: the one table of valid arg
 from contract import Contract  # tools/contract.py: the one request checker
 from prism import find_spec, load_patched_spec
 
-from .cado_api import match_route, respond
+from .cado_api import match_route, media_type, respond
 from .command_cases import POLLING_ARGS
 from .conftest import API_KEY
 from .harness import PYTHON_INTERNALS, Outcome, instance_params, load_yml, run_main, yml_commands
@@ -124,9 +124,11 @@ def params_strategy() -> st.SearchStrategy:
 
 def mocked_api(mocker: requests_mock.Mocker) -> None:
     def answer(request, context):
-        status, body = respond(request.method, urlsplit(request.url).path, parse_qs(urlsplit(request.url).query))
+        path = urlsplit(request.url).path
+        status, body = respond(request.method, path, parse_qs(urlsplit(request.url).query))
         context.status_code = status
-        return body if isinstance(body, bytes) else json.dumps(body).encode()  # a file route answers bytes
+        context.headers['Content-Type'] = media_type(request.method, path)
+        return body if isinstance(body, bytes) else json.dumps(body).encode()
 
     mocker.register_uri(requests_mock.ANY, requests_mock.ANY, content=answer)
 

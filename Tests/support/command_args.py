@@ -22,6 +22,11 @@ def source_arguments(source: Source) -> tuple[Field, ...]:
 HOST_OPTION_ARGS = {field.arg: field.example for field in HOST_OPTION_FIELDS}
 AZURE_SUBSCRIPTION = source_args('cado-azure-vm-acquire')['subscription_id']
 WEBHOOK_URL = 'https://ext-acme.crtx.eu.paloaltonetworks.com/xsoar/instance/execute/Cado_Intake'
+# Where the browse commands for the names of containers, appliances and storage look.
+ECS_REGION = {'account': 'aws-prod', 'region': 'eu-west-2'}
+EKS_REGION = {'account': 'aws-prod', 'region': 'us-east-1'}
+GCP_PROJECT = {'account': 'gcp-analytics', 'gcp_project': 'analytics-prod-4521'}
+AZURE_PLACE = {'account': 'azure-corp', 'subscription_id': AZURE_SUBSCRIPTION}
 
 OTHER_COMMAND_ARGS: dict[str, dict[str, str]] = {
     'cado-project-create': {'name': 'INC-2024-0613 Lateral movement', 'description': 'Opened from XSOAR incident 4711'},
@@ -70,6 +75,39 @@ OTHER_COMMAND_ARGS: dict[str, dict[str, str]] = {
     'cado-file-download': {'evidence_id': '391', 'path': '/tmp/.X11-unix/kworkerd', 'encryption_password': 'infected'},
     'cado-pipeline-logs-get': {'pipeline_id': '4281'},
     'cado-evidence-download-url-get': {'evidence_id': '391', 'download_type': 'preservation'},
+    'cado-aws-ecs-cluster-list': ECS_REGION,
+    'cado-aws-ecs-task-list': {**ECS_REGION, 'cluster_name': 'prod-ecs'},
+    'cado-aws-ecs-container-list': {**ECS_REGION, 'cluster_name': 'prod-ecs',
+                                    'task_name': '0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c'},
+    'cado-aws-eks-cluster-list': EKS_REGION,
+    'cado-aws-eks-pod-list': {**EKS_REGION, 'cluster_name': 'prod-eks'},
+    'cado-aws-eks-container-list': {**EKS_REGION, 'cluster_name': 'prod-eks', 'pod_name': 'checkout-7d9f8b6c5-x2k4p',
+                                    'pod_namespace': 'shop'},
+    'cado-gcp-gke-cluster-list': GCP_PROJECT,
+    'cado-gcp-gke-pod-list': {**GCP_PROJECT, 'cluster_name': 'etl-gke', 'zone': 'europe-west2-b'},
+    'cado-gcp-gke-container-list': {**GCP_PROJECT, 'cluster_name': 'etl-gke', 'zone': 'europe-west2-b',
+                                    'pod_name': 'spark-driver-0', 'pod_namespace': 'etl'},
+    'cado-azure-aks-cluster-list': {**AZURE_PLACE, 'resource_group': 'rg-aks'},
+    'cado-azure-aks-pod-list': {**AZURE_PLACE, 'resource_group': 'rg-aks', 'cluster_name': 'aks-prod'},
+    'cado-azure-aks-container-list': {**AZURE_PLACE, 'resource_group': 'rg-aks', 'cluster_name': 'aks-prod',
+                                      'pod_name': 'web-5c9d8f7b6-q8w2e', 'pod_namespace': 'default'},
+    'cado-darktrace-appliance-list': {},
+    'cado-azure-subscription-list': {'account': 'azure-corp'},
+    'cado-azure-resource-group-list': AZURE_PLACE,
+    'cado-azure-storage-account-list': AZURE_PLACE,
+    'cado-azure-storage-container-list': {**AZURE_PLACE, 'storage_account_name': 'acmeinsights'},
+    'cado-azure-blob-list': {**AZURE_PLACE, 'storage_account_name': 'acmeinsights',
+                             'container_name': 'insights-logs-signinlogs'},
+    'cado-gcp-project-list': {'account': 'gcp-analytics'},
+    'cado-gcp-gcs-object-list': {**GCP_PROJECT, 'bucket': 'analytics-prod-4521-audit', 'prefix': 'logs/2024/06/03/'},
+    'cado-timeline-search': {'project_id': '12', 'search_text': 'xmrig', 'limit': '20'},
+    'cado-timeline-facet-list': {'project_id': '12', 'facet_field': 'alarm_severity'},
+    'cado-timeline-note-add': {'project_id': '12', 'note_type': 'star', 'event_ids': 'c2f1e0d9b8a7-391-0001'},
+    'cado-timeline-note-remove': {'project_id': '12', 'note_type': 'star', 'event_ids': 'c2f1e0d9b8a7-391-0001'},
+    'cado-vulnerability-list': {'project_id': '12', 'severity': 'critical,high'},
+    'cado-timeline-export': {'project_id': '12', 'search_text': 'xmrig'},
+    'cado-alarm-export': {'evidence_id': '391'},
+    'cado-detection-export': {'project_id': '12', 'detection_type': 'alert'},
 }
 
 # Every command the integration answers (test-module and fetch-incidents read only instance parameters).

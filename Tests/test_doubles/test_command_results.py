@@ -67,8 +67,15 @@ def test_default_readable_output_is_a_results_table():
 
 def test_empty_outputs_set_no_context():
     result = CommandResults(outputs_prefix='Cado.Project', outputs_key_field='id', outputs=[], readable_output='none')
-    assert result.to_context() == entry(Contents=[], HumanReadable='none')
+    assert result.to_context() == entry(HumanReadable='none')
     assert CommandResults(readable_output='hello').to_context() == entry(HumanReadable='hello')
+
+
+@pytest.mark.parametrize('raw', [{}, [], '', 0])
+def test_empty_raw_response_gives_no_contents(raw):
+    result = CommandResults(outputs_prefix='Cado.Count', outputs={'total': 0}, raw_response=raw)
+    assert result.to_context()['Contents'] is None
+    assert result.to_context()['ContentsFormat'] == 'json'
 
 
 def test_raw_response_and_content_format():

@@ -37,9 +37,9 @@ READ_RETRIES = 3
 RETRY_STATUSES = (500, 502, 503, 504)
 RETRY_BACKOFF = 0.5
 MIN_POLL_INTERVAL = 10
-DOWNLOAD_CHUNK = 1024 * 1024  # bytes read from the network, and copied out of a zip, at a time
-MAX_DOWNLOAD_MB_DEFAULT = 200
 MEGABYTE = 1024 * 1024
+FILE_CHUNK_SIZE = MEGABYTE  # what a streamed file answer holds in memory at once, and what is copied out of a zip
+MAX_DOWNLOAD_MB_DEFAULT = 200
 INSTANCE_DEFAULTS = {'account': 'Default cloud account', 'region': 'Default region', 'project': 'Default project ID'}
 WEBHOOK_CREDENTIALS_PARAM = 'Generic Webhook username / password'
 
@@ -70,7 +70,8 @@ WEBHOOK_PAYLOAD_TYPES = ('custom', 'slack', 'jira')
 TIMESTAMP_FIELDS = frozenset({
     'created', 'start_time', 'finish_time', 'last_acquisition', 'last_update', 'created_datetime',
     'updated_datetime', 'first_seen', 'last_seen', 'last_sent', 'creation_date', 'last_modified', 'last_processed',
-    'created_timestamp', 'last_login_timestamp', 'resource_updated_datetime', 'accessed'})
+    'created_timestamp', 'last_login_timestamp', 'resource_updated_datetime', 'accessed', 'timestamp',
+    'published_date', 'last_modified_date'})
 
 ''' INCIDENT INTAKE: the one rawJSON shape shared by Cado's webhooks (push) and fetch-incidents (pull) '''
 
@@ -113,8 +114,8 @@ class Endpoint(NamedTuple):
     roles: tuple[str, ...]
     action: str  # what the request does, for error messages
     missing: str = ''  # what a 404 on this path means was not found
-    data: str = 'object'  # the success envelope's `data`: object | list | none (the answer may carry none) | file
-    # (no envelope: the body is a file)
+    data: str = 'object'  # the success envelope's `data`: object | list | names (strings) | none (may carry
+    # none) | file (no envelope: the answer is a file, streamed to disk)
     hint: str = ''  # added to a refusal (HTTP 403): which key to use instead
 
 
@@ -205,6 +206,40 @@ ENDPOINTS: dict[str, Endpoint] = {
     'process_evidence': Endpoint('POST', '/api/v3/evidences/process', ANALYSTS, 'process evidence', 'evidence'),
     'generate_evidence_url': Endpoint('GET', '/api/v3/evidences/{evidence_id}/generate-url/{download_type}', ANALYSTS,
                                       'generate a download URL for evidence', 'evidence'),
+    **{f'list_{name}': Endpoint('GET', f'/api/v3/import/{path}', ANALYSTS, f'browse {what}', data=data)
+       for name, path, what, data in (
+           ('ecs_clusters', 'aws/ecs/clusters', 'ECS clusters', 'list'),
+           ('ecs_tasks', 'aws/ecs/tasks', 'ECS tasks', 'list'),
+           ('ecs_containers', 'aws/ecs/containers', 'ECS containers', 'object'),
+           ('eks_clusters', 'aws/eks/clusters', 'EKS clusters', 'list'),
+           ('eks_pods', 'aws/eks/pods', 'EKS pods', 'list'),
+           ('eks_containers', 'aws/eks/containers', 'EKS containers', 'list'),
+           ('gke_clusters', 'gcp/gke/clusters', 'GKE clusters', 'list'),
+           ('gke_pods', 'gcp/gke/pods', 'GKE pods', 'list'),
+           ('gke_containers', 'gcp/gke/containers', 'GKE containers', 'list'),
+           ('aks_clusters', 'azure/aks/clusters', 'AKS clusters', 'list'),
+           ('aks_pods', 'azure/aks/pods', 'AKS pods', 'list'),
+           ('aks_containers', 'azure/aks/containers', 'AKS containers', 'list'),
+           ('darktrace_appliances', 'xdr/csensor/appliances', 'Darktrace csensor appliances', 'list'),
+           ('azure_subscriptions', 'azure/management/subscriptions', 'Azure subscriptions', 'list'),
+           ('azure_resource_groups', 'azure/management/resource-groups', 'Azure resource groups', 'list'),
+           ('azure_storage_accounts', 'azure/storage/accounts', 'Azure storage accounts', 'names'),
+           ('azure_storage_containers', 'azure/storage/containers', 'Azure storage containers', 'names'),
+           ('azure_blobs', 'azure/storage/blobs', 'Azure storage blobs', 'list'),
+           ('gcp_projects', 'gcp/resource-manager/projects', 'GCP projects', 'list'),
+           ('gcs_objects', 'gcp/gcs/objects', 'GCS objects', 'list'))},
+    'search_timeline': Endpoint('GET', '/api/v3/timeline', READERS, 'search the timeline', 'project', data='list'),
+    'list_timeline_facets': Endpoint('GET', '/api/v3/timeline/facets', READERS, 'count timeline facets', 'project',
+                                     data='list'),
+    'create_notes': Endpoint('POST', '/api/v3/notes', ANALYSTS, 'star or comment timeline events', 'project'),
+    'remove_notes': Endpoint('DELETE', '/api/v3/notes', ANALYSTS, 'remove stars or comments from timeline events',
+                             'project', data='none'),
+    'list_vulnerabilities': Endpoint('GET', '/api/v3/vulnerabilities', READERS, 'list vulnerabilities', data='list'),
+    'export_timeline': Endpoint('GET', '/api/v3/timeline/export', ANALYSTS, 'export the timeline', 'project',
+                                data='file'),
+    'export_alarms': Endpoint('GET', '/api/v3/alarms/export', READERS, 'export alarms', 'evidence', data='file'),
+    'export_detections': Endpoint('GET', '/api/v3/detections/export', ANALYSTS, 'export detections', 'project',
+                                  data='file'),
 }
 
 ''' ARGUMENT SPECS: how a command argument becomes a query parameter or body field '''
@@ -274,7 +309,7 @@ CURSOR_FIELDS = (
 PAGING_FIELDS = {'page': PAGE_FIELDS, 'cursor': CURSOR_FIELDS, 'cursor_unsized': (
     CURSOR_FIELDS[1]._replace(description=f'{CURSOR_LIMIT} Cado decides how many instances a page holds; when it '
                                           'holds more than limit, the rest come with the next_token of the note.'),
-    CURSOR_FIELDS[2])}
+    CURSOR_FIELDS[2]), 'none': ()}
 
 HOST_OPTION_FIELDS = (
     Field('collection_type', 'collection_type', choices=('balanced', 'custom'), example='custom',
@@ -584,30 +619,51 @@ class Classification(NamedTuple):
 K8S_ARGUMENTS = {'pod_name': 'pod', 'pod_namespace': 'namespace', 'container_name': 'container'}
 AZURE_PLACE = {'subscription_id': 'cloud_account', 'resource_group': 'resource_group'}
 XDR_DEVICE_ACQUISITION = Classification('cado-xdr-device-acquire', {'device_id': 'id', 'provider': 'provider'})
+AZURE_BROWSE = {'subscription_id': 'cado-azure-subscription-list', 'resource_group': 'cado-azure-resource-group-list'}
+GCP_PROJECT_BROWSE = 'cado-gcp-project-list'
+
+
+def kubernetes_browse(prefix: str) -> dict[str, str]:
+    """The list commands that name a container's cluster, pod and container (`prefix`: e.g. cado-aws-eks)."""
+    return {'cluster_name': f'{prefix}-cluster-list', 'pod_name': f'{prefix}-pod-list',
+            'pod_namespace': f'{prefix}-pod-list', 'container_name': f'{prefix}-container-list'}
+
 
 CLASSIFICATIONS: dict[tuple[str, str], Classification] = {
     ('aws', 'ec2'): Classification('cado-aws-ec2-acquire', {'instance_id': 'id', 'region': 'region'}),
     ('aws', 's3'): Classification('cado-aws-s3-acquire', {'bucket': 'id'}),
     ('aws', 'lambda'): Classification('cado-aws-lambda-acquire', {'function_name': 'id', 'region': 'region'}),
     ('aws', 'ecs'): Classification('cado-aws-ecs-acquire', {'cluster_name': 'cluster', 'region': 'region',
-                                                            'task_name': 'task', 'container_name': 'container'}),
+                                                            'task_name': 'task', 'container_name': 'container'},
+                                   {'cluster_name': 'cado-aws-ecs-cluster-list', 'task_name': 'cado-aws-ecs-task-list',
+                                    'container_name': 'cado-aws-ecs-container-list'}),
     ('aws', 'eks'): Classification('cado-aws-eks-acquire', {'cluster_name': 'cluster', 'region': 'region',
-                                                            **K8S_ARGUMENTS}),
+                                                            **K8S_ARGUMENTS}, kubernetes_browse('cado-aws-eks')),
     ('gcp', 'gce'): Classification('cado-gcp-gce-acquire', {'instance_name': 'id', 'instance_project': 'cloud_account',
                                                             'zone': 'zone'},
-                                   {'gcs_bucket': 'cado-gcp-gcs-bucket-list'}),
-    ('gcp', 'gcs'): Classification('cado-gcp-gcs-acquire', {'bucket': 'id', 'gcp_project': 'cloud_account'}),
+                                   {'gcs_bucket': 'cado-gcp-gcs-bucket-list', 'instance_project': GCP_PROJECT_BROWSE,
+                                    'gcs_project': GCP_PROJECT_BROWSE}),
+    ('gcp', 'gcs'): Classification('cado-gcp-gcs-acquire', {'bucket': 'id', 'gcp_project': 'cloud_account'},
+                                   {'gcp_project': GCP_PROJECT_BROWSE}),
     ('gcp', 'gke'): Classification('cado-gcp-gke-acquire', {'cluster_name': 'cluster', 'gcp_project': 'cloud_account',
-                                                            'zone': 'zone', **K8S_ARGUMENTS}),
-    ('azure', 'vm'): Classification('cado-azure-vm-acquire', {'vm_name': 'id', **AZURE_PLACE}),
+                                                            'zone': 'zone', **K8S_ARGUMENTS},
+                                   {'gcp_project': GCP_PROJECT_BROWSE, 'zone': 'cado-gcp-gke-cluster-list',
+                                    **kubernetes_browse('cado-gcp-gke')}),
+    ('azure', 'vm'): Classification('cado-azure-vm-acquire', {'vm_name': 'id', **AZURE_PLACE}, AZURE_BROWSE),
     ('azure', 'disk'): Classification('cado-azure-disk-acquire', {'disk_name': 'id', **AZURE_PLACE},
-                                      {'resource_group': 'cado-azure-disk-list'}),
+                                      {**AZURE_BROWSE, 'resource_group': 'cado-azure-disk-list'}),
     ('azure', 'blob'): Classification('cado-azure-blob-acquire', {'storage_account_name': 'id',
-                                                                  'subscription_id': 'cloud_account'}),
+                                                                  'subscription_id': 'cloud_account'},
+                                      {'subscription_id': AZURE_BROWSE['subscription_id'],
+                                       'storage_account_name': 'cado-azure-storage-account-list',
+                                       'container_name': 'cado-azure-storage-container-list',
+                                       'blob_name': 'cado-azure-blob-list'}),
     ('azure', 'aks'): Classification('cado-azure-aks-acquire', {'cluster_name': 'cluster', **AZURE_PLACE,
-                                                                **K8S_ARGUMENTS}),
+                                                                **K8S_ARGUMENTS},
+                                     {**AZURE_BROWSE, **kubernetes_browse('cado-azure-aks')}),
     **{(provider, 'device'): XDR_DEVICE_ACQUISITION for provider in XDR_PROVIDERS},
-    ('darktrace', 'endpoint'): Classification('cado-darktrace-endpoint-acquire', {'device_id': 'id'}),
+    ('darktrace', 'endpoint'): Classification('cado-darktrace-endpoint-acquire', {'device_id': 'id'},
+                                              {'appliance_name': 'cado-darktrace-appliance-list'}),
     ('url', 'url'): Classification('cado-url-acquire', {'url': 'id'}),
 }
 BROWSE_FOR_ANY = {'account': 'cado-cloud-account-list'}
@@ -794,13 +850,53 @@ FILE_DETAILS = Entity('Cado.File', 'path', 'Cado file', (
 DELIVERED_FILE = Entity('Cado.FileDownload', 'sha256', 'Files delivered to the War Room', (
     ('name', 'name'), ('size', 'size'), ('sha256', 'sha256'), ('unzipped', 'unzipped'),
     ('password_protected', 'password_protected')))
+ECS_CLUSTER = Entity('Cado.ECSCluster', 'cluster_name', 'AWS ECS clusters', (('cluster_name', 'cluster_name'),))
+ECS_TASK = Entity('Cado.ECSTask', 'task_name', 'AWS ECS tasks', (('task_name', 'task_name'), ('importable', 'importable')))
+ECS_CONTAINER = Entity('Cado.ECSContainer', 'container_name', 'AWS ECS containers', (
+    ('container_name', 'container_name'), ('is_online', 'is_online')))
+
+
+def kubernetes_entities(service: str, cloud: str, *cluster_columns: str) -> tuple[Entity, Entity, Entity]:
+    """The clusters, pods and containers of a managed Kubernetes service (EKS, GKE, AKS)."""
+    return (Entity(f'Cado.{service}Cluster', 'cluster_name', f'{cloud} {service} clusters',
+                   tuple((column, column) for column in ('cluster_name', *cluster_columns, 'is_private'))),
+            Entity(f'Cado.{service}Pod', 'pod_name', f'{cloud} {service} pods', (
+                ('pod_name', 'pod_name'), ('pod_namespace', 'pod_namespace'))),
+            Entity(f'Cado.{service}Container', 'container_name', f'{cloud} {service} containers', (
+                ('container_name', 'container_name'), ('container_image', 'container_image'))))
+
+
+DARKTRACE_APPLIANCE = Entity('Cado.DarktraceAppliance', 'product_id', 'Darktrace csensor appliances', (
+    ('name', 'name'), ('product_id', 'product_id'), ('url', 'url'), ('deployment_id', 'deployment_id'),
+    ('tunnel_state', 'tunnel_state'), ('internet_enabled', 'internet_enabled')))
+AZURE_SUBSCRIPTION = Entity('Cado.AzureSubscription', 'id', 'Azure subscriptions', (('id', 'id'), ('name', 'name')))
+AZURE_RESOURCE_GROUP = Entity('Cado.AzureResourceGroup', 'name', 'Azure resource groups', (('name', 'name'),))
+AZURE_STORAGE_ACCOUNT = Entity('Cado.AzureStorageAccount', 'name', 'Azure storage accounts', (('name', 'name'),))
+AZURE_STORAGE_CONTAINER = Entity('Cado.AzureStorageContainer', 'name', 'Azure storage containers', (('name', 'name'),))
+AZURE_BLOB = Entity('Cado.AzureBlob', 'name', 'Azure storage blobs', (('name', 'name'), ('size', 'size')))
+GCP_PROJECT = Entity('Cado.GCPProject', 'gcp_project_id', 'GCP projects', (
+    ('gcp_project_id', 'gcp_project_id'), ('gcp_project_name', 'gcp_project_name')))
+GCS_OBJECT = Entity('Cado.GCSObject', 'name', 'GCP GCS objects', (
+    ('name', 'name'), ('type', 'type'), ('size', 'size'), ('storage_class', 'storage_class'),
+    ('last_modified', 'last_modified')))
+TIMELINE_EVENT = Entity('Cado.TimelineEvent', 'id', 'Cado timeline events', (
+    ('id', 'id'), ('timestamp', 'timestamp'), ('host', 'host'), ('summary', 'short'), ('evidence', 'evidence_name'),
+    ('alarm_severity', 'alarm_severity'), ('alarm_descriptions', 'alarm_descriptions'), ('attack', 'attack')))
+# One entry per facet field: the values of several facets never overwrite each other in context. The table has a
+# row per value.
+TIMELINE_FACET = Entity('Cado.TimelineFacet', 'facet_field', 'Cado timeline facet counts', (
+    ('value', 'values.value'), ('count', 'values.count')))
+VULNERABILITY = Entity('Cado.Vulnerability', 'id', 'Cado vulnerabilities', (
+    ('cve', 'cve'), ('severity', 'severity'), ('package', 'pkg_name'), ('installed_version', 'installed_version'),
+    ('fixed_version', 'fixed_version'), ('package_in_use', 'package_in_use'), ('evidence', 'evidence_name'),
+    ('title', 'title')))
 
 
 class Listing(NamedTuple):
     endpoint: str  # ENDPOINTS key and Client method
     entity: Entity
     filters: tuple[Field, ...]
-    paging: str  # page | cursor (per_page accepted) | cursor_unsized (the endpoint takes no per_page)
+    paging: str  # page | cursor (per_page accepted) | cursor_unsized (the endpoint takes no per_page) | none (one answer)
 
 
 DETECTION_TYPE = 'Detection type. Default is alert.'
@@ -818,6 +914,50 @@ NEWEST_FIRST = 'Sort order. Default is -id (newest first).'
 BROWSED_SUBSCRIPTION = 'ID of the Azure subscription to browse.'
 BROWSED_GCP_PROJECT = 'ID of the GCP project to browse.'
 BUCKET_PREFIX = 'Only buckets whose name starts with this prefix.'
+TIMELINE_PROJECT = "ID of the project whose timeline to read. Defaults to the instance's Default project ID."
+TIMELINE_QUERY = Field('search_text', 'search_text',
+                       description='Timeline search query, in the syntax of the search box of Cado\'s timeline. If '
+                                   'empty, every event.')
+TIMELINE_FACET_FIELDS = (
+    'evidence_id', 'alarm_severity', 'is_starred', 'has_comment', 'source_hostname', 'destination_hostname',
+    'executed_process', 'user', 'filename', 'sourcetype', 'source', 'macb', 'tag', 'event_id', 'type', 'host', 'format',
+    'alarm_description', 'alarm_attack', 'auto_investigate_score', 'day')
+
+
+BROWSED_CLUSTER = Field('cluster_name', 'cluster_name', required=True, description='Name of the cluster to browse.')
+ECS_PLACE = (account_field('account_name', required=False, description=account_description('AWS')),
+             region_field(description=BROWSED_REGION))
+AZURE_BROWSED_SUBSCRIPTION = (account_field('account_name', description=account_description('Azure')),
+                              Field('subscription_id', 'subscription_id', required=True, description=BROWSED_SUBSCRIPTION))
+BROWSED_STORAGE_ACCOUNT = Field('storage_account_name', 'storage_account_name', required=True,
+                                description='Name of the Azure storage account to browse.')
+
+
+def kubernetes_listings(cloud: str, service: str, place: tuple[Field, ...], cluster_place: tuple[Field, ...] = (),
+                        *cluster_columns: str) -> tuple[Listing, Listing, Listing]:
+    """The cluster, pod and container listings of a managed Kubernetes service: each level needs the names of the
+    levels above it (`cluster_place`: what besides its name locates a cluster, such as a GKE cluster's zone)."""
+    cluster, pod, container = kubernetes_entities(service.upper(), cloud, *cluster_columns)
+    pod_place = (*place, BROWSED_CLUSTER, *cluster_place)
+    return (Listing(f'list_{service}_clusters', cluster, place, 'page'),
+            Listing(f'list_{service}_pods', pod, pod_place, 'page'),
+            Listing(f'list_{service}_containers', container, (
+                *pod_place,
+                Field('pod_name', 'pod_name', required=True, description='Name of the pod whose containers to list.'),
+                Field('pod_namespace', 'pod_namespace', required=True, description='Namespace of the pod.')), 'page'))
+
+
+EKS_CLUSTERS, EKS_PODS, EKS_CONTAINERS = kubernetes_listings('AWS', 'eks', (
+    account_field('account_name', description=account_description('AWS')),
+    region_field('cluster_region', description=BROWSED_REGION)))
+GKE_CLUSTERS, GKE_PODS, GKE_CONTAINERS = kubernetes_listings('GCP', 'gke', (
+    account_field('account_name', description=account_description('GCP')),
+    Field('gcp_project', 'gcp_project_id', required=True, description=BROWSED_GCP_PROJECT)),
+    (Field('zone', 'cluster_zone', required=True, description='GCP zone of the cluster, e.g. europe-west2-b.'),), 'zone')
+AKS_CLUSTERS, AKS_PODS, AKS_CONTAINERS = kubernetes_listings('Azure', 'aks', (
+    account_field('account_name', description=account_description('Azure')),
+    Field('subscription_id', 'subscription_id', required=True, description=BROWSED_SUBSCRIPTION),
+    Field('resource_group', 'resource_group', required=True, description='Azure resource group of the clusters.')))
 
 
 EVIDENCE_FIELD = Field('evidence_id', 'evidence_id', 'int', required=True, example='391',
@@ -980,6 +1120,80 @@ LISTINGS: dict[str, Listing] = {
               description='ID of the directory to list (the id of a folder in an earlier listing).'),
         Field('path', 'path', description='Path of the directory to list, e.g. /var/log. Default is the root.')),
         'page'),
+    'cado-aws-ecs-cluster-list': Listing('list_ecs_clusters', ECS_CLUSTER, ECS_PLACE, 'cursor'),
+    'cado-aws-ecs-task-list': Listing('list_ecs_tasks', ECS_TASK, (*ECS_PLACE, BROWSED_CLUSTER), 'cursor'),
+    'cado-aws-ecs-container-list': Listing('list_ecs_containers', ECS_CONTAINER, (
+        *ECS_PLACE, BROWSED_CLUSTER,
+        Field('task_name', 'task_name', required=True, description='Name of the ECS task whose containers to list.')),
+        'none'),
+    'cado-aws-eks-cluster-list': EKS_CLUSTERS,
+    'cado-aws-eks-pod-list': EKS_PODS,
+    'cado-aws-eks-container-list': EKS_CONTAINERS,
+    'cado-gcp-gke-cluster-list': GKE_CLUSTERS,
+    'cado-gcp-gke-pod-list': GKE_PODS,
+    'cado-gcp-gke-container-list': GKE_CONTAINERS,
+    'cado-azure-aks-cluster-list': AKS_CLUSTERS,
+    'cado-azure-aks-pod-list': AKS_PODS,
+    'cado-azure-aks-container-list': AKS_CONTAINERS,
+    'cado-darktrace-appliance-list': Listing('list_darktrace_appliances', DARKTRACE_APPLIANCE, (), 'cursor'),
+    'cado-azure-subscription-list': Listing('list_azure_subscriptions', AZURE_SUBSCRIPTION, (
+        account_field('account_name', description=account_description('Azure')),
+        Field('name', 'subscription_name', description='Only subscriptions with this name.')), 'page'),
+    'cado-azure-resource-group-list': Listing('list_azure_resource_groups', AZURE_RESOURCE_GROUP, (
+        *AZURE_BROWSED_SUBSCRIPTION,
+        Field('name', 'resource_group_name', description='Only resource groups with this name.')), 'page'),
+    'cado-azure-storage-account-list': Listing('list_azure_storage_accounts', AZURE_STORAGE_ACCOUNT, (
+        *AZURE_BROWSED_SUBSCRIPTION,
+        Field('name_filter', 'storage_account_name_filter',
+              description="Only storage accounts whose name matches this filter (Cado's storage_account_name_filter)."),
+    ), 'page'),
+    'cado-azure-storage-container-list': Listing('list_azure_storage_containers', AZURE_STORAGE_CONTAINER, (
+        *AZURE_BROWSED_SUBSCRIPTION, BROWSED_STORAGE_ACCOUNT,
+        Field('name_filter', 'container_name_filter',
+              description="Only containers whose name matches this filter (Cado's container_name_filter).")), 'page'),
+    'cado-azure-blob-list': Listing('list_azure_blobs', AZURE_BLOB, (
+        *AZURE_BROWSED_SUBSCRIPTION, BROWSED_STORAGE_ACCOUNT,
+        Field('container_name', 'container_name', required=True,
+              description='Name of the storage container whose blobs to list.')), 'page'),
+    'cado-gcp-project-list': Listing('list_gcp_projects', GCP_PROJECT, (
+        account_field('account_name', required=False, description=account_description('GCP')),
+        Field('name', 'gcp_project_name', description='Only the GCP project with this name.'),
+        Field('gcp_project', 'gcp_project_id', description='Only the GCP project with this ID.')), 'page'),
+    'cado-gcp-gcs-object-list': Listing('list_gcs_objects', GCS_OBJECT, (
+        account_field('account_name', description=account_description('GCP')),
+        Field('gcp_project', 'gcp_project', required=True, description=BROWSED_GCP_PROJECT),
+        Field('bucket', 'bucket_name', required=True, description='Name of the bucket to browse.'),
+        Field('prefix', 'prefix', description='Only objects under this prefix (must end with "/").')), 'page'),
+    'cado-timeline-search': Listing('search_timeline', TIMELINE_EVENT, (
+        project_field('project_id', description=TIMELINE_PROJECT), TIMELINE_QUERY,
+        Field('order_by', 'order_by', choices=('timestamp', '-timestamp'),
+              description='Sort order by event time; "-timestamp" is newest first. Default is timestamp (oldest '
+                          'first).')), 'cursor'),
+    'cado-timeline-facet-list': Listing('list_timeline_facets', TIMELINE_FACET, (
+        project_field('project_id', description=TIMELINE_PROJECT),
+        Field('facet_field', 'facet_field', required=True, choices=TIMELINE_FACET_FIELDS,
+              description='The event field whose values are counted, e.g. alarm_severity or source_hostname.'),
+        TIMELINE_QUERY), 'cursor'),
+    'cado-vulnerability-list': Listing('list_vulnerabilities', VULNERABILITY, (
+        Field('project_id', 'investigation_id', 'int', description='Only vulnerabilities found in this project.'),
+        Field('evidence_id', 'evidence_id', 'int', description='Only vulnerabilities found in this evidence.'),
+        Field('cve', 'cve', description='Only this CVE, e.g. CVE-2024-3094.'),
+        Field('resource', 'resource', description='Only vulnerabilities of this resource.'),
+        Field('target', 'target', description='Only vulnerabilities of this target (the scanned file or image).'),
+        Field('package', 'package', description='Only vulnerabilities of this package.'),
+        Field('title', 'title', description='Only vulnerabilities with this title.'),
+        Field('severity', 'severity', 'list', choices=(*SEVERITIES, 'unknown'),
+              description='Comma-separated severities to include.'),
+        Field('os', 'os', 'list', choices=('Linux', 'Windows', 'MacOS'),
+              description='Comma-separated operating systems of the assets to include.'),
+        Field('package_in_use', 'package_in_use', 'list', choices=('true', 'false', 'undetermined'),
+              description='Comma-separated states of use of the vulnerable package to include (Cado knows the package '
+                          'is in use when a file of it was read in the last 60 days).'),
+        Field('latest_results', 'latest_results', 'bool', description='Whether to only show the latest scan results.'),
+        Field('order_by', 'order_by', choices=('severity', '-severity'),
+              description='Sort order. Default is -severity (most severe first). Severities tie, so Cado may order '
+                          f'equal ones differently from one page to the next: read such a list in one request (limit '
+                          f'or page_size at most {MAX_PAGE_SIZE}).')), 'page'),
 }
 
 XDR_DEVICE_FILTERS = (Field('hostname', 'hostname'), Field('os', 'os'))
@@ -991,14 +1205,31 @@ XDR_LISTINGS: dict[str, Listing] = {
         Field('appliance_name', 'selected_appliance', required=True), *XDR_DEVICE_FILTERS), 'cursor'),
 }
 
+
+class Export(NamedTuple):
+    endpoint: str  # ENDPOINTS key and Client method
+    file_name: str  # formatted with the query parameters sent
+    fields: tuple[Field, ...]
+
+
+EXPORTS: dict[str, Export] = {
+    'cado-timeline-export': Export('export_timeline', 'cado_timeline_project_{project_id}.csv', (
+        project_field('project_id', description=TIMELINE_PROJECT), TIMELINE_QUERY)),
+    'cado-alarm-export': Export('export_alarms', 'cado_alarms_evidence_{evidence_id}.zip', (
+        Field('evidence_id', 'evidence_id', 'int', required=True),)),
+    'cado-detection-export': Export('export_detections', 'cado_detections.csv', (
+        Field('project_id', 'project_id', 'int'), Field('detection_type', 'detection_type', choices=('alert', 'incident')),
+        Field('from_date', 'from_date', 'time'), Field('to_date', 'to_date', 'time'))),
+}
+
 ''' CLIENT '''
 
 
 class Sink(NamedTuple):
     """Where a file endpoint's body goes, and how many bytes it may hold."""
     file: BinaryIO
-    max_bytes: int
-    what: str  # what the body is, for the size error: 'the file' | 'the logs'
+    max_bytes: int | None  # None: no limit
+    what: str  # what the body is, for the size error: 'the file' | 'the logs' | 'the export'
 
 
 class CadoApiError(DemistoException):
@@ -1057,7 +1288,7 @@ class Client(BaseClient):
                 timeout=self.timeout, error_handler=partial(raise_for_response, endpoint, path_args or {}, secrets),
                 allow_redirects=False, stream=sink is not None)
             if sink is not None:
-                return save_body(endpoint, response, sink)
+                return save_body(endpoint, response, sink, secrets)
             return redact(decode_response(endpoint, response, secrets), secrets)
         except CadoApiError as e:
             failure, status = str(e), e.status
@@ -1281,6 +1512,93 @@ class Client(BaseClient):
 
     def generate_evidence_url(self, evidence_id: int, download_type: str) -> dict:
         return self._call('generate_evidence_url', {'evidence_id': evidence_id, 'download_type': download_type})
+    # Browsing for the names that container, appliance and storage acquisitions need
+    def list_ecs_clusters(self, params: dict) -> dict:
+        return self._call('list_ecs_clusters', params=params)
+
+    def list_ecs_tasks(self, params: dict) -> dict:
+        return self._call('list_ecs_tasks', params=params)
+
+    def list_ecs_containers(self, params: dict) -> dict:
+        return self._call('list_ecs_containers', params=params)
+
+    def list_eks_clusters(self, params: dict) -> dict:
+        return self._call('list_eks_clusters', params=params)
+
+    def list_eks_pods(self, params: dict) -> dict:
+        return self._call('list_eks_pods', params=params)
+
+    def list_eks_containers(self, params: dict) -> dict:
+        return self._call('list_eks_containers', params=params)
+
+    def list_gke_clusters(self, params: dict) -> dict:
+        return self._call('list_gke_clusters', params=params)
+
+    def list_gke_pods(self, params: dict) -> dict:
+        return self._call('list_gke_pods', params=params)
+
+    def list_gke_containers(self, params: dict) -> dict:
+        return self._call('list_gke_containers', params=params)
+
+    def list_aks_clusters(self, params: dict) -> dict:
+        return self._call('list_aks_clusters', params=params)
+
+    def list_aks_pods(self, params: dict) -> dict:
+        return self._call('list_aks_pods', params=params)
+
+    def list_aks_containers(self, params: dict) -> dict:
+        return self._call('list_aks_containers', params=params)
+
+    def list_darktrace_appliances(self, params: dict) -> dict:
+        return self._call('list_darktrace_appliances', params=params)
+
+    def list_azure_subscriptions(self, params: dict) -> dict:
+        return self._call('list_azure_subscriptions', params=params)
+
+    def list_azure_resource_groups(self, params: dict) -> dict:
+        return self._call('list_azure_resource_groups', params=params)
+
+    def list_azure_storage_accounts(self, params: dict) -> dict:
+        return self._call('list_azure_storage_accounts', params=params)
+
+    def list_azure_storage_containers(self, params: dict) -> dict:
+        return self._call('list_azure_storage_containers', params=params)
+
+    def list_azure_blobs(self, params: dict) -> dict:
+        return self._call('list_azure_blobs', params=params)
+
+    def list_gcp_projects(self, params: dict) -> dict:
+        return self._call('list_gcp_projects', params=params)
+
+    def list_gcs_objects(self, params: dict) -> dict:
+        return self._call('list_gcs_objects', params=params)
+
+    # Timeline
+    def search_timeline(self, params: dict) -> dict:
+        return self._call('search_timeline', params=params)
+
+    def list_timeline_facets(self, params: dict) -> dict:
+        return self._call('list_timeline_facets', params=params)
+
+    def create_notes(self, body: dict) -> dict:
+        return self._call('create_notes', body=body)
+
+    def remove_notes(self, body: dict) -> dict:
+        return self._call('remove_notes', body=body)
+
+    # Vulnerabilities
+    def list_vulnerabilities(self, params: dict) -> dict:
+        return self._call('list_vulnerabilities', params=params)
+
+    # File exports, written to `sink`
+    def export_timeline(self, params: dict, sink: Sink) -> dict:
+        return self._call('export_timeline', params=params, sink=sink)
+
+    def export_alarms(self, params: dict, sink: Sink) -> dict:
+        return self._call('export_alarms', params=params, sink=sink)
+
+    def export_detections(self, params: dict, sink: Sink) -> dict:
+        return self._call('export_detections', params=params, sink=sink)
 
 
 ''' ERROR TRANSLATION '''
@@ -1303,6 +1621,12 @@ def error_details(response: requests.Response, secrets: tuple[str, ...]) -> str:
     message = envelope.get('message') or envelope.get('detail') or ''
     code = envelope.get('code')
     return f'{message} (Cado error code {code}: quote it to Cado support)' if code else str(message)
+
+
+def was_retried(response: requests.Response) -> bool:
+    """Whether urllib3 resent the request before this answer. Asked of the answer itself, not of the method: an
+    older BaseClient remounts its own adapter, without our retries, on every call."""
+    return bool(getattr(getattr(response.raw, 'retries', None), 'history', None))
 
 
 def raise_for_response(endpoint: Endpoint, path_args: dict[str, Any], secrets: tuple[str, ...],
@@ -1328,7 +1652,7 @@ def raise_for_response(endpoint: Endpoint, path_args: dict[str, Any], secrets: t
     elif status == 429:
         message = f'Cado is rate limiting requests (HTTP 429) and did not {endpoint.action}. Try again later.'
     elif status >= 500:
-        retried = ' after retrying' if endpoint.method == 'GET' else ''
+        retried = ' after retrying' if was_retried(response) else ''
         message = (f'The Cado platform failed to {endpoint.action} (HTTP {status}){retried}. It may be updating or '
                    'overloaded: try again later, and check its status page if it persists.')
     else:
@@ -1362,18 +1686,23 @@ def decode_response(endpoint: Endpoint, response: requests.Response, secrets: tu
         raise CadoApiError(f'Cado could not {endpoint.action}: {error_details(response, secrets)}')
     data = envelope.get('data')
     shape_ok = {'object': isinstance(data, dict),
-                'list': isinstance(data, list) and all(isinstance(item, dict) for item in data)}.get(endpoint.data, True)
+                'list': isinstance(data, list) and all(isinstance(item, dict) for item in data),
+                'names': isinstance(data, list) and all(isinstance(item, str) for item in data)}.get(endpoint.data, True)
     if not shape_ok:
-        expected = 'a JSON object' if endpoint.data == 'object' else 'a list of JSON objects'
+        expected = {'object': 'a JSON object', 'names': 'a list of names'}.get(endpoint.data, 'a list of JSON objects')
         raise CadoApiError(f'Cado answered {endpoint.method} {endpoint.path} with a "data" that is not {expected}: '
                            f'{excerpt(data, secrets)}. The platform version may not match the integration.')
     return envelope
 
 
+def exceeds(max_bytes: int | None, size: int) -> bool:
+    return max_bytes is not None and size > max_bytes
+
+
 def too_large(sink: Sink, size: int) -> CadoApiError:
     return CadoApiError(f'{sink.what.capitalize()} from Cado is larger than the max_size_mb limit of '
-                        f'{sink.max_bytes // MEGABYTE} MB (at least {size:,} bytes), so it was not delivered: raise '
-                        'max_size_mb to take it into the War Room.')
+                        f'{(sink.max_bytes or 0) // MEGABYTE} MB (at least {size:,} bytes), so it was not delivered: '
+                        'raise max_size_mb to take it into the War Room.')
 
 
 def write_chunks(chunks: Iterator[bytes], sink: Sink) -> dict[str, Any]:
@@ -1382,22 +1711,33 @@ def write_chunks(chunks: Iterator[bytes], sink: Sink) -> dict[str, Any]:
     size = 0
     for chunk in chunks:
         size += len(chunk)
-        if size > sink.max_bytes:
+        if exceeds(sink.max_bytes, size):
             raise too_large(sink, size)
         digest.update(chunk)
         sink.file.write(chunk)
     return {'size': size, 'sha256': digest.hexdigest()}
 
 
-def save_body(endpoint: Endpoint, response: requests.Response, sink: Sink) -> dict[str, Any]:
-    """Streams a file answer into the sink a chunk at a time, never the whole body in memory; a declared
-    Content-Length over the limit stops it before anything is read."""
+def save_body(endpoint: Endpoint, response: requests.Response, sink: Sink, secrets: tuple[str, ...]
+              ) -> dict[str, Any]:
+    """Streams a file answer into the sink FILE_CHUNK_SIZE at a time, never the whole body in memory. A JSON answer
+    (an error envelope on a 200), a web page (a proxy's) or a redirect is reported, never saved as the file; a
+    declared Content-Length over the limit stops it before anything is read."""
     with response:
-        refuse_redirect(endpoint, response)
+        content_type = response.headers.get('Content-Type', '')
+        if response.is_redirect or 'json' in content_type:
+            decode_response(endpoint, response, secrets)
+            raise CadoApiError(f'Cado answered {endpoint.method} {endpoint.path} with JSON instead of a file. The '
+                               'platform version may not match the integration.')
+        if content_type.startswith('text/html'):
+            page = next(response.iter_content(1024), b'').decode('utf-8', 'replace')  # a proxy's page can be large
+            raise CadoApiError(f'Cado answered {endpoint.method} {endpoint.path} with a web page instead of a file: '
+                               f'"{excerpt(page, secrets)}". The Server URL probably points to a web page or a proxy '
+                               'rather than the Cado API.')
         declared = response.headers.get('Content-Length', '')
-        if declared.isdigit() and int(declared) > sink.max_bytes:
+        if declared.isdigit() and exceeds(sink.max_bytes, int(declared)):
             raise too_large(sink, int(declared))
-        return write_chunks(response.iter_content(DOWNLOAD_CHUNK), sink)
+        return write_chunks(response.iter_content(FILE_CHUNK_SIZE), sink)
 
 
 ''' HELPERS '''
@@ -1701,10 +2041,17 @@ def list_results(client: Client, args: dict[str, Any], listing: Listing,
                  transform: Callable[[dict], dict] = lambda item: item) -> CommandResults:
     filters = parse_fields(args, listing.filters, client.defaults)
     items, responses, next_token = paginate(getattr(client, listing.endpoint), filters, args, listing.paging)
-    note = (f'More results are available: run again with next_token={next_token} to continue after the last result '
+    return entity_results(listing.entity, [transform(item) for item in items], raw_of(responses),
+                          note=more_results_note(next_token))
+
+
+def raw_of(responses: list[dict]) -> Any:
+    return responses[0] if len(responses) == 1 else responses
+
+
+def more_results_note(next_token: str | None) -> str:
+    return (f'More results are available: run again with next_token={next_token} to continue after the last result '
             'shown.' if next_token else '')
-    return entity_results(listing.entity, [transform(item) for item in items],
-                          responses[0] if len(responses) == 1 else responses, note=note)
 
 
 ''' PIPELINE STATE '''
@@ -2301,6 +2648,17 @@ def xdr_device_list_command(client: Client, args: dict[str, Any]) -> CommandResu
                                                                                          'provider': provider})
 
 
+def ecs_container_list_command(client: Client, args: dict[str, Any]) -> CommandResults:
+    listing = LISTINGS['cado-aws-ecs-container-list']
+    response = client.list_ecs_containers(parse_fields(args, listing.filters, client.defaults))
+    return entity_results(listing.entity, response['data'].get('containers') or [], response)
+
+
+def named(name: str) -> dict[str, str]:
+    """A listing's item that Cado answers as a bare name."""
+    return {'name': name}
+
+
 ''' COMMANDS: pipelines '''
 
 
@@ -2361,6 +2719,11 @@ def pipeline_rerun_command(client: Client, args: dict[str, Any]) -> CommandResul
 def with_project_id(item: dict[str, Any]) -> dict[str, Any]:
     """Detections name their project `investigation_id`; context also calls it project_id, as every argument does."""
     return {**item, **assign_params(project_id=item.get('investigation_id'))}
+
+
+def vulnerability(finding: dict[str, Any]) -> dict[str, Any]:
+    """Cado gives a vulnerability finding no ID; the evidence, package and CVE together name it."""
+    return {'id': f'{finding.get("evidence_id")}:{finding.get("pkg_id")}:{finding.get("cve")}', **finding}
 
 
 def detection_asset_get_command(client: Client, args: dict[str, Any]) -> CommandResults:
@@ -2578,7 +2941,7 @@ def delivered(entry: dict[str, Any], saved: dict[str, Any], **details: Any) -> d
     return {'name': entry['File'], **saved, **details}
 
 
-def unpack(archive: BinaryIO, max_bytes: int, what: str, paths: list[str]) -> list[tuple[dict, dict]]:
+def unpack(archive: BinaryIO, max_bytes: int | None, what: str, paths: list[str]) -> list[tuple[dict, dict]]:
     """Every file of the zip as a War Room file entry (their paths added to `paths` as they are made), each copied a
     chunk at a time; refused before any is made when the zip says they hold more than max_bytes in all."""
     try:
@@ -2592,19 +2955,19 @@ def unpack(archive: BinaryIO, max_bytes: int, what: str, paths: list[str]) -> li
             raise CadoApiError(f'{what.capitalize()} from Cado is a password-protected zip: run the command again '
                                'with unzip=false.')
         unpacked_size = sum(member.file_size for member in members)
-        if unpacked_size > max_bytes:
+        if exceeds(max_bytes, unpacked_size):
             raise too_large(Sink(archive, max_bytes, f'{what} unpacked'), unpacked_size)
         files = []
         for member in members:
             entry, path = war_room_file(os.path.basename(member.filename))
             paths.append(path)
             with archive_zip.open(member) as source, open(path, 'wb') as target:
-                saved = write_chunks(iter(partial(source.read, DOWNLOAD_CHUNK), b''), Sink(target, max_bytes, what))
+                saved = write_chunks(iter(partial(source.read, FILE_CHUNK_SIZE), b''), Sink(target, max_bytes, what))
             files.append((entry, saved))
         return files
 
 
-def deliver(fetch: Callable[[Sink], dict], name: str, what: str, unzip: bool, max_bytes: int
+def deliver(fetch: Callable[[Sink], dict], name: str, what: str, unzip: bool = False, max_bytes: int | None = None
             ) -> list[tuple[dict, dict]]:
     """What Cado streams as War Room file entries: the zip as it is, or (unzip) the files inside it. Nothing is held
     in memory whole; on any failure no partial file is left behind."""
@@ -2782,6 +3145,90 @@ def webhook_test_command(client: Client, args: dict[str, Any]) -> CommandResults
     response = client.test_webhook(webhook_id)
     message = (response.get('data') or {}).get('message') or 'sent'
     return CommandResults(readable_output=f'Cado webhook {webhook_id} test: {message}', raw_response=response)
+
+
+''' COMMANDS: timeline '''
+
+
+def timeline_event(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with its alarms summed up: the highest severity, the descriptions and the ATT&CK techniques of all
+    of them."""
+    alarms = [alarm for alarm in event.get('alarm_information') or [] if isinstance(alarm, dict)]
+    severities = [alarm['severity'] for alarm in alarms if isinstance(alarm.get('severity'), int)]
+    return {**event, **assign_params(
+        alarm_severity=max(severities, default=None),
+        alarm_descriptions=[alarm['description'] for alarm in alarms if alarm.get('description')],
+        attack=sorted({str(technique) for alarm in alarms for technique in alarm.get('attack') or []}))}
+
+
+def timeline_facet_list_command(client: Client, args: dict[str, Any]) -> CommandResults:
+    listing = LISTINGS['cado-timeline-facet-list']
+    filters = parse_fields(args, listing.filters, client.defaults)
+    values, responses, next_token = paginate(client.list_timeline_facets, filters, args, listing.paging)
+    facet = {'facet_field': filters['facet_field'], 'project_id': filters['project_id'], 'values': values,
+             **assign_params(search_text=filters.get('search_text'), next_token=next_token)}
+    title = f'Cado timeline facet counts of {facet["facet_field"]} in project {facet["project_id"]}'
+    note = more_results_note(next_token)
+    readable = table(TIMELINE_FACET, [{'values': value} for value in values], title)
+    return CommandResults(outputs_prefix=TIMELINE_FACET.prefix, outputs_key_field=TIMELINE_FACET.key,
+                          outputs=facet, readable_output=f'{readable}\n{note}' if note else readable,
+                          raw_response=raw_of(responses))
+
+
+NOTE_TYPES = ('star', 'comment')
+NOTE_TARGET_FIELDS = (
+    project_field('investigation_id', description="ID of the project the events belong to. Defaults to the instance's "
+                                                  "Default project ID."),
+    Field('event_ids', 'include_event_ids', 'list', description='Comma-separated IDs of the timeline events (the id of '
+                                                                'cado-timeline-search).'),
+    Field('search_text', 'include_timeline_query', description='Timeline search query: every event it finds.'),
+    Field('exclude_event_ids', 'exclude_event_ids', 'list',
+          description='Comma-separated IDs of events to leave out of what search_text finds.'),
+)
+
+
+def note_request(client: Client, args: dict[str, Any]) -> dict[str, Any]:
+    """The body that stars or comments (or removes the star or comment of) the events the arguments name."""
+    body = parse_fields(args, NOTE_TARGET_FIELDS, client.defaults)
+    note_type = parse_field(args, Field('note_type', 'type', required=True, choices=NOTE_TYPES))
+    text = parse_field(args, Field('comment', 'text'))
+    if (note_type == 'comment') != bool(text):
+        raise ValueError('Argument "comment" is required with note_type=comment, and allowed only with it.')
+    # Without either, no event is named: Cado's answer to such a request is not documented.
+    if not body.get('include_event_ids') and not body.get('include_timeline_query'):
+        raise ValueError('Give "event_ids" or "search_text" (or both): they name the events.')
+    return {**body, 'note': assign_params(type=note_type, text=text)}
+
+
+def timeline_note_add_command(client: Client, args: dict[str, Any]) -> CommandResults:
+    body = note_request(client, args)
+    response = client.create_notes(body)
+    event_ids = (response.get('data') or {}).get('event_ids') or []
+    note = body['note']
+    marks = {'starred': True} if note['type'] == 'star' else {'comment': note['text']}
+    done = 'starred' if note['type'] == 'star' else 'commented'
+    return CommandResults(outputs_prefix=TIMELINE_EVENT.prefix, outputs_key_field=TIMELINE_EVENT.key,
+                          outputs=[{'id': event_id, **marks} for event_id in event_ids],
+                          readable_output=f'Cado timeline events {done} in project {body["investigation_id"]}: '
+                                          f'{", ".join(map(str, event_ids)) or "none"}.',
+                          raw_response=response)
+
+
+def timeline_note_remove_command(client: Client, args: dict[str, Any]) -> CommandResults:
+    body = note_request(client, args)
+    response = client.remove_notes(body)
+    what = 'Stars' if body['note']['type'] == 'star' else 'Comments'
+    return CommandResults(readable_output=f'{what} removed from the named Cado timeline events in project '
+                                          f'{body["investigation_id"]}.', raw_response=response)
+
+
+def export_command(client: Client, args: dict[str, Any], command: str) -> dict[str, Any]:
+    """A War Room file entry, streamed to its file as the downloads are (an export has no size limit)."""
+    export = EXPORTS[command]
+    params = parse_fields(args, export.fields, client.defaults)
+    [(entry, _)] = deliver(partial(getattr(client, export.endpoint), params), export.file_name.format(**params),
+                           'the export')
+    return entry
 
 
 ''' FETCH INCIDENTS '''
@@ -3125,6 +3572,22 @@ COMMANDS: dict[str, Callable[[Client, dict[str, Any]], CommandResults]] = {
     'cado-file-download': file_download_command,
     'cado-pipeline-logs-get': pipeline_logs_get_command,
     'cado-evidence-download-url-get': evidence_url_get_command,
+    **{command: partial(list_results, listing=LISTINGS[command]) for command in (
+        'cado-aws-ecs-cluster-list', 'cado-aws-ecs-task-list', 'cado-aws-eks-cluster-list', 'cado-aws-eks-pod-list',
+        'cado-aws-eks-container-list', 'cado-gcp-gke-cluster-list', 'cado-gcp-gke-pod-list',
+        'cado-gcp-gke-container-list', 'cado-azure-aks-cluster-list', 'cado-azure-aks-pod-list',
+        'cado-azure-aks-container-list', 'cado-darktrace-appliance-list', 'cado-azure-subscription-list',
+        'cado-azure-resource-group-list', 'cado-azure-blob-list', 'cado-gcp-project-list', 'cado-gcp-gcs-object-list')},
+    'cado-aws-ecs-container-list': ecs_container_list_command,
+    **{command: partial(list_results, listing=LISTINGS[command], transform=named)
+       for command in ('cado-azure-storage-account-list', 'cado-azure-storage-container-list')},
+    'cado-timeline-search': partial(list_results, listing=LISTINGS['cado-timeline-search'], transform=timeline_event),
+    'cado-timeline-facet-list': timeline_facet_list_command,
+    'cado-timeline-note-add': timeline_note_add_command,
+    'cado-timeline-note-remove': timeline_note_remove_command,
+    'cado-vulnerability-list': partial(list_results, listing=LISTINGS['cado-vulnerability-list'],
+                                       transform=vulnerability),
+    **{command: partial(export_command, command=command) for command in EXPORTS},
 }
 
 

@@ -109,9 +109,11 @@ ACCOUNTS = load('account_list')['data']  # aws-prod (123456789012), gcp-analytic
      ['account'], 'cado-cloud-account-list'),
     (611, 'cado-xdr-device-acquire', {'device_id': '5f3c2a1b0e9d4c8b7a6f5e4d3c2b1a09', 'provider': 'crowdstrike',
                                       'account': 'crowdstrike-eu'}, [], ''),
-    (612, 'cado-darktrace-endpoint-acquire', {'device_id': '2f9a1c7e-3b4d-4e5f-8a6b-7c8d9e0f1a2b'}, ['appliance_name'], ''),
+    (612, 'cado-darktrace-endpoint-acquire', {'device_id': '2f9a1c7e-3b4d-4e5f-8a6b-7c8d9e0f1a2b'}, ['appliance_name'],
+     'cado-darktrace-appliance-list'),
     (613, 'cado-azure-blob-acquire', {'storage_account_name': 'acmeinsights', 'subscription_id': AZURE_SUB,
-                                      'account': 'azure-corp'}, ['container_name', 'blob_name'], ''),
+                                      'account': 'azure-corp'}, ['container_name', 'blob_name'],
+     'cado-azure-storage-container-list'),
 ])
 def test_classification_of_each_source(detection_id, command, arguments, missing, browse):
     item = SOURCES_FIXTURE[detection_id]
@@ -290,7 +292,9 @@ def test_detection_get_finds_the_detection_exactly_in_three_requests(mocker, req
     for title in ('Cado detection 501', 'Acquisitions that fit its resources',
                   'Acquisitions Cado already made of the resource'):
         assert title in result.readable_output
-    assert result.to_context()['EntryContext'] == {'Cado.Detection(val.id && val.id == obj.id)': outputs}
+    assert result.outputs_key_field == 'id'
+    context = result.to_context()['EntryContext']  # the key expression's wording is the server's CommonServerPython's
+    assert [path.split('(')[0] for path in context] == ['Cado.Detection'] and list(context.values()) == [outputs]
     no_contract_violations(requests_mock, contract)
 
 

@@ -149,7 +149,7 @@ def test_download_over_the_size_without_a_length_stops_at_the_limit(mocker, requ
     requests_mock.get(DOWNLOAD, body=Large())
     error = fail(mocker, 'cado-file-download', {**VALID_ARGS['cado-file-download'], 'max_size_mb': '1'})
     assert 'larger than the max_size_mb limit of 1 MB' in error
-    assert sum(reads) <= 2 * CadoSecurity.DOWNLOAD_CHUNK + 2 * 1024 * 1024, 'reading stopped near the limit'
+    assert sum(reads) <= 2 * CadoSecurity.FILE_CHUNK_SIZE + 2 * 1024 * 1024, 'reading stopped near the limit'
     assert war_room_files() == []
 
 
@@ -186,7 +186,7 @@ def test_download_is_streamed_in_chunks_and_never_read_whole(mocker, requests_mo
 
     mocker.patch.object(requests.Response, 'iter_content', spy)
     _, entry = succeed(mocker, 'cado-file-download', VALID_ARGS['cado-file-download'])
-    assert chunk_sizes == [CadoSecurity.DOWNLOAD_CHUNK]
+    assert chunk_sizes == [CadoSecurity.FILE_CHUNK_SIZE]
     assert content_of(entry) == archive
 
 

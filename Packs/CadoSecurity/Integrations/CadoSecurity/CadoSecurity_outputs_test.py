@@ -38,6 +38,10 @@ NOT_IN_THE_ANSWER: dict[str, dict[str, str]] = {
     'cado-file-search': {'Cado.File.id': 'Cado gives ids in directory listings only (the outputs are shared with '
                                          'cado-directory-list)'},
     'cado-file-get': {'Cado.File.id': 'echoes the file_id argument, when the file is asked for by ID'},
+    'cado-gcp-gcs-object-list': {f'Cado.GCSObject.{name}': 'required but not described by the contract (see '
+                                 'tools/prism.py SPEC_PATCHES): the fixture carries it' for name in ('type', 'storage_class')},
+    'cado-timeline-facet-list': {'Cado.TimelineFacet.search_text': 'echoes the search_text argument, when given'},
+    'cado-timeline-note-add': {'Cado.TimelineEvent.comment': 'only with note_type=comment (the run stars)'},
 }
 # Commands that delete, stop or redirect something in Cado: XSOAR marks them potentially harmful.
 DISRUPTIVE = {
@@ -45,6 +49,7 @@ DISRUPTIVE = {
     'cado-pipeline-cancel': 'stops a pipeline',
     'cado-webhook-update': 'can disable a webhook or send its events elsewhere',
     'cado-webhook-delete': 'deletes a webhook',
+    'cado-timeline-note-remove': "removes stars or comments other analysts see in Cado",
 }
 STRING_FORMATS = {'uuid': '3f2b8c1e-7d4a-4e9b-9c61-2a5d8e0f1b47'}
 SCALARS = {'string': 'text', 'integer': 1, 'number': 1.5, 'boolean': True}
@@ -97,7 +102,7 @@ def fullest_answer(contract, method: str, path: str) -> tuple[str, str, dict]:
 
 
 @pytest.mark.parametrize('name', sorted(name for name, endpoint in CadoSecurity.ENDPOINTS.items()
-                                         if endpoint.data != 'file'))
+                                         if endpoint.data != 'file'))  # a file has no JSON schema
 def test_fullest_answers_match_the_contract(contract, name):
     endpoint = CadoSecurity.ENDPOINTS[name]
     template, status, body = fullest_answer(contract, endpoint.method, endpoint.path)

@@ -38,6 +38,22 @@ def load(name: str) -> Any:
     return json.loads((TEST_DATA / f'{name}.json').read_text())
 
 
+# The browse commands for the names that container, appliance and storage acquisitions need: command -> fixture.
+BROWSE_FIXTURES = {
+    'cado-aws-ecs-cluster-list': 'aws_ecs_cluster_list', 'cado-aws-ecs-task-list': 'aws_ecs_task_list',
+    'cado-aws-ecs-container-list': 'aws_ecs_container_list', 'cado-aws-eks-cluster-list': 'aws_eks_cluster_list',
+    'cado-aws-eks-pod-list': 'aws_eks_pod_list', 'cado-aws-eks-container-list': 'aws_eks_container_list',
+    'cado-gcp-gke-cluster-list': 'gcp_gke_cluster_list', 'cado-gcp-gke-pod-list': 'gcp_gke_pod_list',
+    'cado-gcp-gke-container-list': 'gcp_gke_container_list', 'cado-azure-aks-cluster-list': 'azure_aks_cluster_list',
+    'cado-azure-aks-pod-list': 'azure_aks_pod_list', 'cado-azure-aks-container-list': 'azure_aks_container_list',
+    'cado-darktrace-appliance-list': 'darktrace_appliance_list',
+    'cado-azure-subscription-list': 'azure_subscription_list',
+    'cado-azure-resource-group-list': 'azure_resource_group_list',
+    'cado-azure-storage-account-list': 'azure_storage_account_list',
+    'cado-azure-storage-container-list': 'azure_storage_container_list', 'cado-azure-blob-list': 'azure_blob_list',
+    'cado-gcp-project-list': 'gcp_project_list', 'cado-gcp-gcs-object-list': 'gcp_gcs_object_list',
+}
+
 FIXTURE_OPERATIONS = {
     'system_status': ('GET', '/api/v3/system/status', '200'),
     'auth_whoami': ('GET', '/api/v3/auth/whoami', '200'),
@@ -100,6 +116,11 @@ FIXTURE_OPERATIONS = {
     'webhook_update': ('PATCH', '/api/v3/webhooks/{webhook_id}', '200'),
     'webhook_delete': ('DELETE', '/api/v3/webhooks/{webhook_id}', '200'),
     'webhook_test': ('POST', '/api/v3/webhooks/test', '200'),
+    'timeline_search': ('GET', '/api/v3/timeline', '200'),
+    'timeline_facet_list': ('GET', '/api/v3/timeline/facets', '200'),
+    'timeline_note_add': ('POST', '/api/v3/notes', '201'),
+    'timeline_note_remove': ('DELETE', '/api/v3/notes', '200'),
+    'vulnerability_list': ('GET', '/api/v3/vulnerabilities', '200'),
     'error_envelope': ('GET', '/api/v3/projects/{project_id}', 'default'),
     'error_unauthorized': ('GET', '/api/v3/projects', 'default'),
     'error_forbidden': ('GET', '/api/v3/webhooks', 'default'),
@@ -110,6 +131,8 @@ FIXTURE_OPERATIONS = {
     'file_get': ('GET', '/api/v3/files/file', '200'),
     'evidence_url': ('GET', '/api/v3/evidences/{evidence_id}/generate-url/{download_type}', '200'),
     'process_evidence': ('POST', '/api/v3/evidences/process', '201'),  # a source, but answering 201
+    **{fixture: ('GET', CadoSecurity.ENDPOINTS[CadoSecurity.LISTINGS[command].endpoint].path, '200')
+       for command, fixture in BROWSE_FIXTURES.items()},
 }
 
 # Platforms before 2.269 send no pipeline `status`; the 2.324 contract requires it. These fixtures must violate
@@ -122,7 +145,7 @@ LEGACY_MISSING_REQUIRED = {name: {'status'} for name in FIXTURE_OPERATIONS if na
 # ============================================================================================================
 
 # The checker is tools/contract.py (fixture `contract`, root conftest.py), reading the spec tools/prism.py finds with
-# the patches of prism.SPEC_PATCHES applied (the two documented defects of the 2.324.0 spec, each with its reason):
+# the patches of prism.SPEC_PATCHES applied (the documented defects of the 2.324.0 spec, each with its reason):
 # the same document Prism serves to the contract suite.
 URL_IMPORT_POINTER = '/paths/~1api~1v3~1import~1url/post/requestBody/content/application~1json/schema/properties/url'
 
@@ -472,6 +495,32 @@ SUCCESS_CASES = [
          None, None, None, None, 'webhook 32 deleted'),
     Case('cado-webhook-test', args_of('cado-webhook-test'), 'POST', '/api/v3/webhooks/test', 'webhook_test', None,
          {'id': 31}, None, None, 'Webhook test sent successfully'),
+    # ------------------------------------------------------------------------------------------------ timeline
+    Case('cado-timeline-search', args_of('cado-timeline-search', limit='2'), 'GET', '/api/v3/timeline',
+         'timeline_search', {'project_id': ['12'], 'search_text': ['xmrig'], 'per_page': ['2']}, None,
+         'Cado.TimelineEvent', 'id', 'Cado timeline events',
+         ('Id', 'Timestamp', 'Host', 'Summary', 'Evidence', 'Alarm Severity', 'Alarm Descriptions', 'Attack'),
+         (('0.timestamp', '2024-06-03T12:10:00Z'), ('0.alarm_severity', 4),
+          ('0.alarm_descriptions', ['Cryptocurrency miner XMRig', 'Executable in a hidden directory under /tmp']),
+          ('0.attack', ['T1496', 'T1564.001']), ('0.alarm_information.1.severity', 3))),
+    Case('cado-timeline-facet-list', args_of('cado-timeline-facet-list'), 'GET', '/api/v3/timeline/facets',
+         'timeline_facet_list', {'project_id': ['12'], 'facet_field': ['alarm_severity'], 'per_page': ['50']}, None,
+         'Cado.TimelineFacet', 'facet_field', 'Cado timeline facet counts of alarm_severity in project 12',
+         ('Value', 'Count'),
+         (('facet_field', 'alarm_severity'), ('project_id', 12), ('values.1.count', 14))),
+    Case('cado-timeline-note-add', args_of('cado-timeline-note-add'), 'POST', '/api/v3/notes', 'timeline_note_add',
+         None, {'investigation_id': 12, 'include_event_ids': ['c2f1e0d9b8a7-391-0001'], 'note': {'type': 'star'}},
+         'Cado.TimelineEvent', 'id', 'Cado timeline events starred in project 12: c2f1e0d9b8a7-391-0001',
+         checks=(('0.id', 'c2f1e0d9b8a7-391-0001'), ('0.starred', True)), status=201),
+    Case('cado-timeline-note-remove', args_of('cado-timeline-note-remove'), 'DELETE', '/api/v3/notes',
+         'timeline_note_remove', None,
+         {'investigation_id': 12, 'include_event_ids': ['c2f1e0d9b8a7-391-0001'], 'note': {'type': 'star'}},
+         None, None, 'Stars removed from the named Cado timeline events in project 12'),
+    Case('cado-vulnerability-list', args_of('cado-vulnerability-list'), 'GET', '/api/v3/vulnerabilities',
+         'vulnerability_list', {'investigation_id': ['12'], 'severity': ['critical', 'high'], **PAGE_1}, None,
+         'Cado.Vulnerability', 'id', 'Cado vulnerabilities', ('Cve', 'Severity', 'Package', 'Installed Version'),
+         (('0.id', '391:liblzma5@5.6.0-0.2:CVE-2024-3094'), ('0.published_date', '2024-03-29T20:50:00Z'),
+          ('0.first_seen', '2024-06-03T13:05:00Z'), ('1.id', '391:libcurl4@7.88.1-10:CVE-2023-38545'))),
 ]
 # More providers of the XDR browse command (each its own endpoint).
 SUCCESS_CASES += [
@@ -501,9 +550,66 @@ SUCCESS_CASES += [
          (('path', '/tmp/.X11-unix/kworkerd'), ('evidence_id', 391), ('file_size', 2457600),
           ('accessed', '2024-06-03T11:55:00Z'), ('indicators.0.match', 'xmrig'))),
 ]
-# Commands whose success is proven in their own module: they answer War Room file entries, or keep Cado's answer out
-# of the raw response.
-OWN_SUCCESS_TESTS = {'cado-file-download', 'cado-pipeline-logs-get', 'cado-evidence-download-url-get'}
+# Commands whose success is proven in their own module: they answer War Room file entries (downloads and logs:
+# CadoSecurity_files_test.py; exports: CadoSecurity_timeline_test.py), or keep Cado's answer out of the raw response.
+OWN_SUCCESS_TESTS = {'cado-file-download', 'cado-pipeline-logs-get', 'cado-evidence-download-url-get',
+                     *CadoSecurity.EXPORTS}
+# The browse commands for the names of containers, appliances and storage: (command, exact query, table columns,
+# checks); the request path is the Listing's endpoint, the fixture BROWSE_FIXTURES', the prefix and key its Entity's.
+ECS_QUERY = {'account_name': ['aws-prod'], 'region': ['eu-west-2']}
+EKS_QUERY = {'account_name': ['aws-prod'], 'cluster_region': ['us-east-1'], **PAGE_1}
+GKE_QUERY = {'account_name': ['gcp-analytics'], 'gcp_project_id': ['analytics-prod-4521'], **PAGE_1}
+AKS_QUERY = {'account_name': ['azure-corp'], 'subscription_id': [AZURE_SUB], 'resource_group': ['rg-aks'], **PAGE_1}
+AZURE_QUERY = {'account_name': ['azure-corp'], 'subscription_id': [AZURE_SUB], **PAGE_1}
+POD_QUERY = {'pod_name': ['checkout-7d9f8b6c5-x2k4p'], 'pod_namespace': ['shop']}
+BROWSE_CASES = [
+    ('cado-aws-ecs-cluster-list', {**ECS_QUERY, 'per_page': ['50']}, ('Cluster Name',),
+     (('0.cluster_name', 'prod-ecs'),)),
+    ('cado-aws-ecs-task-list', {**ECS_QUERY, 'cluster_name': ['prod-ecs'], 'per_page': ['50']},
+     ('Task Name', 'Importable'), (('0.task_name', '0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c'), ('1.importable', False))),
+    ('cado-aws-ecs-container-list',
+     {**ECS_QUERY, 'cluster_name': ['prod-ecs'], 'task_name': ['0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c']},
+     ('Container Name', 'Is Online'), (('0.container_name', 'api'), ('1.is_online', False))),
+    ('cado-aws-eks-cluster-list', EKS_QUERY, ('Cluster Name', 'Is Private'), (('1.is_private', True),)),
+    ('cado-aws-eks-pod-list', {**EKS_QUERY, 'cluster_name': ['prod-eks']}, ('Pod Name', 'Pod Namespace'),
+     (('0.pod_name', 'checkout-7d9f8b6c5-x2k4p'), ('0.pod_namespace', 'shop'))),
+    ('cado-aws-eks-container-list', {**EKS_QUERY, 'cluster_name': ['prod-eks'], **POD_QUERY},
+     ('Container Name', 'Container Image'), (('0.container_name', 'checkout'),)),
+    ('cado-gcp-gke-cluster-list', GKE_QUERY, ('Cluster Name', 'Zone', 'Is Private'),
+     (('0.cluster_name', 'etl-gke'), ('0.zone', 'europe-west2-b'))),
+    ('cado-gcp-gke-pod-list', {**GKE_QUERY, 'cluster_name': ['etl-gke'], 'cluster_zone': ['europe-west2-b']},
+     ('Pod Name', 'Pod Namespace'), (('0.pod_name', 'spark-driver-0'),)),
+    ('cado-gcp-gke-container-list', {**GKE_QUERY, 'cluster_name': ['etl-gke'], 'cluster_zone': ['europe-west2-b'],
+                                     'pod_name': ['spark-driver-0'], 'pod_namespace': ['etl']},
+     ('Container Name', 'Container Image'), (('0.container_name', 'spark'),)),
+    ('cado-azure-aks-cluster-list', AKS_QUERY, ('Cluster Name', 'Is Private'), (('0.cluster_name', 'aks-prod'),)),
+    ('cado-azure-aks-pod-list', {**AKS_QUERY, 'cluster_name': ['aks-prod']}, ('Pod Name', 'Pod Namespace'),
+     (('0.pod_namespace', 'default'),)),
+    ('cado-azure-aks-container-list', {**AKS_QUERY, 'cluster_name': ['aks-prod'], 'pod_name': ['web-5c9d8f7b6-q8w2e'],
+                                       'pod_namespace': ['default']},
+     ('Container Name', 'Container Image'), (('1.container_image', 'docker.io/istio/proxyv2:1.21.0'),)),
+    ('cado-darktrace-appliance-list', {'per_page': ['50']}, ('Name', 'Product Id', 'Url'),
+     (('0.name', 'dt-eu-1'), ('0.deployment_id', 4102))),
+    ('cado-azure-subscription-list', {'account_name': ['azure-corp'], **PAGE_1}, ('Id', 'Name'),
+     (('0.id', AZURE_SUB), ('0.name', 'Corp Production'))),
+    ('cado-azure-resource-group-list', AZURE_QUERY, ('Name',), (('2.name', 'rg-forensics'),)),
+    ('cado-azure-storage-account-list', AZURE_QUERY, ('Name',), (('0', {'name': 'acmeinsights'}),)),
+    ('cado-azure-storage-container-list', {**AZURE_QUERY, 'storage_account_name': ['acmeinsights']}, ('Name',),
+     (('1.name', 'insights-logs-auditlogs'),)),
+    ('cado-azure-blob-list', {**AZURE_QUERY, 'storage_account_name': ['acmeinsights'],
+                              'container_name': ['insights-logs-signinlogs']}, ('Name', 'Size'),
+     (('0.name', 'y=2024/m=06/d=03/h=12/m=00/PT1H.json'), ('0.size', 183204))),
+    ('cado-gcp-project-list', {'account_name': ['gcp-analytics'], **PAGE_1}, ('Gcp Project Id', 'Gcp Project Name'),
+     (('0.gcp_project_id', 'analytics-prod-4521'),)),
+    ('cado-gcp-gcs-object-list', {'account_name': ['gcp-analytics'], 'gcp_project': ['analytics-prod-4521'],
+                                  'bucket_name': ['analytics-prod-4521-audit'], 'prefix': ['logs/2024/06/03/'], **PAGE_1},
+     ('Name', 'Type', 'Size'), (('0.last_modified', '2024-06-03T12:05:00Z'), ('1.type', 'FOLDER'))),
+]
+SUCCESS_CASES += [
+    Case(command, args_of(command), 'GET', CadoSecurity.ENDPOINTS[CadoSecurity.LISTINGS[command].endpoint].path,
+         BROWSE_FIXTURES[command], query, None, CadoSecurity.LISTINGS[command].entity.prefix,
+         CadoSecurity.LISTINGS[command].entity.key, CadoSecurity.LISTINGS[command].entity.title, columns, checks)
+    for command, query, columns, checks in BROWSE_CASES]
 CASE_IDS = [f'{case.command}-{case.args.get("provider")}' if case.command == 'cado-xdr-device-list' else case.command
             for case in SUCCESS_CASES]
 
@@ -536,9 +642,11 @@ def test_command_success(mocker, requests_mock, case):
         assert columns[:len(case.columns)] == list(case.columns)
     else:
         assert case.readable in result.readable_output
-    context = result.to_context()
     if case.prefix:
-        assert f'{case.prefix}(val.{case.key} && val.{case.key} == obj.{case.key})' in context['EntryContext']
+        # The outputs land under the prefix; the key expression's wording is the server's CommonServerPython's.
+        context = result.to_context()['EntryContext']
+        assert [path.split('(')[0] for path in context] == [case.prefix]
+        assert list(context.values()) == [result.outputs]
 
 
 @pytest.mark.parametrize('case', SUCCESS_CASES, ids=CASE_IDS)
@@ -866,6 +974,15 @@ def test_plain_http_read_failure_is_reported_truthfully(mocker):
         assert len(server.requests) == 4
 
 
+def test_error_says_it_retried_only_when_it_did(mocker):
+    """'after retrying' comes from the answer's retry history, whichever adapter the session has."""
+    mocker.patch.object(CadoSecurity, 'READ_RETRIES', 0)
+    with LoopbackServer([(503, load('error_server'))]) as server:
+        message = fail(mocker, 'cado-project-get', {'project_id': '12'}, {'url': server.url})
+    assert len(server.requests) == 1
+    assert 'HTTP 503' in message and 'retrying' not in message
+
+
 def _real_params(fake_cado) -> dict:
     return {'url': fake_cado.url, 'insecure': fake_cado.insecure}
 
@@ -883,6 +1000,7 @@ def test_reads_retry_5xx_and_writes_never_do(mocker, fake_cado, command, args, m
     message = fail(mocker, command, args, _real_params(fake_cado))
     assert 'HTTP 503' in message
     assert [sent for sent, _ in fake_cado.requests] == [method] * attempts
+    assert ('after retrying' in message) == (attempts > 1)
 
 
 def test_retry_after_never_stalls_a_command(mocker, fake_cado):

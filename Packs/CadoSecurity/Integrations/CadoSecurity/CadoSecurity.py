@@ -2891,7 +2891,14 @@ def indicator_list_command(client: Client, args: dict[str, Any]) -> CommandResul
     indicators = ((response.get('data') or {}).get('detected_iocs') or [])[:limit]
     results = entity_results(INDICATOR, indicators, response,
                              title=f'Cado indicators of compromise in project {params["investigation_id"]}')
-    scored = [scored_indicator(ioc, IOC_SCORES[params.get('filter')], client.reliability) for ioc in indicators]
+    score = IOC_SCORES[params.get('filter')]
+    return with_xsoar_indicators(results, [
+        scored_indicator(ioc.get('type'), ioc.get('indicator'), score, client.reliability,
+                         f'Cado project {ioc.get("project_id")}', ioc.get('description')) for ioc in indicators])
+
+
+def with_xsoar_indicators(results: CommandResults,
+                          scored: list[tuple[Common.Indicator | None, EntityRelationship | None]]) -> CommandResults:
     results.indicators = [indicator for indicator, _ in scored if indicator]
     results.relationships = [relationship for _, relationship in scored if relationship]
     return results
@@ -2914,23 +2921,45 @@ RELIABILITIES = (DBotScoreReliability.A_PLUS, DBotScoreReliability.A, DBotScoreR
                  DBotScoreReliability.D, DBotScoreReliability.E, DBotScoreReliability.F)
 
 
-def scored_indicator(ioc: dict, score: int, reliability: str
+def scored_indicator(cado_type: Any, value: Any, score: int, reliability: str, related: str, description: Any = None
                      ) -> tuple[Common.Indicator | None, EntityRelationship | None]:
-    """The XSOAR indicator of one Cado IOC with its DBotScore, and its relationship to its Cado project; (None, None)
-    for a type XSOAR has no standard indicator for (it stays in Cado.Indicator only)."""
-    kind = IOC_TYPES.get(str(ioc.get('type') or '').lower())
-    value = ioc.get('indicator')
+    """The XSOAR indicator of one Cado IOC with its DBotScore, and its relationship to the Cado project or detection
+    named `related`; (None, None) for a type XSOAR has no standard indicator for (it stays in Cado's context only)."""
+    kind = IOC_TYPES.get(str(cado_type or '').lower())
     if not kind or not value:
         return None, None
     dbot_type, xsoar_type, indicator_class, argument = kind
-    why = ioc.get('description') if score == Common.DBotScore.BAD else None
+    why = description if score == Common.DBotScore.BAD else None
     dbot_score = Common.DBotScore(indicator=value, indicator_type=dbot_type, integration_name=BRAND, score=score,
                                   malicious_description=why, reliability=reliability)
     indicator = indicator_class(dbot_score=dbot_score, **{argument: value})
     relationship = EntityRelationship(name=EntityRelationship.Relationships.RELATED_TO, entity_a=value,
-                                      entity_a_type=xsoar_type, entity_b=f'Cado project {ioc.get("project_id")}',
-                                      entity_b_type='Report', source_reliability=reliability, brand=BRAND)
+                                      entity_a_type=xsoar_type, entity_b=related, entity_b_type='Report',
+                                      source_reliability=reliability, brand=BRAND)
     return indicator, relationship
+
+
+# Detection artifacts that are indicators: a local IP is the organisation's own asset, not one. A detection names its
+# artifacts without judging them (a remote IP may be a DNS server), so their score is unknown.
+ARTIFACT_IOC_TYPES = {'ip_remote': 'ip', 'domain': 'domain'}
+HASH_TYPES_BY_LENGTH = {32: 'md5', 40: 'sha1', 64: 'sha256', 128: 'sha512'}
+
+
+def artifact_ioc_type(artifact: dict) -> str | None:
+    if artifact.get('type') == 'hash':
+        return HASH_TYPES_BY_LENGTH.get(len(str(artifact.get('value') or '')))
+    return ARTIFACT_IOC_TYPES.get(str(artifact.get('type')))
+
+
+def detection_artifact_list_command(client: Client, args: dict[str, Any]) -> CommandResults:
+    listing = LISTINGS['cado-detection-artifact-list']
+    results = list_results(client, args, listing)
+    filters = parse_fields(args, listing.filters, client.defaults)
+    related = (f'Cado detection {filters["detection_id"]}' if filters.get('detection_id')
+               else f'Cado project {filters["investigation_id"]}')
+    return with_xsoar_indicators(results, [
+        scored_indicator(artifact_ioc_type(artifact), artifact.get('value'), Common.DBotScore.NONE,
+                         client.reliability, related) for artifact in results.outputs or []])
 
 
 ''' COMMANDS: files and evidence '''
@@ -3591,7 +3620,7 @@ COMMANDS: dict[str, Callable[[Client, dict[str, Any]], CommandResults]] = {
         'cado-project-list', 'cado-webhook-list', 'cado-cloud-account-list', 'cado-aws-ec2-instance-list',
         'cado-aws-s3-bucket-list', 'cado-aws-s3-object-list', 'cado-aws-lambda-function-list',
         'cado-gcp-gce-instance-list', 'cado-gcp-gcs-bucket-list',
-        'cado-azure-vm-list', 'cado-azure-disk-list', 'cado-detection-artifact-list', 'cado-alarm-list',
+        'cado-azure-vm-list', 'cado-azure-disk-list', 'cado-alarm-list',
         'cado-evidence-list')},
     **{command: partial(list_results, listing=LISTINGS[command], transform=with_project_id)
        for command in ('cado-detection-list', 'cado-detection-group-list')},
@@ -3632,6 +3661,7 @@ COMMANDS: dict[str, Callable[[Client, dict[str, Any]], CommandResults]] = {
     'cado-vulnerability-list': partial(list_results, listing=LISTINGS['cado-vulnerability-list'],
                                        transform=vulnerability),
     **{command: partial(export_command, command=command) for command in EXPORTS},
+    'cado-detection-artifact-list': detection_artifact_list_command,
 }
 
 

@@ -81,3 +81,42 @@ def test_a_bad_source_reliability_is_named_before_any_request(mocker, requests_m
     assert 'Instance parameter "Source Reliability" is not valid.' in error
     assert 'B - Usually reliable' in error
     assert not requests_mock.called
+
+
+# ============================================================================================================
+# cado-detection-artifact-list
+# ============================================================================================================
+
+ARTIFACTS = f'{BASE}/api/v3/detections/artifacts'
+
+
+def artifacts(*items: tuple[str, str]) -> dict:
+    data = [{'id': index, 'type': kind, 'value': value} for index, (kind, value) in enumerate(items, 1)]
+    return {'status': 'success', 'data': data,
+            'pagination': {'type': 'page', 'total_records': len(data), 'current_page': 1, 'total_pages': 1}}
+
+
+def test_remote_ips_domains_and_hashes_become_unknown_indicators(mocker, requests_mock):
+    requests_mock.get(ARTIFACTS, json=artifacts(
+        ('ip_remote', '198.51.100.9'), ('ip_local', '10.0.0.5'), ('domain', 'pool.minexmr.com'),
+        ('hash', 'd41d8cd98f00b204e9800998ecf8427e'), ('hash', 'da39a3ee5e6b4b0d3255bfef95601890afd80709'),
+        ('hash', SHA256), ('hash', 'not-a-hash'), ('user', 'root')))
+    result = succeed(mocker, 'cado-detection-artifact-list', {'project_id': '12', 'artifact_type': 'hash'},
+                     params={'integrationReliability': 'A - Completely reliable'})
+    context = context_of(result)
+    assert context[IP] == [{'Address': '198.51.100.9'}], 'a local IP is the organisation\'s own, not an indicator'
+    assert entry_of(context, 'Domain') == [{'Name': 'pool.minexmr.com'}]
+    assert entry_of(context, 'File') == [{'MD5': 'd41d8cd98f00b204e9800998ecf8427e'},
+                                         {'SHA1': 'da39a3ee5e6b4b0d3255bfef95601890afd80709'}, {'SHA256': SHA256}]
+    assert {(score['Score'], score['Reliability'], score['Vendor']) for score in context[DBOT]} == {
+        (0, 'A - Completely reliable', 'Cado Security')}
+    assert len(entry_of(context, 'Cado.DetectionArtifact')) == 8
+    assert {item['entityB'] for item in result.to_context()['Relationships']} == {'Cado project 12'}
+
+
+def test_artifacts_of_a_detection_are_related_to_it(mocker, requests_mock):
+    requests_mock.get(ARTIFACTS, json=load('detection_artifact_list'))
+    result = succeed(mocker, 'cado-detection-artifact-list',
+                     {'project_id': '12', 'artifact_type': 'domain', 'detection_id': '5'})
+    assert [(item['entityA'], item['entityAType'], item['entityB']) for item in result.to_context()['Relationships']] \
+        == [('pool.minexmr.com', 'Domain', 'Cado detection 5'), ('xmr-eu1.nanopool.org', 'Domain', 'Cado detection 5')]

@@ -45,6 +45,9 @@ NOT_IN_THE_ANSWER: dict[str, dict[str, str]] = {
     'cado-indicator-list': {f'{prefix}.*': 'only for an indicator of a type XSOAR has an indicator for (the fullest '
                             'answer\'s type is "text"): CadoSecurity_indicators_test.py returns every type'
                             for prefix in XSOAR_INDICATOR_KEYS},
+    'cado-detection-artifact-list': {f'{prefix}.*': 'only for an artifact that is an IP, domain or hash (the fullest '
+                                     'answer\'s type is "text"): CadoSecurity_indicators_test.py returns each'
+                                     for prefix in ('DBotScore', 'IP', 'Domain', 'File')},
 }
 # Commands that delete, stop or redirect something in Cado: XSOAR marks them potentially harmful.
 DISRUPTIVE = {

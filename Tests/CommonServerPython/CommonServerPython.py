@@ -805,6 +805,215 @@ class ScheduledCommand:
                              Timeout=self._timeout, PollingItemsRemaining=self._items_remaining)
 
 
+class DBotScoreType:
+    """Indicator types a DBotScore can be given (the subset of XSOAR's this project uses, same values)."""
+    IP = 'ip'
+    FILE = 'file'
+    DOMAIN = 'domain'
+    URL = 'url'
+    CVE = 'cve'
+    ACCOUNT = 'account'
+    CRYPTOCURRENCY = 'cryptocurrency'
+    EMAIL = 'email'
+
+    @classmethod
+    def is_valid_type(cls, _type):
+        return _type in (cls.IP, cls.FILE, cls.DOMAIN, cls.URL, cls.CVE, cls.ACCOUNT, cls.CRYPTOCURRENCY, cls.EMAIL)
+
+
+class DBotScoreReliability:
+    """Source reliability levels; the values are the options of the standard `integrationReliability` parameter."""
+    A_PLUS_PLUS = 'A++ - Reputation script'
+    A_PLUS = 'A+ - 3rd party enrichment'
+    A = 'A - Completely reliable'
+    B = 'B - Usually reliable'
+    C = 'C - Fairly reliable'
+    D = 'D - Not usually reliable'
+    E = 'E - Unreliable'
+    F = 'F - Reliability cannot be judged'
+
+    @staticmethod
+    def is_valid_type(_type):
+        return _type in (DBotScoreReliability.A_PLUS_PLUS, DBotScoreReliability.A_PLUS, DBotScoreReliability.A,
+                         DBotScoreReliability.B, DBotScoreReliability.C, DBotScoreReliability.D,
+                         DBotScoreReliability.E, DBotScoreReliability.F)
+
+    @staticmethod
+    def get_dbot_score_reliability_from_str(reliability_str):
+        if DBotScoreReliability.is_valid_type(reliability_str):
+            return reliability_str
+        raise Exception('Please use supported reliability only.')
+
+
+class Common:
+    class Indicator:
+        def to_context(self):
+            raise NotImplementedError
+
+    class DBotScore:
+        NONE = 0
+        GOOD = 1
+        SUSPICIOUS = 2
+        BAD = 3
+
+        CONTEXT_PATH = 'DBotScore(val.Indicator && val.Indicator == obj.Indicator && val.Vendor == obj.Vendor ' \
+                       '&& val.Type == obj.Type)'
+
+        def __init__(self, indicator, indicator_type, integration_name='', score=None, malicious_description=None,
+                     reliability=None, message=None):
+            if not DBotScoreType.is_valid_type(indicator_type):
+                raise TypeError('indicator_type must be of type DBotScoreType enum')
+            if not Common.DBotScore.is_valid_score(score):
+                raise TypeError('indicator_type must be of type DBotScore enum')
+            if reliability and not DBotScoreReliability.is_valid_type(reliability):
+                raise TypeError('reliability must be of type DBotScoreReliability enum')
+            self.indicator = indicator
+            self.indicator_type = indicator_type
+            self.integration_name = integration_name or get_integration_name()
+            self.score = score
+            self.malicious_description = malicious_description
+            self.reliability = reliability
+            self.message = message
+
+        @staticmethod
+        def is_valid_score(score):
+            return score in (Common.DBotScore.NONE, Common.DBotScore.GOOD, Common.DBotScore.SUSPICIOUS,
+                             Common.DBotScore.BAD)
+
+        def to_context(self):
+            dbot_context = {'Indicator': self.indicator, 'Type': self.indicator_type,
+                            'Vendor': self.integration_name, 'Score': self.score}
+            if self.reliability:
+                dbot_context['Reliability'] = self.reliability
+            if self.message:
+                dbot_context['Message'] = self.message
+            return {Common.DBotScore.CONTEXT_PATH: dbot_context}
+
+    class _Scored(Indicator):
+        """What every indicator below shares: its own context (the fields given), a Malicious block when bad, then
+        its DBotScore."""
+        CONTEXT_PATH = ''
+
+        def __init__(self, dbot_score, **fields):
+            if not isinstance(dbot_score, Common.DBotScore):
+                raise ValueError('dbot_score must be of type DBotScore')
+            self.dbot_score = dbot_score
+            self._fields = fields
+
+        def to_context(self):
+            context = {key: value for key, value in self._fields.items() if value}
+            if self.dbot_score.score == Common.DBotScore.BAD:
+                context['Malicious'] = {'Vendor': self.dbot_score.integration_name,
+                                        'Description': self.dbot_score.malicious_description}
+            return {self.CONTEXT_PATH: context, **self.dbot_score.to_context()}
+
+    class IP(_Scored):
+        CONTEXT_PATH = 'IP(val.Address && val.Address == obj.Address)'
+
+        def __init__(self, ip, dbot_score):
+            super().__init__(dbot_score, Address=ip)
+
+    class Domain(_Scored):
+        CONTEXT_PATH = 'Domain(val.Name && val.Name == obj.Name)'
+
+        def __init__(self, domain, dbot_score):
+            super().__init__(dbot_score, Name=domain)
+
+    class URL(_Scored):
+        CONTEXT_PATH = 'URL(val.Data && val.Data == obj.Data)'
+
+        def __init__(self, url, dbot_score):
+            super().__init__(dbot_score, Data=url)
+
+    class File(_Scored):
+        CONTEXT_PATH = 'File(val.MD5 && val.MD5 == obj.MD5 || val.SHA1 && val.SHA1 == obj.SHA1 || ' \
+                       'val.SHA256 && val.SHA256 == obj.SHA256 || val.SHA512 && val.SHA512 == obj.SHA512 || ' \
+                       'val.CRC32 && val.CRC32 == obj.CRC32 || val.CTPH && val.CTPH == obj.CTPH || ' \
+                       'val.SSDeep && val.SSDeep == obj.SSDeep)'
+
+        def __init__(self, dbot_score, name=None, md5=None, sha1=None, sha256=None, sha512=None, ssdeep=None):
+            super().__init__(dbot_score, Name=name, MD5=md5, SHA1=sha1, SHA256=sha256, SHA512=sha512, SSDeep=ssdeep)
+
+
+class EntityRelationship:
+    """A relationship between two entities, created by XSOAR from an entry's `Relationships`."""
+
+    class RelationshipsTypes:
+        RELATIONSHIP_TYPE = 'IndicatorToIndicator'
+
+        @staticmethod
+        def is_valid_type(_type):
+            return _type == EntityRelationship.RelationshipsTypes.RELATIONSHIP_TYPE
+
+    class RelationshipsFamily:
+        INDICATOR = 'Indicator'
+
+        @staticmethod
+        def is_valid_type(_type):
+            return _type == EntityRelationship.RelationshipsFamily.INDICATOR
+
+    class Relationships:
+        # The subset of XSOAR's names this project uses, each with its reverse.
+        RELATED_TO = 'related-to'
+        INDICATOR_OF = 'indicator-of'
+        INDICATED_BY = 'indicated-by'
+        RELATIONSHIPS_NAMES = {RELATED_TO: RELATED_TO, INDICATOR_OF: INDICATED_BY, INDICATED_BY: INDICATOR_OF}
+
+        @staticmethod
+        def is_valid(_type):
+            return _type in EntityRelationship.Relationships.RELATIONSHIPS_NAMES
+
+        @staticmethod
+        def get_reverse(name):
+            return EntityRelationship.Relationships.RELATIONSHIPS_NAMES[name]
+
+    def __init__(self, name, entity_a, entity_a_type, entity_b, entity_b_type, reverse_name='',
+                 relationship_type='IndicatorToIndicator', entity_a_family='Indicator', entity_b_family='Indicator',
+                 source_reliability='', fields=None, brand=''):
+        if not EntityRelationship.Relationships.is_valid(name):
+            raise ValueError('Invalid relationship: ' + name)
+        if reverse_name and not EntityRelationship.Relationships.is_valid(reverse_name):
+            raise ValueError('Invalid reverse relationship: ' + reverse_name)
+        if not EntityRelationship.RelationshipsTypes.is_valid_type(relationship_type):
+            raise ValueError('Invalid relationship type: ' + relationship_type)
+        if not EntityRelationship.RelationshipsFamily.is_valid_type(entity_a_family):
+            raise ValueError('Invalid entity A Family type: ' + entity_a_family)
+        if not EntityRelationship.RelationshipsFamily.is_valid_type(entity_b_family):
+            raise ValueError('Invalid entity B Family type: ' + entity_b_family)
+        if source_reliability and not DBotScoreReliability.is_valid_type(source_reliability):
+            raise ValueError('Invalid source reliability value', source_reliability)
+        self._name = name
+        self._reverse_name = reverse_name or EntityRelationship.Relationships.get_reverse(name)
+        self._relationship_type = relationship_type
+        self._entity_a, self._entity_a_type, self._entity_a_family = entity_a, entity_a_type, entity_a_family
+        self._entity_b, self._entity_b_type, self._entity_b_family = entity_b, entity_b_type, entity_b_family
+        self._source_reliability = source_reliability or ''
+        self._fields = fields or {}
+        self._brand = brand or ''
+
+    def to_indicator(self):
+        if not (self._entity_a and self._entity_b):
+            return {}
+        return {'name': self._name, 'reverseName': self._reverse_name, 'type': self._relationship_type,
+                'entityA': self._entity_a, 'entityAFamily': self._entity_a_family,
+                'entityAType': self._entity_a_type, 'entityB': self._entity_b,
+                'entityBFamily': self._entity_b_family, 'entityBType': self._entity_b_type, 'fields': self._fields}
+
+    def to_entry(self):
+        entry = self.to_indicator()
+        if entry and self._source_reliability:
+            entry['reliability'] = self._source_reliability
+        if entry and self._brand:
+            entry['brand'] = self._brand
+        return entry
+
+    def to_context(self):
+        if not (self._entity_a and self._entity_b):
+            return {}
+        return {'Relationship': self._name, 'EntityA': self._entity_a, 'EntityAType': self._entity_a_type,
+                'EntityB': self._entity_b, 'EntityBType': self._entity_b_type}
+
+
 class IndicatorsTimeline:
     def __init__(self, indicators=None, category=None, message=None):
         try:

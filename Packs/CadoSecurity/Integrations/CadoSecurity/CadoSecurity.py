@@ -1245,7 +1245,8 @@ class Client(BaseClient):
 
     def __init__(self, base_url: str, api_key: str, verify: bool, proxy: bool, timeout: int,
                  default_account: str | None = None, default_region: str | None = None,
-                 default_project: int | None = None, webhook_credentials: tuple[str, str] = ('', '')):
+                 default_project: int | None = None, webhook_credentials: tuple[str, str] = ('', ''),
+                 reliability: str = DBotScoreReliability.B):
         # Analysts often paste the API root; every path below already starts with /api/v3.
         base_url = re.sub(r'(/api/v3)?/*$', '', base_url.strip())
         super().__init__(base_url=base_url, verify=verify, proxy=proxy,
@@ -1255,6 +1256,7 @@ class Client(BaseClient):
         self.defaults = {'account': default_account, 'region': default_region, 'project': default_project}
         # Generic Webhook's username and password, which the webhook commands put in the URL Cado posts to.
         self.webhook_credentials = webhook_credentials
+        self.reliability = reliability  # the DBotScore reliability of the indicators Cado reports
         # One retrying adapter for the session's life: reads retry connection errors and 5xx with backoff; a write is
         # never resent once it may have reached the server (urllib3 retries only allowed_methods then); a proxy's
         # Retry-After cannot stall a command for hours. BaseClient's `retries` argument would instead remount an
@@ -2887,8 +2889,77 @@ def indicator_list_command(client: Client, args: dict[str, Any]) -> CommandResul
     response = client.list_indicators(params)
     # The endpoint has no paging: `limit` only trims what is shown.
     indicators = ((response.get('data') or {}).get('detected_iocs') or [])[:limit]
-    return entity_results(INDICATOR, indicators, response,
-                          title=f'Cado indicators of compromise in project {params["investigation_id"]}')
+    results = entity_results(INDICATOR, indicators, response,
+                             title=f'Cado indicators of compromise in project {params["investigation_id"]}')
+    score = IOC_SCORES[params.get('filter')]
+    return with_xsoar_indicators(results, [
+        scored_indicator(ioc.get('type'), ioc.get('indicator'), score, client.reliability,
+                         f'Cado project {ioc.get("project_id")}', ioc.get('description')) for ioc in indicators])
+
+
+def with_xsoar_indicators(results: CommandResults,
+                          scored: list[tuple[Common.Indicator | None, EntityRelationship | None]]) -> CommandResults:
+    results.indicators = [indicator for indicator, _ in scored if indicator]
+    results.relationships = [relationship for _, relationship in scored if relationship]
+    return results
+
+
+# XSOAR's verdict on an indicator, by the `filter` it was listed with. A matched indicator matched Cado's threat
+# intelligence or custom IOC rules: bad. An extracted one was only found in the evidence, and an unfiltered answer
+# mixes both without saying which is which: unknown, so XSOAR's other sources decide.
+IOC_SCORES = {'matched': Common.DBotScore.BAD, 'extracted': Common.DBotScore.NONE, None: Common.DBotScore.NONE}
+# Cado's indicator type -> (DBotScore type, XSOAR indicator type, its Common class, the class's value argument).
+IOC_TYPES = {
+    **dict.fromkeys(('ip', 'ipv4', 'ipv6'), (DBotScoreType.IP, 'IP', Common.IP, 'ip')),
+    **dict.fromkeys(('domain', 'hostname', 'fqdn'), (DBotScoreType.DOMAIN, 'Domain', Common.Domain, 'domain')),
+    'url': (DBotScoreType.URL, 'URL', Common.URL, 'url'),
+    **{name: (DBotScoreType.FILE, 'File', Common.File, name) for name in ('md5', 'sha1', 'sha256', 'sha512')},
+}
+RELIABILITY_PARAM = 'Source Reliability'
+# The options of XSOAR's standard integrationReliability parameter (A++ is for reputation scripts only).
+RELIABILITIES = (DBotScoreReliability.A_PLUS, DBotScoreReliability.A, DBotScoreReliability.B, DBotScoreReliability.C,
+                 DBotScoreReliability.D, DBotScoreReliability.E, DBotScoreReliability.F)
+
+
+def scored_indicator(cado_type: Any, value: Any, score: int, reliability: str, related: str, description: Any = None
+                     ) -> tuple[Common.Indicator | None, EntityRelationship | None]:
+    """The XSOAR indicator of one Cado IOC with its DBotScore, and its relationship to the Cado project or detection
+    named `related`; (None, None) for a type XSOAR has no standard indicator for (it stays in Cado's context only)."""
+    kind = IOC_TYPES.get(str(cado_type or '').lower())
+    if not kind or not value:
+        return None, None
+    dbot_type, xsoar_type, indicator_class, argument = kind
+    why = description if score == Common.DBotScore.BAD else None
+    dbot_score = Common.DBotScore(indicator=value, indicator_type=dbot_type, integration_name=BRAND, score=score,
+                                  malicious_description=why, reliability=reliability)
+    indicator = indicator_class(dbot_score=dbot_score, **{argument: value})
+    relationship = EntityRelationship(name=EntityRelationship.Relationships.RELATED_TO, entity_a=value,
+                                      entity_a_type=xsoar_type, entity_b=related, entity_b_type='Report',
+                                      source_reliability=reliability, brand=BRAND)
+    return indicator, relationship
+
+
+# Detection artifacts that are indicators: a local IP is the organisation's own asset, not one. A detection names its
+# artifacts without judging them (a remote IP may be a DNS server), so their score is unknown.
+ARTIFACT_IOC_TYPES = {'ip_remote': 'ip', 'domain': 'domain'}
+HASH_TYPES_BY_LENGTH = {32: 'md5', 40: 'sha1', 64: 'sha256', 128: 'sha512'}
+
+
+def artifact_ioc_type(artifact: dict) -> str | None:
+    if artifact.get('type') == 'hash':
+        return HASH_TYPES_BY_LENGTH.get(len(str(artifact.get('value') or '')))
+    return ARTIFACT_IOC_TYPES.get(str(artifact.get('type')))
+
+
+def detection_artifact_list_command(client: Client, args: dict[str, Any]) -> CommandResults:
+    listing = LISTINGS['cado-detection-artifact-list']
+    results = list_results(client, args, listing)
+    filters = parse_fields(args, listing.filters, client.defaults)
+    related = (f'Cado detection {filters["detection_id"]}' if filters.get('detection_id')
+               else f'Cado project {filters["investigation_id"]}')
+    return with_xsoar_indicators(results, [
+        scored_indicator(artifact_ioc_type(artifact), artifact.get('value'), Common.DBotScore.NONE,
+                         client.reliability, related) for artifact in results.outputs or []])
 
 
 ''' COMMANDS: files and evidence '''
@@ -3531,6 +3602,8 @@ def build_client(params: dict[str, Any], api_key: str) -> Client:
         default_region=instance_setting(params, Field('default_region', ''), 'Default region'),
         default_project=instance_setting(params, Field('default_project', '', 'int'), 'Default project ID'),
         webhook_credentials=credential_pair(params.get('webhook_credentials')),
+        reliability=instance_setting(params, Field('integrationReliability', '', choices=RELIABILITIES,
+                                                   default=DBotScoreReliability.B), RELIABILITY_PARAM),
     )
 
 
@@ -3547,7 +3620,7 @@ COMMANDS: dict[str, Callable[[Client, dict[str, Any]], CommandResults]] = {
         'cado-project-list', 'cado-webhook-list', 'cado-cloud-account-list', 'cado-aws-ec2-instance-list',
         'cado-aws-s3-bucket-list', 'cado-aws-s3-object-list', 'cado-aws-lambda-function-list',
         'cado-gcp-gce-instance-list', 'cado-gcp-gcs-bucket-list',
-        'cado-azure-vm-list', 'cado-azure-disk-list', 'cado-detection-artifact-list', 'cado-alarm-list',
+        'cado-azure-vm-list', 'cado-azure-disk-list', 'cado-alarm-list',
         'cado-evidence-list')},
     **{command: partial(list_results, listing=LISTINGS[command], transform=with_project_id)
        for command in ('cado-detection-list', 'cado-detection-group-list')},
@@ -3588,6 +3661,7 @@ COMMANDS: dict[str, Callable[[Client, dict[str, Any]], CommandResults]] = {
     'cado-vulnerability-list': partial(list_results, listing=LISTINGS['cado-vulnerability-list'],
                                        transform=vulnerability),
     **{command: partial(export_command, command=command) for command in EXPORTS},
+    'cado-detection-artifact-list': detection_artifact_list_command,
 }
 
 

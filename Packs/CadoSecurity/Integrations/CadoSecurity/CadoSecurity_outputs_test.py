@@ -17,7 +17,7 @@ from requests_mock import ANY
 
 import CadoSecurity
 from CadoSecurity_test import (
-    BASE, CASE_IDS, HERE, SUCCESS_CASES, integration_yaml, succeed, xsoar_runtime, yaml_commands)
+    BASE, CASE_IDS, HERE, SUCCESS_CASES, XSOAR_INDICATOR_KEYS, integration_yaml, succeed, xsoar_runtime, yaml_commands)
 
 # CadoSecurity_test.py's fixtures: imported, they serve this module's tests too.
 SHARED_FIXTURES = (integration_yaml, xsoar_runtime, yaml_commands)
@@ -42,6 +42,12 @@ NOT_IN_THE_ANSWER: dict[str, dict[str, str]] = {
                                  'tools/prism.py SPEC_PATCHES): the fixture carries it' for name in ('type', 'storage_class')},
     'cado-timeline-facet-list': {'Cado.TimelineFacet.search_text': 'echoes the search_text argument, when given'},
     'cado-timeline-note-add': {'Cado.TimelineEvent.comment': 'only with note_type=comment (the run stars)'},
+    'cado-indicator-list': {f'{prefix}.*': 'only for an indicator of a type XSOAR has an indicator for (the fullest '
+                            'answer\'s type is "text"): CadoSecurity_indicators_test.py returns every type'
+                            for prefix in XSOAR_INDICATOR_KEYS},
+    'cado-detection-artifact-list': {f'{prefix}.*': 'only for an artifact that is an IP, domain or hash (the fullest '
+                                     'answer\'s type is "text"): CadoSecurity_indicators_test.py returns each'
+                                     for prefix in ('DBotScore', 'IP', 'Domain', 'File')},
 }
 # Commands that delete, stop or redirect something in Cado: XSOAR marks them potentially harmful.
 DISRUPTIVE = {
@@ -215,7 +221,8 @@ def test_every_written_output_is_declared(mocker, fullest_cado, yaml_commands, c
         assert not paths and not written, 'a message-only command writes and declares no context'
         return
     assert f'{case.prefix}.{case.key}' in paths, 'the key field is declared'
-    assert all(path.startswith(f'{case.prefix}.') for path in paths), paths
+    own_or_indicator = (f'{case.prefix}.', *(f'{key}.' for key in XSOAR_INDICATOR_KEYS))
+    assert all(path.startswith(own_or_indicator) for path in paths), paths
     roots = {'.'.join(path.split('.')[:3]) for path in paths}
     assert sorted({path for path in written if path.count('.') == 2} - roots) == []
 
@@ -227,7 +234,8 @@ def test_every_written_output_is_declared(mocker, fullest_cado, yaml_commands, c
 def readme_outputs() -> dict[str, list[tuple[str, str, str]]]:
     """Each command section's context output rows: (path, type, description)."""
     sections = re.split(r'^### (cado-[\w-]+)$', README.read_text(), flags=re.M)
-    return {name: re.findall(r'^\| (Cado\.\S+) \| (\w+) \| (.*) \|$', body, flags=re.M)
+    roots = '|'.join(('Cado', *XSOAR_INDICATOR_KEYS))
+    return {name: re.findall(rf'^\| ((?:{roots})\.\S+) \| (\w+) \| (.*) \|$', body, flags=re.M)
             for name, body in zip(sections[1::2], sections[2::2], strict=True)}
 
 

@@ -31,6 +31,8 @@ BASE = 'https://cado.example.com'
 API_KEY = 'cado-api-key-7f3e9a2b5c1d4e6f'
 PARAMS = {'url': BASE, 'credentials': {'identifier': '', 'password': API_KEY}, 'insecure': False, 'proxy': False,
           'timeout': '30'}
+# XSOAR's standard indicator context, which a command returning XSOAR indicators writes beside its own prefix.
+XSOAR_INDICATOR_KEYS = ('DBotScore', 'IP', 'Domain', 'URL', 'File')
 ISO_T0 = '2024-06-03T12:00:00Z'  # the fixtures' reference time, 1717416000000 ms
 
 
@@ -644,7 +646,8 @@ def test_command_success(mocker, requests_mock, case):
         assert case.readable in result.readable_output
     if case.prefix:
         # The outputs land under the prefix; the key expression's wording is the server's CommonServerPython's.
-        context = result.to_context()['EntryContext']
+        context = {path: value for path, value in result.to_context()['EntryContext'].items()
+                   if path.split('(')[0] not in XSOAR_INDICATOR_KEYS}
         assert [path.split('(')[0] for path in context] == [case.prefix]
         assert list(context.values()) == [result.outputs]
 

@@ -266,6 +266,7 @@ CASES: dict[str, list[Case]] = {
     'cado-alarm-export': [Case(args_of('cado-alarm-export'))],
     'cado-detection-export': [Case(args_of('cado-detection-export', from_date='2024-06-01T00:00:00Z',
                                            to_date='2024-06-03T00:00:00Z'))],
+    'cado-script-list': with_page(args_of('cado-script-list', name='Collect bash history', limit='5')),
 }
 
 

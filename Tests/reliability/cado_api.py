@@ -107,6 +107,7 @@ ROUTES: dict[tuple[str, str], Any] = {
     ('POST', '/api/v3/notes'): 'timeline_note_add',
     ('DELETE', '/api/v3/notes'): 'timeline_note_remove',
     ('GET', '/api/v3/vulnerabilities'): 'vulnerability_list',
+    ('GET', '/api/v3/settings/scripts'): 'script_list',
 }
 # File answers: (media type, body).
 FILES: dict[tuple[str, str], tuple[str, bytes]] = {

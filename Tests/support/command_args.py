@@ -108,6 +108,7 @@ OTHER_COMMAND_ARGS: dict[str, dict[str, str]] = {
     'cado-timeline-export': {'project_id': '12', 'search_text': 'xmrig'},
     'cado-alarm-export': {'evidence_id': '391'},
     'cado-detection-export': {'project_id': '12', 'detection_type': 'alert'},
+    'cado-script-list': {'os': 'linux'},
 }
 
 # Every command the integration answers (test-module and fetch-incidents read only instance parameters).

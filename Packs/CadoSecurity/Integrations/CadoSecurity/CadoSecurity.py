@@ -240,6 +240,8 @@ ENDPOINTS: dict[str, Endpoint] = {
     'export_alarms': Endpoint('GET', '/api/v3/alarms/export', READERS, 'export alarms', 'evidence', data='file'),
     'export_detections': Endpoint('GET', '/api/v3/detections/export', ANALYSTS, 'export detections', 'project',
                                   data='file'),
+    'list_scripts': Endpoint('GET', '/api/v3/settings/scripts', ('Administrator', 'Platform Administrator',
+                                                                 'Lead Analyst'), 'list saved scripts', data='list'),
 }
 
 ''' ARGUMENT SPECS: how a command argument becomes a query parameter or body field '''
@@ -890,6 +892,9 @@ VULNERABILITY = Entity('Cado.Vulnerability', 'id', 'Cado vulnerabilities', (
     ('cve', 'cve'), ('severity', 'severity'), ('package', 'pkg_name'), ('installed_version', 'installed_version'),
     ('fixed_version', 'fixed_version'), ('package_in_use', 'package_in_use'), ('evidence', 'evidence_name'),
     ('title', 'title')))
+SCRIPT = Entity('Cado.Script', 'id', 'Cado saved scripts', (
+    ('id', 'id'), ('name', 'name'), ('os', 'os'), ('description', 'description'),
+    ('input_uri', 'script_input_uri'), ('output_uri', 'script_output_uri'), ('updated', 'updated_datetime')))
 
 
 class Listing(NamedTuple):
@@ -1194,6 +1199,10 @@ LISTINGS: dict[str, Listing] = {
               description='Sort order. Default is -severity (most severe first). Severities tie, so Cado may order '
                           f'equal ones differently from one page to the next: read such a list in one request (limit '
                           f'or page_size at most {MAX_PAGE_SIZE}).')), 'page'),
+    'cado-script-list': Listing('list_scripts', SCRIPT, (
+        Field('name', 'name', description='Only the scripts with this name.'),
+        Field('os', 'operating_system', choices=('linux', 'windows'),
+              description='Only the scripts for this operating system.')), 'page'),
 }
 
 XDR_DEVICE_FILTERS = (Field('hostname', 'hostname'), Field('os', 'os'))
@@ -1599,6 +1608,10 @@ class Client(BaseClient):
 
     def export_detections(self, params: dict, sink: Sink) -> dict:
         return self._call('export_detections', params=params, sink=sink)
+
+    # Remote response
+    def list_scripts(self, params: dict) -> dict:
+        return self._call('list_scripts', params=params)
 
 
 ''' ERROR TRANSLATION '''
@@ -3588,6 +3601,7 @@ COMMANDS: dict[str, Callable[[Client, dict[str, Any]], CommandResults]] = {
     'cado-vulnerability-list': partial(list_results, listing=LISTINGS['cado-vulnerability-list'],
                                        transform=vulnerability),
     **{command: partial(export_command, command=command) for command in EXPORTS},
+    'cado-script-list': partial(list_results, listing=LISTINGS['cado-script-list']),
 }
 
 

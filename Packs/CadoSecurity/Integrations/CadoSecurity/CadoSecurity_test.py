@@ -133,6 +133,7 @@ FIXTURE_OPERATIONS = {
     'process_evidence': ('POST', '/api/v3/evidences/process', '201'),  # a source, but answering 201
     **{fixture: ('GET', CadoSecurity.ENDPOINTS[CadoSecurity.LISTINGS[command].endpoint].path, '200')
        for command, fixture in BROWSE_FIXTURES.items()},
+    'script_list': ('GET', '/api/v3/settings/scripts', '200'),
 }
 
 # Platforms before 2.269 send no pipeline `status`; the 2.324 contract requires it. These fixtures must violate
@@ -610,6 +611,11 @@ SUCCESS_CASES += [
          BROWSE_FIXTURES[command], query, None, CadoSecurity.LISTINGS[command].entity.prefix,
          CadoSecurity.LISTINGS[command].entity.key, CadoSecurity.LISTINGS[command].entity.title, columns, checks)
     for command, query, columns, checks in BROWSE_CASES]
+SUCCESS_CASES += [
+    Case('cado-script-list', args_of('cado-script-list'), 'GET', '/api/v3/settings/scripts', 'script_list',
+         {'operating_system': ['linux'], **PAGE_1}, None, 'Cado.Script', 'id', 'Cado saved scripts',
+         ('Id', 'Name', 'Os'), (('0.id', 3), ('0.updated_datetime', '2024-06-03T14:00:00Z'), ('1.os', 'windows'))),
+]
 CASE_IDS = [f'{case.command}-{case.args.get("provider")}' if case.command == 'cado-xdr-device-list' else case.command
             for case in SUCCESS_CASES]
 

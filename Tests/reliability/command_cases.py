@@ -11,7 +11,7 @@ from command_args import VALID_ARGS
 # Commands whose request changes state in Cado: they must never be sent twice by the integration.
 WRITES = {name for name in VALID_ARGS if name.endswith(('-acquire', '-create', '-update', '-delete', '-cancel',
                                                          '-rerun', '-investigate', '-process', '-add',
-                                                         '-remove'))} | {'cado-webhook-test'}
+                                                         '-remove', '-run'))} | {'cado-webhook-test'}
 READS = set(VALID_ARGS) - WRITES - {'fetch-incidents'}
 
 # Polling variants: one step of each polling command, as XSOAR's scheduler would run it.

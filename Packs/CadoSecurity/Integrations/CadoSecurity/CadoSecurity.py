@@ -242,6 +242,8 @@ ENDPOINTS: dict[str, Endpoint] = {
                                   data='file'),
     'list_scripts': Endpoint('GET', '/api/v3/settings/scripts', ('Administrator', 'Platform Administrator',
                                                                  'Lead Analyst'), 'list saved scripts', data='list'),
+    'run_remote_script': Endpoint('POST', '/api/v3/remote-actions/run-script', LEADS,
+                                  'run a saved script on an EC2 instance'),
 }
 
 ''' ARGUMENT SPECS: how a command argument becomes a query parameter or body field '''
@@ -369,6 +371,7 @@ class Source(NamedTuple):
     no_processing: tuple[str, ...] = ()  # body fields that, when true, make an import Cado will never process
     label_arg: Field | None = None  # an argument that only qualifies `source` (it is not sent)
     processes: bool = False  # True: the pipeline started is itself the processing pipeline
+    execution: bool = False  # True: the command runs code on a host (XSOAR asks before a playbook runs it)
 
 
 POLLING_DESCRIPTION = ('With polling=true it waits, without blocking, until the acquisition pipeline ends (and with '
@@ -602,6 +605,21 @@ SOURCES: dict[str, Source] = {
         Field('evidence_id', 'evidence_id', 'int', required=True, example='391',
               description='ID of the evidence item to process (see cado-evidence-list).'),),
         processes=True),
+    # A script run is one pipeline with an end state, followed as an acquisition's (keyed by its pipeline, so it never
+    # overwrites an acquisition's record); its `source` says it was a script run.
+    'cado-remote-script-run': Source('Remote script run', 'run_remote_script', 'instance_id', (
+        'Runs a script saved in Cado (see cado-script-list) on an SSM-enabled EC2 instance: the instance executes it. '
+        'Its pipeline is followed as an acquisition\'s.'), (
+        project_field('project_id'),
+        account_field('cloud_id', example='aws-prod',
+                      description="Name (alias) of the AWS account registered in Cado that reaches the instance, as "
+                                  "listed by cado-cloud-account-list. Defaults to the instance's Default cloud account."),
+        region_field(description='AWS region of the EC2 instance, e.g. eu-west-2.'),
+        Field('instance_id', 'instance_id', required=True, example='i-0a1b2c3d4e5f67890',
+              description='ID of the SSM-enabled EC2 instance to run the script on, e.g. i-0123456789abcdef0.'),
+        Field('script_id', 'script_id', 'int', required=True, example='3',
+              description='ID of the saved script to run (see cado-script-list).')),
+        execution=True),
 }
 
 ''' CLASSIFICATION: which SOURCES command acquires a detection's resource, and where each argument comes from '''
@@ -1612,6 +1630,9 @@ class Client(BaseClient):
     # Remote response
     def list_scripts(self, params: dict) -> dict:
         return self._call('list_scripts', params=params)
+
+    def run_remote_script(self, body: dict) -> dict:
+        return self._call('run_remote_script', body=body)
 
 
 ''' ERROR TRANSLATION '''

@@ -1,19 +1,31 @@
-"""Remote response and Cado Host: the saved scripts list.
+"""Remote response and Cado Host: the saved scripts list, and a saved script run on an EC2 instance (a SOURCES entry:
+its pipeline is followed as an acquisition's and ends in Cado.Acquisition with its end state).
 
 The success, error, contract and declared-outputs cases are in the shared tables of CadoSecurity_test.py and
 CadoSecurity_outputs_test.py; this module tests what is particular to these commands.
 """
 import pytest
 
-from CadoSecurity_test import BASE, fail, load, query_of, succeed, xsoar_runtime
+from CadoSecurity_test import BASE, fail, integration_yaml, load, query_of, succeed, xsoar_runtime
+from command_args import VALID_ARGS
 
-SHARED_FIXTURES = (xsoar_runtime,)
+SHARED_FIXTURES = (xsoar_runtime, integration_yaml)
 SCRIPTS = f'{BASE}/api/v3/settings/scripts'
+RUN_SCRIPT = f'{BASE}/api/v3/remote-actions/run-script'
+RUN_ARGS = VALID_ARGS['cado-remote-script-run']
+FOLLOW_UP = {**RUN_ARGS, 'polling': 'true', 'pipeline_id': '4295', 'pipeline_ids': '4295'}
 
 BAD_ARGUMENTS = [
     ('cado-script-list', {'os': 'macos'}, ('os', 'linux', 'windows')),
     ('cado-script-list', {'limit': '0'}, ('limit',)),
     ('cado-script-list', {'page_size': '101'}, ('page_size', '100')),
+    ('cado-remote-script-run', {**RUN_ARGS, 'script_id': 'collect-history'}, ('script_id', 'whole number')),
+    ('cado-remote-script-run', {key: value for key, value in RUN_ARGS.items() if key != 'script_id'}, ('script_id',)),
+    ('cado-remote-script-run', {key: value for key, value in RUN_ARGS.items() if key != 'instance_id'},
+     ('instance_id',)),
+    ('cado-remote-script-run', {key: value for key, value in RUN_ARGS.items() if key != 'account'},
+     ('account', 'Default cloud account')),
+    ('cado-remote-script-run', {**RUN_ARGS, 'wait_for_processing': 'true'}, ('wait_for_processing', 'polling')),
 ]
 
 
@@ -45,3 +57,36 @@ def test_script_list_follows_pages_up_to_limit(mocker, requests_mock):
 
     assert [script['id'] for script in result.outputs] == [3, 4]
     assert requests_mock.call_count == 2
+
+
+def test_script_run_sends_the_contracts_body_once(mocker, requests_mock, contract):
+    requests_mock.post(RUN_SCRIPT, json=load('run_remote_script'))
+    result = succeed(mocker, 'cado-remote-script-run', {**RUN_ARGS, 'polling': 'true'})
+
+    assert requests_mock.call_count == 1
+    assert requests_mock.last_request.json() == {'project_id': 12, 'cloud_id': 'aws-prod', 'region': 'eu-west-2',
+                                                 'instance_id': 'i-0a1b2c3d4e5f67890', 'script_id': 3}
+    assert not contract.request_problems(requests_mock.last_request)
+    assert (result.outputs_prefix, result.outputs['pipeline_id'], result.outputs['status']) == \
+        ('Cado.Acquisition', 4295, 'submitted')
+    assert result.scheduled_command is not None
+
+
+@pytest.mark.parametrize('fixture, status', [('pipeline_get_complete', 'complete'), ('pipeline_get_failed', 'failed')])
+def test_script_run_polling_writes_its_end_state(mocker, requests_mock, fixture, status):
+    requests_mock.get(f'{BASE}/api/v3/pipelines/4295', json=load(fixture))
+    result = succeed(mocker, 'cado-remote-script-run', FOLLOW_UP)
+
+    record = (result[0] if isinstance(result, list) else result).outputs
+    assert (record['pipeline_id'], record['status'], record['source'], record['resource_id']) == \
+        (4295, status, 'Remote script run', 'i-0a1b2c3d4e5f67890')
+    if status == 'failed':
+        assert record['failed_subtask'] == 'Copying snapshot to Cado'
+        assert 'cado-pipeline-logs-get' in result[1].readable_output
+    assert [request.method for request in requests_mock.request_history] == ['GET'], 'polling never runs it again'
+
+
+def test_script_run_is_marked_as_executing_code(integration_yaml):
+    command = next(command for command in integration_yaml['script']['commands']
+                   if command['name'] == 'cado-remote-script-run')
+    assert command['execution'] is True and command['polling'] is True

@@ -267,6 +267,9 @@ CASES: dict[str, list[Case]] = {
     'cado-detection-export': [Case(args_of('cado-detection-export', from_date='2024-06-01T00:00:00Z',
                                            to_date='2024-06-03T00:00:00Z'))],
     'cado-script-list': with_page(args_of('cado-script-list', name='Collect bash history', limit='5')),
+    'cado-cloudgrep-search': [Case(args_of('cado-cloudgrep-search', filename='CloudTrail',
+                                           modified_after='2024-06-01T00:00:00Z',
+                                           modified_before='2024-06-04T00:00:00Z'))],
 }
 
 

@@ -108,6 +108,7 @@ ROUTES: dict[tuple[str, str], Any] = {
     ('DELETE', '/api/v3/notes'): 'timeline_note_remove',
     ('GET', '/api/v3/vulnerabilities'): 'vulnerability_list',
     ('GET', '/api/v3/settings/scripts'): 'script_list',
+    ('POST', '/api/v3/import/cloudgrep'): 'cloudgrep_search',
 }
 # File answers: (media type, body).
 FILES: dict[tuple[str, str], tuple[str, bytes]] = {

@@ -109,6 +109,8 @@ OTHER_COMMAND_ARGS: dict[str, dict[str, str]] = {
     'cado-alarm-export': {'evidence_id': '391'},
     'cado-detection-export': {'project_id': '12', 'detection_type': 'alert'},
     'cado-script-list': {'os': 'linux'},
+    'cado-cloudgrep-search': {'bucket': 'acme-cloudtrail-logs', 'query': '203.0.113.45,xmrig', 'account': 'aws-prod',
+                              'project_id': '12', 'prefixes': 'AWSLogs/123456789012/CloudTrail/'},
 }
 
 # Every command the integration answers (test-module and fetch-incidents read only instance parameters).

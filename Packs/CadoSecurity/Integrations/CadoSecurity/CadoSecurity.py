@@ -244,6 +244,7 @@ ENDPOINTS: dict[str, Endpoint] = {
                                                                  'Lead Analyst'), 'list saved scripts', data='list'),
     'run_remote_script': Endpoint('POST', '/api/v3/remote-actions/run-script', LEADS,
                                   'run a saved script on an EC2 instance'),
+    'search_cloudgrep': Endpoint('POST', '/api/v3/import/cloudgrep', ANALYSTS, 'search an S3 bucket with cloudgrep'),
 }
 
 ''' ARGUMENT SPECS: how a command argument becomes a query parameter or body field '''
@@ -910,6 +911,8 @@ VULNERABILITY = Entity('Cado.Vulnerability', 'id', 'Cado vulnerabilities', (
     ('cve', 'cve'), ('severity', 'severity'), ('package', 'pkg_name'), ('installed_version', 'installed_version'),
     ('fixed_version', 'fixed_version'), ('package_in_use', 'package_in_use'), ('evidence', 'evidence_name'),
     ('title', 'title')))
+CLOUDGREP_MATCH = Entity('Cado.CloudgrepMatch', 'filename', 'Cado cloudgrep matches', (
+    ('filename', 'filename'), ('total_matches', 'total_matches'), ('matched_lines', 'matched_lines')))
 SCRIPT = Entity('Cado.Script', 'id', 'Cado saved scripts', (
     ('id', 'id'), ('name', 'name'), ('os', 'os'), ('description', 'description'),
     ('input_uri', 'script_input_uri'), ('output_uri', 'script_output_uri'), ('updated', 'updated_datetime')))
@@ -1633,6 +1636,9 @@ class Client(BaseClient):
 
     def run_remote_script(self, body: dict) -> dict:
         return self._call('run_remote_script', body=body)
+
+    def search_cloudgrep(self, body: dict) -> dict:
+        return self._call('search_cloudgrep', body=body)
 
 
 ''' ERROR TRANSLATION '''
@@ -3265,6 +3271,33 @@ def export_command(client: Client, args: dict[str, Any], command: str) -> dict[s
     return entry
 
 
+''' COMMANDS: remote response '''
+
+CLOUDGREP_FIELDS = (
+    Field('bucket', 'bucket_name', required=True),
+    Field('account', 'account_name', required=True, fallback='account'),
+    project_field('investigation_id'),
+    Field('query', 'query', 'list', required=True),
+    Field('filename', 'filename'),
+    Field('modified_after', 'modified_after', 'time'),
+    Field('modified_before', 'modified_before', 'time'),
+    Field('prefixes', 'prefixes', 'list'),
+)
+
+
+def cloudgrep_search_command(client: Client, args: dict[str, Any]) -> CommandResults:
+    body = parse_fields(args, CLOUDGREP_FIELDS, client.defaults)
+    response = client.search_cloudgrep(body)
+    matches = response['data'].get('search_results')
+    if not isinstance(matches, list):
+        raise CadoApiError(f'Cado answered the cloudgrep search without search results: {str(response["data"])[:200]}')
+    matches = [{**match, 'bucket': body['bucket_name']} for match in matches if isinstance(match, dict)]
+    title = f'Cado cloudgrep matches in bucket {body["bucket_name"]}'
+    if not matches:
+        return CommandResults(readable_output=f'{title}: no file matches the query.', raw_response=response)
+    return entity_results(CLOUDGREP_MATCH, matches, response, title=title)
+
+
 ''' FETCH INCIDENTS '''
 
 
@@ -3623,6 +3656,7 @@ COMMANDS: dict[str, Callable[[Client, dict[str, Any]], CommandResults]] = {
                                        transform=vulnerability),
     **{command: partial(export_command, command=command) for command in EXPORTS},
     'cado-script-list': partial(list_results, listing=LISTINGS['cado-script-list']),
+    'cado-cloudgrep-search': cloudgrep_search_command,
 }
 
 

@@ -1,5 +1,6 @@
 """Remote response and Cado Host: the saved scripts list, and a saved script run on an EC2 instance (a SOURCES entry:
-its pipeline is followed as an acquisition's and ends in Cado.Acquisition with its end state).
+its pipeline is followed as an acquisition's and ends in Cado.Acquisition with its end state); cloudgrep searches of an S3
+bucket.
 
 The success, error, contract and declared-outputs cases are in the shared tables of CadoSecurity_test.py and
 CadoSecurity_outputs_test.py; this module tests what is particular to these commands.
@@ -13,6 +14,8 @@ SHARED_FIXTURES = (xsoar_runtime, integration_yaml)
 SCRIPTS = f'{BASE}/api/v3/settings/scripts'
 RUN_SCRIPT = f'{BASE}/api/v3/remote-actions/run-script'
 RUN_ARGS = VALID_ARGS['cado-remote-script-run']
+CLOUDGREP = f'{BASE}/api/v3/import/cloudgrep'
+GREP_ARGS = VALID_ARGS['cado-cloudgrep-search']
 FOLLOW_UP = {**RUN_ARGS, 'polling': 'true', 'pipeline_id': '4295', 'pipeline_ids': '4295'}
 
 BAD_ARGUMENTS = [
@@ -26,6 +29,14 @@ BAD_ARGUMENTS = [
     ('cado-remote-script-run', {key: value for key, value in RUN_ARGS.items() if key != 'account'},
      ('account', 'Default cloud account')),
     ('cado-remote-script-run', {**RUN_ARGS, 'wait_for_processing': 'true'}, ('wait_for_processing', 'polling')),
+    ('cado-cloudgrep-search', {key: value for key, value in GREP_ARGS.items() if key != 'query'}, ('query',)),
+    ('cado-cloudgrep-search', {key: value for key, value in GREP_ARGS.items() if key != 'bucket'}, ('bucket',)),
+    ('cado-cloudgrep-search', {key: value for key, value in GREP_ARGS.items() if key != 'account'},
+     ('account', 'Default cloud account')),
+    ('cado-cloudgrep-search', {key: value for key, value in GREP_ARGS.items() if key != 'project_id'},
+     ('project_id', 'Default project ID')),
+    ('cado-cloudgrep-search', {**GREP_ARGS, 'modified_after': 'last Tuesday-ish'}, ('modified_after', 'ISO 8601')),
+    ('cado-cloudgrep-search', {**GREP_ARGS, 'project_id': 'twelve'}, ('project_id', 'whole number')),
 ]
 
 
@@ -90,3 +101,26 @@ def test_script_run_is_marked_as_executing_code(integration_yaml):
     command = next(command for command in integration_yaml['script']['commands']
                    if command['name'] == 'cado-remote-script-run')
     assert command['execution'] is True and command['polling'] is True
+
+
+def test_cloudgrep_sends_times_as_unix_seconds(mocker, requests_mock, contract):
+    requests_mock.post(CLOUDGREP, json=load('cloudgrep_search'))
+    succeed(mocker, 'cado-cloudgrep-search', {**GREP_ARGS, 'filename': 'CloudTrail',
+                                              'modified_after': '2024-06-03T12:00:00Z',
+                                              'modified_before': '2024-06-03T13:00:00Z'})
+    body = requests_mock.last_request.json()
+    assert (body['modified_after'], body['modified_before'], body['filename']) == (1717416000, 1717419600, 'CloudTrail')
+    assert not contract.request_problems(requests_mock.last_request)
+
+
+def test_cloudgrep_without_matches_says_so(mocker, requests_mock):
+    requests_mock.post(CLOUDGREP, json={'status': 'success', 'data': {'search_results': []}})
+    result = succeed(mocker, 'cado-cloudgrep-search', GREP_ARGS)
+    assert result.outputs is None
+    assert 'Cado cloudgrep matches in bucket acme-cloudtrail-logs: no file matches the query.' in \
+        result.readable_output
+
+
+def test_cloudgrep_answer_without_results_is_reported(mocker, requests_mock):
+    requests_mock.post(CLOUDGREP, json={'status': 'success', 'data': {'total_files': 3}})
+    assert 'without search results' in fail(mocker, 'cado-cloudgrep-search', GREP_ARGS)

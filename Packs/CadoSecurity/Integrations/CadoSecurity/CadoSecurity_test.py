@@ -134,6 +134,7 @@ FIXTURE_OPERATIONS = {
     **{fixture: ('GET', CadoSecurity.ENDPOINTS[CadoSecurity.LISTINGS[command].endpoint].path, '200')
        for command, fixture in BROWSE_FIXTURES.items()},
     'script_list': ('GET', '/api/v3/settings/scripts', '200'),
+    'cloudgrep_search': ('POST', '/api/v3/import/cloudgrep', '200'),
 }
 
 # Platforms before 2.269 send no pipeline `status`; the 2.324 contract requires it. These fixtures must violate
@@ -615,6 +616,13 @@ SUCCESS_CASES += [
     Case('cado-script-list', args_of('cado-script-list'), 'GET', '/api/v3/settings/scripts', 'script_list',
          {'operating_system': ['linux'], **PAGE_1}, None, 'Cado.Script', 'id', 'Cado saved scripts',
          ('Id', 'Name', 'Os'), (('0.id', 3), ('0.updated_datetime', '2024-06-03T14:00:00Z'), ('1.os', 'windows'))),
+    Case('cado-cloudgrep-search', args_of('cado-cloudgrep-search'), 'POST', '/api/v3/import/cloudgrep',
+         'cloudgrep_search', None,
+         {'bucket_name': 'acme-cloudtrail-logs', 'account_name': 'aws-prod', 'investigation_id': 12,
+          'query': ['203.0.113.45', 'xmrig'], 'prefixes': ['AWSLogs/123456789012/CloudTrail/']},
+         'Cado.CloudgrepMatch', 'filename', 'Cado cloudgrep matches in bucket acme-cloudtrail-logs',
+         ('Filename', 'Total Matches', 'Matched Lines'),
+         (('0.total_matches', 2), ('0.bucket', 'acme-cloudtrail-logs'), ('1.total_matches', 1))),
 ]
 CASE_IDS = [f'{case.command}-{case.args.get("provider")}' if case.command == 'cado-xdr-device-list' else case.command
             for case in SUCCESS_CASES]

@@ -109,6 +109,8 @@ ROUTES: dict[tuple[str, str], Any] = {
     ('GET', '/api/v3/vulnerabilities'): 'vulnerability_list',
     ('GET', '/api/v3/settings/scripts'): 'script_list',
     ('POST', '/api/v3/import/cloudgrep'): 'cloudgrep_search',
+    ('POST', '/api/v3/import/cado-host'): 'host_command_get',
+    ('GET', '/api/v3/import/cado-host'): 'host_download_link_get',
 }
 # File answers: (media type, body).
 FILES: dict[tuple[str, str], tuple[str, bytes]] = {

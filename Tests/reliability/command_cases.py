@@ -12,8 +12,9 @@ from command_args import VALID_ARGS
 WRITES = {name for name in VALID_ARGS if name.endswith(('-acquire', '-create', '-update', '-delete', '-cancel',
                                                          '-rerun', '-investigate', '-process', '-add',
                                                          '-remove', '-run'))} | {'cado-webhook-test'}
-# A POST that only searches, but imports into a project (investigation_id): never sent twice either.
-WRITES |= {'cado-cloudgrep-search'}
+# POSTs that do not name a change but make one (a search imported into a project, a deployment command with fresh
+# upload credentials): never sent twice either.
+WRITES |= {'cado-cloudgrep-search', 'cado-host-command-get'}
 READS = set(VALID_ARGS) - WRITES - {'fetch-incidents'}
 
 # Polling variants: one step of each polling command, as XSOAR's scheduler would run it.

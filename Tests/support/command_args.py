@@ -111,6 +111,8 @@ OTHER_COMMAND_ARGS: dict[str, dict[str, str]] = {
     'cado-script-list': {'os': 'linux'},
     'cado-cloudgrep-search': {'bucket': 'acme-cloudtrail-logs', 'query': '203.0.113.45,xmrig', 'account': 'aws-prod',
                               'project_id': '12', 'prefixes': 'AWSLogs/123456789012/CloudTrail/'},
+    'cado-host-command-get': {'os': 'linux', 'project_id': '12', 'as_super': 'true', 'light_mode': 'true'},
+    'cado-host-download-link-get': {'os': 'linux'},
 }
 
 # Every command the integration answers (test-module and fetch-incidents read only instance parameters).

@@ -245,6 +245,9 @@ ENDPOINTS: dict[str, Endpoint] = {
     'run_remote_script': Endpoint('POST', '/api/v3/remote-actions/run-script', LEADS,
                                   'run a saved script on an EC2 instance'),
     'search_cloudgrep': Endpoint('POST', '/api/v3/import/cloudgrep', ANALYSTS, 'search an S3 bucket with cloudgrep'),
+    'generate_host_command': Endpoint('POST', '/api/v3/import/cado-host', ANALYSTS,
+                                      'generate a Cado Host deployment command', 'project'),
+    'get_host_download_link': Endpoint('GET', '/api/v3/import/cado-host', ANALYSTS, 'get the Cado Host download link'),
 }
 
 ''' ARGUMENT SPECS: how a command argument becomes a query parameter or body field '''
@@ -911,6 +914,10 @@ VULNERABILITY = Entity('Cado.Vulnerability', 'id', 'Cado vulnerabilities', (
     ('cve', 'cve'), ('severity', 'severity'), ('package', 'pkg_name'), ('installed_version', 'installed_version'),
     ('fixed_version', 'fixed_version'), ('package_in_use', 'package_in_use'), ('evidence', 'evidence_name'),
     ('title', 'title')))
+HOST_DEPLOYMENT = Entity('Cado.HostDeployment', 'id', 'Cado Host deployment command', (
+    ('project_id', 'project_id'), ('os', 'os'), ('deployment', 'deployment'), ('command', 'command'),
+    ('upload_path', 'cloud_storage_info.path')))
+HOST_DOWNLOAD = Entity('Cado.HostDownload', 'os', 'Cado Host download link', (('os', 'os'), ('link', 'link')))
 CLOUDGREP_MATCH = Entity('Cado.CloudgrepMatch', 'filename', 'Cado cloudgrep matches', (
     ('filename', 'filename'), ('total_matches', 'total_matches'), ('matched_lines', 'matched_lines')))
 SCRIPT = Entity('Cado.Script', 'id', 'Cado saved scripts', (
@@ -1639,6 +1646,13 @@ class Client(BaseClient):
 
     def search_cloudgrep(self, body: dict) -> dict:
         return self._call('search_cloudgrep', body=body)
+
+    # Cado Host
+    def generate_host_command(self, body: dict) -> dict:
+        return self._call('generate_host_command', body=body)
+
+    def get_host_download_link(self, params: dict) -> dict:
+        return self._call('get_host_download_link', params=params)
 
 
 ''' ERROR TRANSLATION '''
@@ -3298,6 +3312,59 @@ def cloudgrep_search_command(client: Client, args: dict[str, Any]) -> CommandRes
     return entity_results(CLOUDGREP_MATCH, matches, response, title=title)
 
 
+''' COMMANDS: Cado Host '''
+
+HOST_OS = ('windows', 'macos', 'linux', 'kubernetes', 'openshift')
+HOST_OS_FIELD = Field('os', 'os', required=True, choices=HOST_OS)
+HOST_COMMAND_FIELDS = (
+    project_field('project_id'),
+    HOST_OS_FIELD,
+    Field('deployment', 'deployment', choices=('auto', 'manual'), default='auto'),
+    Field('downloadable', 'downloadable', 'bool', default=False),
+)
+# skip_ssl_verification is left out on purpose: a command that ignores TLS errors uploads evidence to whoever answers.
+HOST_COMMAND_OPTIONS = (
+    *(Field(name, name, 'bool') for name in ('as_super', 'light_mode', 'max_mode', 'enable_memory', 'extended_memory',
+                                             'verbose', 'no_clean', 'is_non_root', 'skip_scan')),
+    Field('additional_files', 'additional_files', 'list'),
+    Field('host_groups', 'groups', 'list'),
+    *(Field(name, name) for name in ('filename', 'pod_name', 'pod_namespace', 'target_container', 'drive_letter',
+                                     'custom_container')),
+)
+SCRIPT_SUFFIXES = {'windows': 'ps1'}
+
+
+def host_command_get_command(client: Client, args: dict[str, Any]) -> CommandResults | list[Any]:
+    """The command, in context for a playbook to hand on (to an analyst or an EDR's script execution); with
+    downloadable=true, the stand-alone script as a file entry instead."""
+    body = {**parse_fields(args, HOST_COMMAND_FIELDS, client.defaults),
+            'command_options': parse_fields(args, HOST_COMMAND_OPTIONS)}
+    response = client.generate_host_command(body)
+    data = response['data']
+    command = data.get('command')
+    if not isinstance(command, str) or not command.strip():
+        raise CadoApiError(f'Cado generated no Cado Host command for project {body["project_id"]}.')
+    deployment = {'id': f'{body["project_id"]}:{body["os"]}:{body["deployment"]}', 'project_id': body['project_id'],
+                  'os': body['os'], 'deployment': body['deployment'], 'command': command,
+                  **assign_params(cloud_storage_info=data.get('cloud_storage_info'))}
+    title = f'Cado Host {body["deployment"]} deployment command for {body["os"]} in project {body["project_id"]}'
+    if not body['downloadable']:
+        return entity_results(HOST_DEPLOYMENT, deployment, response, title=title)
+    name = f'cado_host_{body["os"]}.{SCRIPT_SUFFIXES.get(body["os"], "sh")}'
+    summary = {key: value for key, value in deployment.items() if key != 'command'}
+    return [fileResult(name, command), entity_results(HOST_DEPLOYMENT, summary, response, title=f'{title}: file {name}')]
+
+
+def host_download_link_get_command(client: Client, args: dict[str, Any]) -> CommandResults:
+    os_name = parse_field(args, HOST_OS_FIELD)
+    response = client.get_host_download_link({'os': os_name})
+    link = response['data'].get('link')
+    if not isinstance(link, str) or not link.strip():
+        raise CadoApiError(f'Cado gave no Cado Host download link for {os_name}.')
+    return entity_results(HOST_DOWNLOAD, {'os': os_name, 'link': link.strip()}, response,
+                          title=f'Cado Host download link for {os_name}')
+
+
 ''' FETCH INCIDENTS '''
 
 
@@ -3657,6 +3724,8 @@ COMMANDS: dict[str, Callable[[Client, dict[str, Any]], CommandResults]] = {
     **{command: partial(export_command, command=command) for command in EXPORTS},
     'cado-script-list': partial(list_results, listing=LISTINGS['cado-script-list']),
     'cado-cloudgrep-search': cloudgrep_search_command,
+    'cado-host-command-get': host_command_get_command,
+    'cado-host-download-link-get': host_download_link_get_command,
 }
 
 

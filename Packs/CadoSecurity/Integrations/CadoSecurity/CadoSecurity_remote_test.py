@@ -1,12 +1,13 @@
 """Remote response and Cado Host: the saved scripts list, and a saved script run on an EC2 instance (a SOURCES entry:
 its pipeline is followed as an acquisition's and ends in Cado.Acquisition with its end state); cloudgrep searches of an S3
-bucket.
+bucket; Cado Host deployment commands and download links.
 
 The success, error, contract and declared-outputs cases are in the shared tables of CadoSecurity_test.py and
 CadoSecurity_outputs_test.py; this module tests what is particular to these commands.
 """
 import pytest
 
+from CadoSecurity_files_test import content_of, is_file_entry
 from CadoSecurity_test import BASE, fail, integration_yaml, load, query_of, succeed, xsoar_runtime
 from command_args import VALID_ARGS
 
@@ -16,6 +17,9 @@ RUN_SCRIPT = f'{BASE}/api/v3/remote-actions/run-script'
 RUN_ARGS = VALID_ARGS['cado-remote-script-run']
 CLOUDGREP = f'{BASE}/api/v3/import/cloudgrep'
 GREP_ARGS = VALID_ARGS['cado-cloudgrep-search']
+CADO_HOST = f'{BASE}/api/v3/import/cado-host'
+HOST_ARGS = VALID_ARGS['cado-host-command-get']
+HOST_COMMAND = load('host_command_get')['data']['command']
 FOLLOW_UP = {**RUN_ARGS, 'polling': 'true', 'pipeline_id': '4295', 'pipeline_ids': '4295'}
 
 BAD_ARGUMENTS = [
@@ -37,6 +41,14 @@ BAD_ARGUMENTS = [
      ('project_id', 'Default project ID')),
     ('cado-cloudgrep-search', {**GREP_ARGS, 'modified_after': 'last Tuesday-ish'}, ('modified_after', 'ISO 8601')),
     ('cado-cloudgrep-search', {**GREP_ARGS, 'project_id': 'twelve'}, ('project_id', 'whole number')),
+    ('cado-host-command-get', {'project_id': '12'}, ('os',)),
+    ('cado-host-command-get', {**HOST_ARGS, 'os': 'solaris'}, ('os', 'windows', 'openshift')),
+    ('cado-host-command-get', {**HOST_ARGS, 'deployment': 'push'}, ('deployment', 'auto', 'manual')),
+    ('cado-host-command-get', {'os': 'linux'}, ('project_id', 'Default project ID')),
+    ('cado-host-command-get', {**HOST_ARGS, 'as_super': 'yes please'}, ('as_super', 'true', 'false')),
+    ('cado-host-command-get', {**HOST_ARGS, 'downloadable': 'maybe'}, ('downloadable', 'true', 'false')),
+    ('cado-host-download-link-get', {}, ('os',)),
+    ('cado-host-download-link-get', {'os': 'Linux'}, ('os', 'linux', 'kubernetes')),
 ]
 
 
@@ -124,3 +136,40 @@ def test_cloudgrep_without_matches_says_so(mocker, requests_mock):
 def test_cloudgrep_answer_without_results_is_reported(mocker, requests_mock):
     requests_mock.post(CLOUDGREP, json={'status': 'success', 'data': {'total_files': 3}})
     assert 'without search results' in fail(mocker, 'cado-cloudgrep-search', GREP_ARGS)
+
+
+def test_host_command_sends_every_option_under_command_options(mocker, requests_mock, contract):
+    requests_mock.post(CADO_HOST, json=load('host_command_get'))
+    succeed(mocker, 'cado-host-command-get', {
+        'os': 'kubernetes', 'project_id': '12', 'deployment': 'manual', 'max_mode': 'true', 'verbose': 'false',
+        'additional_files': '/etc/passwd,/var/log/auth.log', 'host_groups': 'program_execution,processes',
+        'pod_name': 'web-7d9f', 'pod_namespace': 'prod', 'target_container': 'nginx'})
+    body = requests_mock.last_request.json()
+    assert body == {'project_id': 12, 'os': 'kubernetes', 'deployment': 'manual', 'downloadable': False,
+                    'command_options': {'max_mode': True, 'verbose': False,
+                                        'additional_files': ['/etc/passwd', '/var/log/auth.log'],
+                                        'groups': ['program_execution', 'processes'], 'pod_name': 'web-7d9f',
+                                        'pod_namespace': 'prod', 'target_container': 'nginx'}}
+    assert not contract.request_problems(requests_mock.last_request)
+
+
+@pytest.mark.parametrize('os_name, file_name', [('linux', 'cado_host_linux.sh'), ('windows', 'cado_host_windows.ps1')])
+def test_downloadable_host_command_is_a_file_entry(mocker, requests_mock, os_name, file_name):
+    requests_mock.post(CADO_HOST, json=load('host_command_get'))
+    entry, result = succeed(mocker, 'cado-host-command-get', {**HOST_ARGS, 'os': os_name, 'downloadable': 'true'})
+
+    assert requests_mock.last_request.json()['downloadable'] is True
+    assert is_file_entry(entry) and entry['File'] == file_name
+    assert content_of(entry) == HOST_COMMAND.encode()
+    assert result.outputs['id'] == f'12:{os_name}:auto' and 'command' not in result.outputs, 'the file holds it'
+    assert file_name in result.readable_output
+
+
+@pytest.mark.parametrize('command, args, answer, phrase', [
+    ('cado-host-command-get', HOST_ARGS, {'project_id': 12, 'command': ' '}, 'no Cado Host command for project 12'),
+    ('cado-host-download-link-get', {'os': 'linux'}, {'link': ''}, 'no Cado Host download link for linux'),
+])
+def test_host_answer_without_what_was_asked_is_reported(mocker, requests_mock, command, args, answer, phrase):
+    requests_mock.register_uri('POST' if command == 'cado-host-command-get' else 'GET', CADO_HOST,
+                               json={'status': 'success', 'data': answer})
+    assert phrase in fail(mocker, command, args)

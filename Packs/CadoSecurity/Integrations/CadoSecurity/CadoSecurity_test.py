@@ -135,6 +135,8 @@ FIXTURE_OPERATIONS = {
        for command, fixture in BROWSE_FIXTURES.items()},
     'script_list': ('GET', '/api/v3/settings/scripts', '200'),
     'cloudgrep_search': ('POST', '/api/v3/import/cloudgrep', '200'),
+    'host_command_get': ('POST', '/api/v3/import/cado-host', '200'),
+    'host_download_link_get': ('GET', '/api/v3/import/cado-host', '200'),
 }
 
 # Platforms before 2.269 send no pipeline `status`; the 2.324 contract requires it. These fixtures must violate
@@ -623,6 +625,18 @@ SUCCESS_CASES += [
          'Cado.CloudgrepMatch', 'filename', 'Cado cloudgrep matches in bucket acme-cloudtrail-logs',
          ('Filename', 'Total Matches', 'Matched Lines'),
          (('0.total_matches', 2), ('0.bucket', 'acme-cloudtrail-logs'), ('1.total_matches', 1))),
+    Case('cado-host-command-get', args_of('cado-host-command-get'), 'POST', '/api/v3/import/cado-host',
+         'host_command_get', None,
+         {'project_id': 12, 'os': 'linux', 'deployment': 'auto', 'downloadable': False,
+          'command_options': {'as_super': True, 'light_mode': True}},
+         'Cado.HostDeployment', 'id', 'Cado Host auto deployment command for linux in project 12',
+         ('Project Id', 'Os', 'Deployment', 'Command'),
+         (('id', '12:linux:auto'), ('command', load('host_command_get')['data']['command']),
+          ('cloud_storage_info.path', 'cado-host/12/'))),
+    Case('cado-host-download-link-get', args_of('cado-host-download-link-get'), 'GET', '/api/v3/import/cado-host',
+         'host_download_link_get', {'os': ['linux']}, None, 'Cado.HostDownload', 'os',
+         'Cado Host download link for linux', ('Os', 'Link'),
+         (('link', 'https://cado.example.com/downloads/cado-host/linux/cado-host'),)),
 ]
 CASE_IDS = [f'{case.command}-{case.args.get("provider")}' if case.command == 'cado-xdr-device-list' else case.command
             for case in SUCCESS_CASES]

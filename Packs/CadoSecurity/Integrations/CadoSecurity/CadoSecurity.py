@@ -613,7 +613,8 @@ SOURCES: dict[str, Source] = {
     # overwrites an acquisition's record); its `source` says it was a script run.
     'cado-remote-script-run': Source('Remote script run', 'run_remote_script', 'instance_id', (
         'Runs a script saved in Cado (see cado-script-list) on an SSM-enabled EC2 instance: the instance executes it. '
-        'Its pipeline is followed as an acquisition\'s.'), (
+        'Its pipeline is followed as an acquisition\'s; Cado does not say that a script\'s output is processed, so '
+        'leave wait_for_processing unset unless it is.'), (
         project_field('project_id'),
         account_field('cloud_id', example='aws-prod',
                       description="Name (alias) of the AWS account registered in Cado that reaches the instance, as "

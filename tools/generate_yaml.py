@@ -79,6 +79,7 @@ def acquisition_command(name: str, source: Source) -> dict[str, Any]:
                     for output in CadoSecurity.ACQUISITION_OUTPUTS
                     if output.path != 'resource_id' or source.resource_arg],  # no resource argument: none written
         'polling': True,
+        **({'execution': True} if source.execution else {}),
     }
 
 

@@ -266,6 +266,20 @@ CASES: dict[str, list[Case]] = {
     'cado-alarm-export': [Case(args_of('cado-alarm-export'))],
     'cado-detection-export': [Case(args_of('cado-detection-export', from_date='2024-06-01T00:00:00Z',
                                            to_date='2024-06-03T00:00:00Z'))],
+    'cado-script-list': with_page(args_of('cado-script-list', name='Collect bash history', limit='5')),
+    'cado-cloudgrep-search': [Case(args_of('cado-cloudgrep-search', filename='CloudTrail',
+                                           modified_after='2024-06-01T00:00:00Z',
+                                           modified_before='2024-06-04T00:00:00Z'))],
+    'cado-host-command-get': [
+        Case(args_of('cado-host-command-get')),
+        Case(args_of('cado-host-command-get', os='kubernetes', deployment='manual', downloadable='true',
+                     max_mode='true', enable_memory='true', extended_memory='true', verbose='true', no_clean='true',
+                     is_non_root='true', skip_scan='true', additional_files='/etc/passwd,/var/log/auth.log',
+                     host_groups='program_execution,processes', filename='triage.zip', pod_name='web-7d9f',
+                     pod_namespace='prod', target_container='nginx', drive_letter='C',
+                     custom_container='busybox:1.36'), 'every-option-downloadable'),
+    ],
+    'cado-host-download-link-get': [Case(args_of('cado-host-download-link-get', os='windows'))],
 }
 
 

@@ -107,6 +107,10 @@ ROUTES: dict[tuple[str, str], Any] = {
     ('POST', '/api/v3/notes'): 'timeline_note_add',
     ('DELETE', '/api/v3/notes'): 'timeline_note_remove',
     ('GET', '/api/v3/vulnerabilities'): 'vulnerability_list',
+    ('GET', '/api/v3/settings/scripts'): 'script_list',
+    ('POST', '/api/v3/import/cloudgrep'): 'cloudgrep_search',
+    ('POST', '/api/v3/import/cado-host'): 'host_command_get',
+    ('GET', '/api/v3/import/cado-host'): 'host_download_link_get',
 }
 # File answers: (media type, body).
 FILES: dict[tuple[str, str], tuple[str, bytes]] = {

@@ -11,7 +11,10 @@ from command_args import VALID_ARGS
 # Commands whose request changes state in Cado: they must never be sent twice by the integration.
 WRITES = {name for name in VALID_ARGS if name.endswith(('-acquire', '-create', '-update', '-delete', '-cancel',
                                                          '-rerun', '-investigate', '-process', '-add',
-                                                         '-remove'))} | {'cado-webhook-test'}
+                                                         '-remove', '-run'))} | {'cado-webhook-test'}
+# POSTs that do not name a change but make one (a search imported into a project, a deployment command with fresh
+# upload credentials): never sent twice either.
+WRITES |= {'cado-cloudgrep-search', 'cado-host-command-get'}
 READS = set(VALID_ARGS) - WRITES - {'fetch-incidents'}
 
 # Polling variants: one step of each polling command, as XSOAR's scheduler would run it.

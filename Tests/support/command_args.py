@@ -108,6 +108,11 @@ OTHER_COMMAND_ARGS: dict[str, dict[str, str]] = {
     'cado-timeline-export': {'project_id': '12', 'search_text': 'xmrig'},
     'cado-alarm-export': {'evidence_id': '391'},
     'cado-detection-export': {'project_id': '12', 'detection_type': 'alert'},
+    'cado-script-list': {'os': 'linux'},
+    'cado-cloudgrep-search': {'bucket': 'acme-cloudtrail-logs', 'query': '203.0.113.45,xmrig', 'account': 'aws-prod',
+                              'project_id': '12', 'prefixes': 'AWSLogs/123456789012/CloudTrail/'},
+    'cado-host-command-get': {'os': 'linux', 'project_id': '12', 'as_super': 'true', 'light_mode': 'true'},
+    'cado-host-download-link-get': {'os': 'linux'},
 }
 
 # Every command the integration answers (test-module and fetch-incidents read only instance parameters).

@@ -240,6 +240,14 @@ ENDPOINTS: dict[str, Endpoint] = {
     'export_alarms': Endpoint('GET', '/api/v3/alarms/export', READERS, 'export alarms', 'evidence', data='file'),
     'export_detections': Endpoint('GET', '/api/v3/detections/export', ANALYSTS, 'export detections', 'project',
                                   data='file'),
+    'list_scripts': Endpoint('GET', '/api/v3/settings/scripts', ('Administrator', 'Platform Administrator',
+                                                                 'Lead Analyst'), 'list saved scripts', data='list'),
+    'run_remote_script': Endpoint('POST', '/api/v3/remote-actions/run-script', LEADS,
+                                  'run a saved script on an EC2 instance'),
+    'search_cloudgrep': Endpoint('POST', '/api/v3/import/cloudgrep', ANALYSTS, 'search an S3 bucket with cloudgrep'),
+    'generate_host_command': Endpoint('POST', '/api/v3/import/cado-host', ANALYSTS,
+                                      'generate a Cado Host deployment command', 'project'),
+    'get_host_download_link': Endpoint('GET', '/api/v3/import/cado-host', ANALYSTS, 'get the Cado Host download link'),
 }
 
 ''' ARGUMENT SPECS: how a command argument becomes a query parameter or body field '''
@@ -367,6 +375,7 @@ class Source(NamedTuple):
     no_processing: tuple[str, ...] = ()  # body fields that, when true, make an import Cado will never process
     label_arg: Field | None = None  # an argument that only qualifies `source` (it is not sent)
     processes: bool = False  # True: the pipeline started is itself the processing pipeline
+    execution: bool = False  # True: the command runs code on a host (XSOAR asks before a playbook runs it)
 
 
 POLLING_DESCRIPTION = ('With polling=true it waits, without blocking, until the acquisition pipeline ends (and with '
@@ -600,6 +609,22 @@ SOURCES: dict[str, Source] = {
         Field('evidence_id', 'evidence_id', 'int', required=True, example='391',
               description='ID of the evidence item to process (see cado-evidence-list).'),),
         processes=True),
+    # A script run is one pipeline with an end state, followed as an acquisition's (keyed by its pipeline, so it never
+    # overwrites an acquisition's record); its `source` says it was a script run.
+    'cado-remote-script-run': Source('Remote script run', 'run_remote_script', 'instance_id', (
+        'Runs a script saved in Cado (see cado-script-list) on an SSM-enabled EC2 instance: the instance executes it. '
+        'Its pipeline is followed as an acquisition\'s; Cado does not say that a script\'s output is processed, so '
+        'leave wait_for_processing unset unless it is.'), (
+        project_field('project_id'),
+        account_field('cloud_id', example='aws-prod',
+                      description="Name (alias) of the AWS account registered in Cado that reaches the instance, as "
+                                  "listed by cado-cloud-account-list. Defaults to the instance's Default cloud account."),
+        region_field(description='AWS region of the EC2 instance, e.g. eu-west-2.'),
+        Field('instance_id', 'instance_id', required=True, example='i-0a1b2c3d4e5f67890',
+              description='ID of the SSM-enabled EC2 instance to run the script on, e.g. i-0123456789abcdef0.'),
+        Field('script_id', 'script_id', 'int', required=True, example='3',
+              description='ID of the saved script to run (see cado-script-list).')),
+        execution=True),
 }
 
 ''' CLASSIFICATION: which SOURCES command acquires a detection's resource, and where each argument comes from '''
@@ -890,6 +915,15 @@ VULNERABILITY = Entity('Cado.Vulnerability', 'id', 'Cado vulnerabilities', (
     ('cve', 'cve'), ('severity', 'severity'), ('package', 'pkg_name'), ('installed_version', 'installed_version'),
     ('fixed_version', 'fixed_version'), ('package_in_use', 'package_in_use'), ('evidence', 'evidence_name'),
     ('title', 'title')))
+HOST_DEPLOYMENT = Entity('Cado.HostDeployment', 'id', 'Cado Host deployment command', (
+    ('project_id', 'project_id'), ('os', 'os'), ('deployment', 'deployment'), ('command', 'command'),
+    ('upload_path', 'cloud_storage_info.path')))
+HOST_DOWNLOAD = Entity('Cado.HostDownload', 'os', 'Cado Host download link', (('os', 'os'), ('link', 'link')))
+CLOUDGREP_MATCH = Entity('Cado.CloudgrepMatch', 'filename', 'Cado cloudgrep matches', (
+    ('filename', 'filename'), ('total_matches', 'total_matches'), ('matched_lines', 'matched_lines')))
+SCRIPT = Entity('Cado.Script', 'id', 'Cado saved scripts', (
+    ('id', 'id'), ('name', 'name'), ('os', 'os'), ('description', 'description'),
+    ('input_uri', 'script_input_uri'), ('output_uri', 'script_output_uri'), ('updated', 'updated_datetime')))
 
 
 class Listing(NamedTuple):
@@ -1194,6 +1228,10 @@ LISTINGS: dict[str, Listing] = {
               description='Sort order. Default is -severity (most severe first). Severities tie, so Cado may order '
                           f'equal ones differently from one page to the next: read such a list in one request (limit '
                           f'or page_size at most {MAX_PAGE_SIZE}).')), 'page'),
+    'cado-script-list': Listing('list_scripts', SCRIPT, (
+        Field('name', 'name', description='Only the scripts with this name.'),
+        Field('os', 'operating_system', choices=('linux', 'windows'),
+              description='Only the scripts for this operating system.')), 'page'),
 }
 
 XDR_DEVICE_FILTERS = (Field('hostname', 'hostname'), Field('os', 'os'))
@@ -1601,6 +1639,23 @@ class Client(BaseClient):
 
     def export_detections(self, params: dict, sink: Sink) -> dict:
         return self._call('export_detections', params=params, sink=sink)
+
+    # Remote response
+    def list_scripts(self, params: dict) -> dict:
+        return self._call('list_scripts', params=params)
+
+    def run_remote_script(self, body: dict) -> dict:
+        return self._call('run_remote_script', body=body)
+
+    def search_cloudgrep(self, body: dict) -> dict:
+        return self._call('search_cloudgrep', body=body)
+
+    # Cado Host
+    def generate_host_command(self, body: dict) -> dict:
+        return self._call('generate_host_command', body=body)
+
+    def get_host_download_link(self, params: dict) -> dict:
+        return self._call('get_host_download_link', params=params)
 
 
 ''' ERROR TRANSLATION '''
@@ -3302,6 +3357,86 @@ def export_command(client: Client, args: dict[str, Any], command: str) -> dict[s
     return entry
 
 
+''' COMMANDS: remote response '''
+
+CLOUDGREP_FIELDS = (
+    Field('bucket', 'bucket_name', required=True),
+    Field('account', 'account_name', required=True, fallback='account'),
+    project_field('investigation_id'),
+    Field('query', 'query', 'list', required=True),
+    Field('filename', 'filename'),
+    Field('modified_after', 'modified_after', 'time'),
+    Field('modified_before', 'modified_before', 'time'),
+    Field('prefixes', 'prefixes', 'list'),
+)
+
+
+def cloudgrep_search_command(client: Client, args: dict[str, Any]) -> CommandResults:
+    body = parse_fields(args, CLOUDGREP_FIELDS, client.defaults)
+    response = client.search_cloudgrep(body)
+    matches = response['data'].get('search_results')
+    if not isinstance(matches, list):
+        raise CadoApiError(f'Cado answered the cloudgrep search without search results: {str(response["data"])[:200]}')
+    matches = [{**match, 'bucket': body['bucket_name']} for match in matches if isinstance(match, dict)]
+    title = f'Cado cloudgrep matches in bucket {body["bucket_name"]}'
+    if not matches:
+        return CommandResults(readable_output=f'{title}: no file matches the query.', raw_response=response)
+    return entity_results(CLOUDGREP_MATCH, matches, response, title=title)
+
+
+''' COMMANDS: Cado Host '''
+
+HOST_OS = ('windows', 'macos', 'linux', 'kubernetes', 'openshift')
+HOST_OS_FIELD = Field('os', 'os', required=True, choices=HOST_OS)
+HOST_COMMAND_FIELDS = (
+    project_field('project_id'),
+    HOST_OS_FIELD,
+    Field('deployment', 'deployment', choices=('auto', 'manual'), default='auto'),
+    Field('downloadable', 'downloadable', 'bool', default=False),
+)
+# skip_ssl_verification is left out on purpose: a command that ignores TLS errors uploads evidence to whoever answers.
+HOST_COMMAND_OPTIONS = (
+    *(Field(name, name, 'bool') for name in ('as_super', 'light_mode', 'max_mode', 'enable_memory', 'extended_memory',
+                                             'verbose', 'no_clean', 'is_non_root', 'skip_scan')),
+    Field('additional_files', 'additional_files', 'list'),
+    Field('host_groups', 'groups', 'list'),
+    *(Field(name, name) for name in ('filename', 'pod_name', 'pod_namespace', 'target_container', 'drive_letter',
+                                     'custom_container')),
+)
+SCRIPT_SUFFIXES = {'windows': 'ps1'}
+
+
+def host_command_get_command(client: Client, args: dict[str, Any]) -> CommandResults | list[Any]:
+    """The command, in context for a playbook to hand on (to an analyst or an EDR's script execution); with
+    downloadable=true, the stand-alone script as a file entry instead."""
+    body = {**parse_fields(args, HOST_COMMAND_FIELDS, client.defaults),
+            'command_options': parse_fields(args, HOST_COMMAND_OPTIONS)}
+    response = client.generate_host_command(body)
+    data = response['data']
+    command = data.get('command')
+    if not isinstance(command, str) or not command.strip():
+        raise CadoApiError(f'Cado generated no Cado Host command for project {body["project_id"]}.')
+    deployment = {'id': f'{body["project_id"]}:{body["os"]}:{body["deployment"]}', 'project_id': body['project_id'],
+                  'os': body['os'], 'deployment': body['deployment'], 'command': command,
+                  **assign_params(cloud_storage_info=data.get('cloud_storage_info'))}
+    title = f'Cado Host {body["deployment"]} deployment command for {body["os"]} in project {body["project_id"]}'
+    if not body['downloadable']:
+        return entity_results(HOST_DEPLOYMENT, deployment, response, title=title)
+    name = f'cado_host_{body["os"]}.{SCRIPT_SUFFIXES.get(body["os"], "sh")}'
+    summary = {key: value for key, value in deployment.items() if key != 'command'}
+    return [fileResult(name, command), entity_results(HOST_DEPLOYMENT, summary, response, title=f'{title}: file {name}')]
+
+
+def host_download_link_get_command(client: Client, args: dict[str, Any]) -> CommandResults:
+    os_name = parse_field(args, HOST_OS_FIELD)
+    response = client.get_host_download_link({'os': os_name})
+    link = response['data'].get('link')
+    if not isinstance(link, str) or not link.strip():
+        raise CadoApiError(f'Cado gave no Cado Host download link for {os_name}.')
+    return entity_results(HOST_DOWNLOAD, {'os': os_name, 'link': link.strip()}, response,
+                          title=f'Cado Host download link for {os_name}')
+
+
 ''' FETCH INCIDENTS '''
 
 
@@ -3662,6 +3797,10 @@ COMMANDS: dict[str, Callable[[Client, dict[str, Any]], CommandResults]] = {
                                        transform=vulnerability),
     **{command: partial(export_command, command=command) for command in EXPORTS},
     'cado-detection-artifact-list': detection_artifact_list_command,
+    'cado-script-list': partial(list_results, listing=LISTINGS['cado-script-list']),
+    'cado-cloudgrep-search': cloudgrep_search_command,
+    'cado-host-command-get': host_command_get_command,
+    'cado-host-download-link-get': host_download_link_get_command,
 }
 
 

@@ -56,6 +56,7 @@ DISRUPTIVE = {
     'cado-webhook-update': 'can disable a webhook or send its events elsewhere',
     'cado-webhook-delete': 'deletes a webhook',
     'cado-timeline-note-remove': "removes stars or comments other analysts see in Cado",
+    'cado-remote-script-run': 'runs a script on an EC2 instance',
 }
 STRING_FORMATS = {'uuid': '3f2b8c1e-7d4a-4e9b-9c61-2a5d8e0f1b47'}
 SCALARS = {'string': 'text', 'integer': 1, 'number': 1.5, 'boolean': True}

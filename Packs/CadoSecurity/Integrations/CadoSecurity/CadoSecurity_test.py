@@ -135,6 +135,10 @@ FIXTURE_OPERATIONS = {
     'process_evidence': ('POST', '/api/v3/evidences/process', '201'),  # a source, but answering 201
     **{fixture: ('GET', CadoSecurity.ENDPOINTS[CadoSecurity.LISTINGS[command].endpoint].path, '200')
        for command, fixture in BROWSE_FIXTURES.items()},
+    'script_list': ('GET', '/api/v3/settings/scripts', '200'),
+    'cloudgrep_search': ('POST', '/api/v3/import/cloudgrep', '200'),
+    'host_command_get': ('POST', '/api/v3/import/cado-host', '200'),
+    'host_download_link_get': ('GET', '/api/v3/import/cado-host', '200'),
 }
 
 # Platforms before 2.269 send no pipeline `status`; the 2.324 contract requires it. These fixtures must violate
@@ -612,6 +616,30 @@ SUCCESS_CASES += [
          BROWSE_FIXTURES[command], query, None, CadoSecurity.LISTINGS[command].entity.prefix,
          CadoSecurity.LISTINGS[command].entity.key, CadoSecurity.LISTINGS[command].entity.title, columns, checks)
     for command, query, columns, checks in BROWSE_CASES]
+SUCCESS_CASES += [
+    Case('cado-script-list', args_of('cado-script-list'), 'GET', '/api/v3/settings/scripts', 'script_list',
+         {'operating_system': ['linux'], **PAGE_1}, None, 'Cado.Script', 'id', 'Cado saved scripts',
+         ('Id', 'Name', 'Os'), (('0.id', 3), ('0.updated_datetime', '2024-06-03T14:00:00Z'), ('1.os', 'windows'))),
+    Case('cado-cloudgrep-search', args_of('cado-cloudgrep-search'), 'POST', '/api/v3/import/cloudgrep',
+         'cloudgrep_search', None,
+         {'bucket_name': 'acme-cloudtrail-logs', 'account_name': 'aws-prod', 'investigation_id': 12,
+          'query': ['203.0.113.45', 'xmrig'], 'prefixes': ['AWSLogs/123456789012/CloudTrail/']},
+         'Cado.CloudgrepMatch', 'filename', 'Cado cloudgrep matches in bucket acme-cloudtrail-logs',
+         ('Filename', 'Total Matches', 'Matched Lines'),
+         (('0.total_matches', 2), ('0.bucket', 'acme-cloudtrail-logs'), ('1.total_matches', 1))),
+    Case('cado-host-command-get', args_of('cado-host-command-get'), 'POST', '/api/v3/import/cado-host',
+         'host_command_get', None,
+         {'project_id': 12, 'os': 'linux', 'deployment': 'auto', 'downloadable': False,
+          'command_options': {'as_super': True, 'light_mode': True}},
+         'Cado.HostDeployment', 'id', 'Cado Host auto deployment command for linux in project 12',
+         ('Project Id', 'Os', 'Deployment', 'Command'),
+         (('id', '12:linux:auto'), ('command', load('host_command_get')['data']['command']),
+          ('cloud_storage_info.path', 'cado-host/12/'))),
+    Case('cado-host-download-link-get', args_of('cado-host-download-link-get'), 'GET', '/api/v3/import/cado-host',
+         'host_download_link_get', {'os': ['linux']}, None, 'Cado.HostDownload', 'os',
+         'Cado Host download link for linux', ('Os', 'Link'),
+         (('link', 'https://cado.example.com/downloads/cado-host/linux/cado-host'),)),
+]
 CASE_IDS = [f'{case.command}-{case.args.get("provider")}' if case.command == 'cado-xdr-device-list' else case.command
             for case in SUCCESS_CASES]
 

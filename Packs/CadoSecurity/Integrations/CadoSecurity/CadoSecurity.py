@@ -2660,7 +2660,7 @@ def poll_acquisition(client: Client, args: dict[str, Any], command: str, interva
         args = {**args, 'project_id': projects[0]}
     outcomes = [track_outcome(entry, wait_for_processing) for entry in entries]
     state = overall_outcome(outcomes)
-    first_pipeline = next((entry for entry in entries if entry['id'] == pipeline_ids[0]), {})
+    first_pipeline = entries[0]  # entries follow pipeline_ids
     args = {**args, 'processing_pipeline_ids': ','.join(
         f'{acquisition_id}:{"" if processing_id is None else processing_id}'
         for acquisition_id, processing_id in followers.items())}

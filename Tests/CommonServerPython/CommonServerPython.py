@@ -864,12 +864,16 @@ class Common:
             if not DBotScoreType.is_valid_type(indicator_type):
                 raise TypeError('indicator_type must be of type DBotScoreType enum')
             if not Common.DBotScore.is_valid_score(score):
-                raise TypeError('indicator_type must be of type DBotScore enum')
+                raise TypeError('indicator `score` must be of type DBotScore enum')
             if reliability and not DBotScoreReliability.is_valid_type(reliability):
                 raise TypeError('reliability must be of type DBotScoreReliability enum')
             self.indicator = indicator
             self.indicator_type = indicator_type
-            self.integration_name = integration_name or get_integration_name()
+            # Inside an integration XSOAR's brand wins over the name given; elsewhere the name given is kept.
+            if demisto.callingContext.get('integration'):
+                self.integration_name = get_integration_name() or integration_name
+            else:
+                self.integration_name = integration_name
             self.score = score
             self.malicious_description = malicious_description
             self.reliability = reliability
@@ -931,8 +935,18 @@ class Common:
                        'val.CRC32 && val.CRC32 == obj.CRC32 || val.CTPH && val.CTPH == obj.CTPH || ' \
                        'val.SSDeep && val.SSDeep == obj.SSDeep)'
 
+        HASH_TYPES = ('MD5', 'SHA1', 'SHA256', 'SHA512', 'SSDeep')
+
         def __init__(self, dbot_score, name=None, md5=None, sha1=None, sha256=None, sha512=None, ssdeep=None):
             super().__init__(dbot_score, Name=name, MD5=md5, SHA1=sha1, SHA256=sha256, SHA512=sha512, SSDeep=ssdeep)
+
+        def to_context(self):
+            # XSOAR's File also lists every hash under Hashes (always present, empty without hashes), first key.
+            context = super().to_context()
+            own = context[self.CONTEXT_PATH]
+            hashes = [{'type': kind, 'value': own[kind]} for kind in self.HASH_TYPES if own.get(kind)]
+            context[self.CONTEXT_PATH] = {'Hashes': hashes, **own}
+            return context
 
 
 class EntityRelationship:
@@ -965,15 +979,14 @@ class EntityRelationship:
 
         @staticmethod
         def get_reverse(name):
-            return EntityRelationship.Relationships.RELATIONSHIPS_NAMES[name]
+            # XSOAR logs an unknown name and falls back to related-to.
+            return EntityRelationship.Relationships.RELATIONSHIPS_NAMES.get(
+                name, EntityRelationship.Relationships.RELATED_TO)
 
     def __init__(self, name, entity_a, entity_a_type, entity_b, entity_b_type, reverse_name='',
                  relationship_type='IndicatorToIndicator', entity_a_family='Indicator', entity_b_family='Indicator',
                  source_reliability='', fields=None, brand=''):
-        if not EntityRelationship.Relationships.is_valid(name):
-            raise ValueError('Invalid relationship: ' + name)
-        if reverse_name and not EntityRelationship.Relationships.is_valid(reverse_name):
-            raise ValueError('Invalid reverse relationship: ' + reverse_name)
+        # Unknown relationship names are only logged by XSOAR (demisto.debug), not refused.
         if not EntityRelationship.RelationshipsTypes.is_valid_type(relationship_type):
             raise ValueError('Invalid relationship type: ' + relationship_type)
         if not EntityRelationship.RelationshipsFamily.is_valid_type(entity_a_family):
@@ -992,7 +1005,7 @@ class EntityRelationship:
         self._brand = brand or ''
 
     def to_indicator(self):
-        if not (self._entity_a and self._entity_b):
+        if not self._entity_b:
             return {}
         return {'name': self._name, 'reverseName': self._reverse_name, 'type': self._relationship_type,
                 'entityA': self._entity_a, 'entityAFamily': self._entity_a_family,
@@ -1008,7 +1021,7 @@ class EntityRelationship:
         return entry
 
     def to_context(self):
-        if not (self._entity_a and self._entity_b):
+        if not self._entity_b:
             return {}
         return {'Relationship': self._name, 'EntityA': self._entity_a, 'EntityAType': self._entity_a_type,
                 'EntityB': self._entity_b, 'EntityBType': self._entity_b_type}
@@ -1083,7 +1096,7 @@ class CommandResults:
     def to_context(self):
         outputs = {}  # type: dict
         human_readable = self.readable_output if self.readable_output else None
-        raw_response = self.raw_response or None  # XSOAR drops an empty or zero raw response: Contents is None
+        raw_response = self.raw_response  # kept as given, even empty; None became the outputs in __init__
         indicators = [self.indicator] if self.indicator else self.indicators
         for indicator in indicators or []:
             for key, value in indicator.to_context().items():

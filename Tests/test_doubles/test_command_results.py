@@ -67,15 +67,20 @@ def test_default_readable_output_is_a_results_table():
 
 def test_empty_outputs_set_no_context():
     result = CommandResults(outputs_prefix='Cado.Project', outputs_key_field='id', outputs=[], readable_output='none')
-    assert result.to_context() == entry(HumanReadable='none')
+    assert result.to_context() == entry(HumanReadable='none', Contents=[])
     assert CommandResults(readable_output='hello').to_context() == entry(HumanReadable='hello')
 
 
-@pytest.mark.parametrize('raw', [{}, [], '', 0])
-def test_empty_raw_response_gives_no_contents(raw):
+@pytest.mark.parametrize('raw, content_format', [({}, 'json'), ([], 'json'), ('', 'text'), (0, 'text')])
+def test_an_empty_raw_response_is_kept_as_given(raw, content_format):
     result = CommandResults(outputs_prefix='Cado.Count', outputs={'total': 0}, raw_response=raw)
-    assert result.to_context()['Contents'] is None
-    assert result.to_context()['ContentsFormat'] == 'json'
+    assert result.to_context()['Contents'] == raw
+    assert result.to_context()['ContentsFormat'] == content_format
+
+
+def test_no_raw_response_means_the_outputs_are_the_contents():
+    result = CommandResults(outputs_prefix='Cado.Count', outputs={'total': 0})
+    assert result.to_context()['Contents'] == {'total': 0}
 
 
 def test_raw_response_and_content_format():

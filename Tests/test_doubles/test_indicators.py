@@ -26,15 +26,21 @@ def test_dbot_score_context_with_reliability():
                               'Reliability': 'B - Usually reliable'}}
 
 
-def test_dbot_score_vendor_defaults_to_the_integration_brand(monkeypatch):
-    monkeypatch.setattr(demisto, 'callingContext', {'context': {'IntegrationBrand': 'CadoSecurity'}})
-    dbot = Common.DBotScore('a.example', DBotScoreType.DOMAIN, score=Common.DBotScore.NONE)
-    assert dbot.to_context()[DBOT] == {'Indicator': 'a.example', 'Type': 'domain', 'Vendor': 'CadoSecurity', 'Score': 0}
+@pytest.mark.parametrize('calling_context, given, vendor', [
+    ({'integration': True, 'context': {'IntegrationBrand': 'CadoSecurity'}}, '', 'CadoSecurity'),
+    ({'integration': True, 'context': {'IntegrationBrand': 'CadoSecurity'}}, 'Cado Security', 'CadoSecurity'),
+    ({'integration': True, 'context': {}}, 'Cado Security', 'Cado Security'),
+    ({'context': {'IntegrationBrand': 'CadoSecurity'}}, 'Cado Security', 'Cado Security'),
+])
+def test_dbot_score_vendor_is_the_integration_brand_inside_an_integration(monkeypatch, calling_context, given, vendor):
+    monkeypatch.setattr(demisto, 'callingContext', calling_context)
+    dbot = Common.DBotScore('a.example', DBotScoreType.DOMAIN, given, score=Common.DBotScore.NONE)
+    assert dbot.to_context()[DBOT] == {'Indicator': 'a.example', 'Type': 'domain', 'Vendor': vendor, 'Score': 0}
 
 
 @pytest.mark.parametrize('kwargs, message', [
     ({'indicator_type': 'hash'}, 'indicator_type must be of type DBotScoreType enum'),
-    ({'score': 5}, 'indicator_type must be of type DBotScore enum'),
+    ({'score': 5}, 'indicator `score` must be of type DBotScore enum'),
     ({'reliability': 'B'}, 'reliability must be of type DBotScoreReliability enum'),
 ])
 def test_dbot_score_rejects_what_xsoar_rejects(kwargs, message):
@@ -57,7 +63,8 @@ def test_reliability_values_are_the_parameter_options():
      {'Name': 'a.example'}),
     (Common.URL('http://a.example/x', score('http://a.example/x', DBotScoreType.URL)),
      'URL(val.Data && val.Data == obj.Data)', {'Data': 'http://a.example/x'}),
-    (Common.File(score('ab' * 32, DBotScoreType.FILE), sha256='ab' * 32), FILE, {'SHA256': 'ab' * 32}),
+    (Common.File(score('ab' * 32, DBotScoreType.FILE), sha256='ab' * 32), FILE,
+     {'Hashes': [{'type': 'SHA256', 'value': 'ab' * 32}], 'SHA256': 'ab' * 32}),
 ])
 def test_indicator_context_keys(indicator, path, own):
     context = indicator.to_context()
@@ -68,7 +75,8 @@ def test_a_bad_indicator_carries_a_malicious_block():
     dbot = score('d41d8cd98f00b204e9800998ecf8427e', DBotScoreType.FILE, Common.DBotScore.BAD,
                  malicious_description='matched')
     context = Common.File(dbot, md5='d41d8cd98f00b204e9800998ecf8427e').to_context()
-    assert context[FILE] == {'MD5': 'd41d8cd98f00b204e9800998ecf8427e',
+    assert context[FILE] == {'Hashes': [{'type': 'MD5', 'value': 'd41d8cd98f00b204e9800998ecf8427e'}],
+                             'MD5': 'd41d8cd98f00b204e9800998ecf8427e',
                              'Malicious': {'Vendor': 'Cado Security', 'Description': 'matched'}}
 
 
@@ -100,8 +108,11 @@ def test_relationship_entry_and_context():
 def test_relationship_reverse_names_and_rejections():
     indicator_of = EntityRelationship('indicator-of', 'a.example', 'Domain', 'r', 'Report')
     assert indicator_of.to_entry()['reverseName'] == 'indicated-by'
-    assert EntityRelationship('related-to', '', 'Domain', 'r', 'Report').to_entry() == {}
-    with pytest.raises(ValueError, match='Invalid relationship: knows'):
-        EntityRelationship('knows', 'a', 'Domain', 'b', 'Report')
+    assert EntityRelationship('related-to', 'a.example', 'Domain', '', 'Report').to_entry() == {}
+    assert EntityRelationship('related-to', 'a.example', 'Domain', '', 'Report').to_context() == {}
+    unknown = EntityRelationship('knows', 'a', 'Domain', 'b', 'Report').to_entry()
+    assert (unknown['name'], unknown['reverseName']) == ('knows', 'related-to')
+    with pytest.raises(ValueError, match='Invalid relationship type: Friendship'):
+        EntityRelationship('related-to', 'a', 'Domain', 'b', 'Report', relationship_type='Friendship')
     with pytest.raises(ValueError, match='Invalid source reliability value'):
         EntityRelationship('related-to', 'a', 'Domain', 'b', 'Report', source_reliability='B')

@@ -22,6 +22,10 @@ def context_of(result) -> dict:
     return result.to_context()['EntryContext']
 
 
+def file_entry(kind: str, value: str) -> dict:
+    return {'Hashes': [{'type': kind, 'value': value}], kind: value}
+
+
 def entry_of(context: dict, prefix: str) -> list:
     return next(value for key, value in context.items() if key.split('(')[0] == prefix)
 
@@ -34,7 +38,8 @@ def test_every_supported_type_becomes_an_indicator_with_its_dbot_score(mocker, r
     assert context[IP] == [{'Address': '203.0.113.7'}]
     assert entry_of(context, 'Domain') == [{'Name': 'pool.minexmr.com'}]
     assert entry_of(context, 'URL') == [{'Data': 'http://203.0.113.7/x.sh'}]
-    assert entry_of(context, 'File') == [{'MD5': 'd41d8cd98f00b204e9800998ecf8427e'}, {'SHA256': SHA256}]
+    assert entry_of(context, 'File') == [file_entry('MD5', 'd41d8cd98f00b204e9800998ecf8427e'),
+                                         file_entry('SHA256', SHA256)]
     assert [(score['Indicator'], score['Type'], score['Score']) for score in context[DBOT]] == [
         ('203.0.113.7', 'ip', 0), ('pool.minexmr.com', 'domain', 0), ('http://203.0.113.7/x.sh', 'url', 0),
         ('d41d8cd98f00b204e9800998ecf8427e', 'file', 0), (SHA256, 'file', 0)]
@@ -106,8 +111,9 @@ def test_remote_ips_domains_and_hashes_become_unknown_indicators(mocker, request
     context = context_of(result)
     assert context[IP] == [{'Address': '198.51.100.9'}], 'a local IP is the organisation\'s own, not an indicator'
     assert entry_of(context, 'Domain') == [{'Name': 'pool.minexmr.com'}]
-    assert entry_of(context, 'File') == [{'MD5': 'd41d8cd98f00b204e9800998ecf8427e'},
-                                         {'SHA1': 'da39a3ee5e6b4b0d3255bfef95601890afd80709'}, {'SHA256': SHA256}]
+    assert entry_of(context, 'File') == [file_entry('MD5', 'd41d8cd98f00b204e9800998ecf8427e'),
+                                         file_entry('SHA1', 'da39a3ee5e6b4b0d3255bfef95601890afd80709'),
+                                         file_entry('SHA256', SHA256)]
     assert {(score['Score'], score['Reliability'], score['Vendor']) for score in context[DBOT]} == {
         (0, 'A - Completely reliable', 'Cado Security')}
     assert len(entry_of(context, 'Cado.DetectionArtifact')) == 8

@@ -254,35 +254,6 @@ def test_someone_else_adding_our_rules_meanwhile_needs_no_second_write(mocker, c
 # Errors
 # ============================================================================================================
 
-BAD_ARGUMENTS = [
-    ('cado-ioc-rule-push', {}, ('values',)),
-    ('cado-ioc-rule-push', {'values': 'evil.example;my title'}, ('values', 'evil.example;my title', '";"')),
-    ('cado-ioc-rule-push', {'values': ['evil.example\nxmrig']}, ('values', 'one line')),
-    ('cado-ioc-rule-push', {'values': 'xmrig'}, ('values', '"xmrig"', 'ip, domain, url, md5, sha1, sha256')),
-    ('cado-ioc-rule-push', {'values': '203.0.113.45', 'type': 'domain'}, ('values', '"203.0.113.45"', 'not a domain',
-                                                                          'a ip')),
-    ('cado-ioc-rule-push', {'values': '203.0.113.45', 'type': 'email'}, ('type', 'email', 'sha256')),
-    ('cado-ioc-rule-push', {'values': '203.0.113.45', 'title': 'two\nlines'}, ('title', 'single line')),
-    ('cado-ioc-rule-push', {'values': '203.0.113.45', 'dry_run': 'perhaps'}, ('dry_run', 'true', 'false')),
-    ('cado-ioc-rule-push', {'values': '203.0.113.45', 'project_id': 'twelve'}, ('project_id', 'whole number')),
-    ('cado-ioc-rule-push', {'values': '203.0.113.45', 'project_id': '0'}, ('project_id', 'positive')),
-    ('cado-ioc-rule-list', {'project_id': '-3'}, ('project_id', 'positive')),
-    ('cado-timeline-note-update', {'comment': 'x'}, ('note_id',)),
-    ('cado-timeline-note-update', {'note_id': '57'}, ('comment',)),
-    ('cado-timeline-note-update', {'note_id': 'c2f1e0d9b8a7-391-0001', 'comment': 'x'}, ('note_id', 'whole number')),
-    ('cado-timeline-note-delete', {}, ('note_id',)),
-    ('cado-timeline-note-delete', {'note_id': '0'}, ('note_id', 'positive')),
-]
-
-
-@pytest.mark.parametrize('case', BAD_ARGUMENTS, ids=lambda case: f'{case[0]}-{sorted(case[1].items())}')
-def test_bad_arguments_are_rejected_before_any_request(mocker, requests_mock, case):
-    command, args, named = case
-    message = fail(mocker, command, args)
-    assert not requests_mock.called
-    assert all(phrase in message for phrase in named), message
-
-
 @pytest.mark.parametrize('step', ['read', 'write', 'read back'])
 def test_a_refusal_at_any_step_names_the_roles_and_what_was_written(mocker, requests_mock, contract, step):
     cado = FakeCado(requests_mock, contract)

@@ -1240,6 +1240,24 @@ BAD_ARGUMENTS = [
     ('cado-alarm-summary-get', {}, ('project_id', 'default')),
     ('cado-indicator-list', {}, ('project_id', 'default')),
     ('cado-detection-artifact-list', {'artifact_type': 'domain'}, ('project_id', 'default')),
+    # custom IOC rules and single notes
+    ('cado-ioc-rule-push', {}, ('values',)),
+    ('cado-ioc-rule-push', {'values': 'evil.example;my title'}, ('values', 'evil.example;my title', '";"')),
+    ('cado-ioc-rule-push', {'values': ['evil.example\nxmrig']}, ('values', 'one line')),
+    ('cado-ioc-rule-push', {'values': 'xmrig'}, ('values', '"xmrig"', 'ip, domain, url, md5, sha1, sha256')),
+    ('cado-ioc-rule-push', {'values': '203.0.113.45', 'type': 'domain'}, ('values', '"203.0.113.45"', 'not a domain',
+                                                                          'a ip')),
+    ('cado-ioc-rule-push', {'values': '203.0.113.45', 'type': 'email'}, ('type', 'email', 'sha256')),
+    ('cado-ioc-rule-push', {'values': '203.0.113.45', 'title': 'two\nlines'}, ('title', 'single line')),
+    ('cado-ioc-rule-push', {'values': '203.0.113.45', 'dry_run': 'perhaps'}, ('dry_run', 'true', 'false')),
+    ('cado-ioc-rule-push', {'values': '203.0.113.45', 'project_id': 'twelve'}, ('project_id', 'whole number')),
+    ('cado-ioc-rule-push', {'values': '203.0.113.45', 'project_id': '0'}, ('project_id', 'positive')),
+    ('cado-ioc-rule-list', {'project_id': '-3'}, ('project_id', 'positive')),
+    ('cado-timeline-note-update', {'comment': 'x'}, ('note_id',)),
+    ('cado-timeline-note-update', {'note_id': '57'}, ('comment',)),
+    ('cado-timeline-note-update', {'note_id': 'c2f1e0d9b8a7-391-0001', 'comment': 'x'}, ('note_id', 'whole number')),
+    ('cado-timeline-note-delete', {}, ('note_id',)),
+    ('cado-timeline-note-delete', {'note_id': '0'}, ('note_id', 'positive')),
 ]
 
 

@@ -280,6 +280,15 @@ CASES: dict[str, list[Case]] = {
                      custom_container='busybox:1.36'), 'every-option-downloadable'),
     ],
     'cado-host-download-link-get': [Case(args_of('cado-host-download-link-get', os='windows'))],
+    'cado-ioc-rule-list': [Case(args_of('cado-ioc-rule-list')), Case(args_of('cado-ioc-rule-list', project_id='12'),
+                                                                     'project')],
+    # Dry runs only: Prism keeps no state, so the read-back of a write never shows it and the push reports the race it
+    # looks like. The write and read-back requests are checked against the contract in CadoSecurity_intelligence_test.py.
+    'cado-ioc-rule-push': [Case(args_of('cado-ioc-rule-push')),
+                           Case(args_of('cado-ioc-rule-push', values='198.51.100.23', type='ip', project_id='12'),
+                                'project')],
+    'cado-timeline-note-update': [Case(args_of('cado-timeline-note-update'))],
+    'cado-timeline-note-delete': [Case(args_of('cado-timeline-note-delete'))],
 }
 
 

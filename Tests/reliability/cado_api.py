@@ -111,6 +111,10 @@ ROUTES: dict[tuple[str, str], Any] = {
     ('POST', '/api/v3/import/cloudgrep'): 'cloudgrep_search',
     ('POST', '/api/v3/import/cado-host'): 'host_command_get',
     ('GET', '/api/v3/import/cado-host'): 'host_download_link_get',
+    ('GET', '/api/v3/intelligence'): 'intelligence_get',
+    ('PATCH', '/api/v3/intelligence'): 'intelligence_update',
+    ('PATCH', '/api/v3/notes/{note_id}'): 'timeline_note_update',
+    ('DELETE', '/api/v3/notes/{note_id}'): 'timeline_note_delete',
 }
 # File answers: (media type, body).
 FILES: dict[tuple[str, str], tuple[str, bytes]] = {

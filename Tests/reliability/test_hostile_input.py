@@ -123,9 +123,16 @@ def params_strategy() -> st.SearchStrategy:
 
 
 def mocked_api(mocker: requests_mock.Mocker) -> None:
+    ioc_rules: dict[str, str] = {}  # the custom IOC rules text written, by path: read back as a real Cado would
+
     def answer(request, context):
         path = urlsplit(request.url).path
         status, body = respond(request.method, path, parse_qs(urlsplit(request.url).query))
+        if request.method == 'PATCH' and isinstance(request.json(), dict) and 'ioc' in request.json():
+            ioc_rules[path] = request.json()['ioc']
+        elif request.method == 'GET' and path in ioc_rules and status == 200:
+            holder = body['data'] if path.endswith('/intelligence') else body['data']['details']
+            holder['ioc'] = {'custom_data': {'user_input': ioc_rules[path]}}
         context.status_code = status
         context.headers['Content-Type'] = media_type(request.method, path)
         return body if isinstance(body, bytes) else json.dumps(body).encode()
@@ -148,6 +155,9 @@ def allowed_routes(command: str) -> frozenset:
     if command == 'cado-xdr-device-list':
         variants += [{'provider': p, 'account': 'a', 'appliance_name': 'x'} for p in
                      ('crowdstrike', 'sentinelone', 'defender', 'darktrace')]
+    if command in ('cado-ioc-rule-list', 'cado-ioc-rule-push'):  # a project's rules, and a push that writes
+        writes = {'dry_run': 'false'} if command == 'cado-ioc-rule-push' else {}
+        variants += [{**VALID_ARGS[command], 'project_id': '12', **writes}, {**VALID_ARGS[command], **writes}]
     routes = set()
     for args in variants:
         params = instance_params(BASE_URL, API_KEY, isFetch=True, first_fetch='2024-01-01T00:00:00Z')

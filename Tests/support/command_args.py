@@ -113,6 +113,11 @@ OTHER_COMMAND_ARGS: dict[str, dict[str, str]] = {
                               'project_id': '12', 'prefixes': 'AWSLogs/123456789012/CloudTrail/'},
     'cado-host-command-get': {'os': 'linux', 'project_id': '12', 'as_super': 'true', 'light_mode': 'true'},
     'cado-host-download-link-get': {'os': 'linux'},
+    'cado-ioc-rule-list': {},
+    'cado-ioc-rule-push': {'values': '198.51.100.23,pool.minexmr.example', 'title': 'XSOAR incident 4711',
+                           'dry_run': 'true'},
+    'cado-timeline-note-update': {'note_id': '57', 'comment': 'Miner dropped here: confirmed by XSOAR incident 4711'},
+    'cado-timeline-note-delete': {'note_id': '57'},
 }
 
 # Every command the integration answers (test-module and fetch-incidents read only instance parameters).

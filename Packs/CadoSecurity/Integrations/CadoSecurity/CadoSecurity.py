@@ -4,6 +4,7 @@ from CommonServerUserPython import *  # noqa: F401
 
 import contextlib
 import hashlib
+import ipaddress
 import json
 import os
 import re
@@ -248,6 +249,11 @@ ENDPOINTS: dict[str, Endpoint] = {
     'generate_host_command': Endpoint('POST', '/api/v3/import/cado-host', ANALYSTS,
                                       'generate a Cado Host deployment command', 'project'),
     'get_host_download_link': Endpoint('GET', '/api/v3/import/cado-host', ANALYSTS, 'get the Cado Host download link'),
+    'get_intelligence': Endpoint('GET', '/api/v3/intelligence', LEADS, 'read the custom IOC rules'),
+    'update_intelligence': Endpoint('PATCH', '/api/v3/intelligence', LEADS, 'write the custom IOC rules'),
+    'update_note': Endpoint('PATCH', '/api/v3/notes/{note_id}', ANALYSTS, 'edit a timeline comment', 'note'),
+    'delete_note': Endpoint('DELETE', '/api/v3/notes/{note_id}', ANALYSTS, 'delete a timeline note', 'note',
+                            data='none'),
 }
 
 ''' ARGUMENT SPECS: how a command argument becomes a query parameter or body field '''
@@ -924,6 +930,14 @@ CLOUDGREP_MATCH = Entity('Cado.CloudgrepMatch', 'filename', 'Cado cloudgrep matc
 SCRIPT = Entity('Cado.Script', 'id', 'Cado saved scripts', (
     ('id', 'id'), ('name', 'name'), ('os', 'os'), ('description', 'description'),
     ('input_uri', 'script_input_uri'), ('output_uri', 'script_output_uri'), ('updated', 'updated_datetime')))
+IOC_RULE = Entity('Cado.IOCRule', 'key', 'Cado custom IOC rules', (
+    ('line', 'line'), ('value', 'value'), ('type', 'type'), ('title', 'title'), ('scope', 'scope'),
+    ('project_id', 'project_id')))
+IOC_RULE_PUSH = IOC_RULE._replace(columns=(('value', 'value'), ('type', 'type'), ('status', 'status'),
+                                           ('title', 'title')))
+TIMELINE_NOTE = Entity('Cado.TimelineNote', 'id', 'Cado timeline note', (
+    ('id', 'id'), ('event_id', 'event_id'), ('type', 'note.type'), ('text', 'note.text'),
+    ('evidence_id', 'evidence_id'), ('created', 'created')))
 
 
 class Listing(NamedTuple):
@@ -1656,6 +1670,20 @@ class Client(BaseClient):
 
     def get_host_download_link(self, params: dict) -> dict:
         return self._call('get_host_download_link', params=params)
+
+    # Custom IOC rules (a project's own: get_project and update_project)
+    def get_intelligence(self) -> dict:
+        return self._call('get_intelligence', params={'ioc': True, 'yara': False})
+
+    def update_intelligence(self, body: dict) -> dict:
+        return self._call('update_intelligence', body=body)
+
+    # Single notes
+    def update_note(self, note_id: int, body: dict) -> dict:
+        return self._call('update_note', {'note_id': note_id}, body=body)
+
+    def delete_note(self, note_id: int) -> dict:
+        return self._call('delete_note', {'note_id': note_id})
 
 
 ''' ERROR TRANSLATION '''
@@ -3348,6 +3376,20 @@ def timeline_note_remove_command(client: Client, args: dict[str, Any]) -> Comman
                                           f'{body["investigation_id"]}.', raw_response=response)
 
 
+def timeline_note_update_command(client: Client, args: dict[str, Any]) -> CommandResults:
+    note_id = required_id(args, 'note_id')
+    text = parse_field(args, Field('comment', 'text', required=True))
+    response = client.update_note(note_id, {'text': text})
+    return entity_results(TIMELINE_NOTE, {'id': note_id, **(response.get('data') or {})}, response,
+                          title=f'Cado timeline note {note_id} updated')
+
+
+def timeline_note_delete_command(client: Client, args: dict[str, Any]) -> CommandResults:
+    note_id = required_id(args, 'note_id')
+    response = client.delete_note(note_id)
+    return CommandResults(readable_output=f'Cado timeline note {note_id} deleted.', raw_response=response)
+
+
 def export_command(client: Client, args: dict[str, Any], command: str) -> dict[str, Any]:
     """A War Room file entry, streamed to its file as the downloads are (an export has no size limit)."""
     export = EXPORTS[command]
@@ -3435,6 +3477,197 @@ def host_download_link_get_command(client: Client, args: dict[str, Any]) -> Comm
         raise CadoApiError(f'Cado gave no Cado Host download link for {os_name}.')
     return entity_results(HOST_DOWNLOAD, {'os': os_name, 'link': link.strip()}, response,
                           title=f'Cado Host download link for {os_name}')
+
+
+''' COMMANDS: custom IOC rules '''
+
+# Cado's custom IOC rules are one text: one indicator per line, any keyword (a file name, an IP, a domain; a SHA256
+# is matched against files too), optionally followed by ";" and a title ("evil.example;C2 domain"), as Cado's
+# "Adding detections" and "Intelligence" pages describe it. Cado documents no comment syntax and no other format, so
+# every line reads as a rule (a type of "keyword" when it is no IP, domain, URL or hash), and a push never rewrites,
+# reorders or drops a line: it appends its own rules after the text it read.
+IOC_PUSH_TYPES = ('ip', 'domain', 'url', 'md5', 'sha1', 'sha256')
+HASH_LENGTHS = {32: 'md5', 40: 'sha1', 64: 'sha256'}
+HEX_RE = re.compile(r'[0-9a-fA-F]+')
+DOMAIN_RE = re.compile(r'(?=.{4,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})',
+                       re.IGNORECASE)
+MAX_IOC_WRITES = 3  # writes of one push: the first, and the merges again after another edit raced it
+
+
+def ioc_type(value: str) -> str:
+    if HEX_RE.fullmatch(value) and len(value) in HASH_LENGTHS:
+        return HASH_LENGTHS[len(value)]
+    with contextlib.suppress(ValueError):
+        ipaddress.ip_address(value)
+        return 'ip'
+    parts = urlsplit(value) if '://' in value else None
+    if parts and parts.scheme and parts.netloc and not re.search(r'\s', value):
+        return 'url'
+    return 'domain' if DOMAIN_RE.fullmatch(value) else 'keyword'
+
+
+def ioc_identity(value: str) -> str:
+    """What makes two rules the same indicator: hashes and domains ignore case, IPs are compared as addresses."""
+    kind = ioc_type(value)
+    if kind == 'ip':
+        return str(ipaddress.ip_address(value))
+    return value.lower() if kind in ('domain', *HASH_LENGTHS.values()) else value
+
+
+def ioc_rule_values(text: str) -> list[tuple[int, str, str]]:
+    """(line number, indicator, title) of every line that names an indicator."""
+    rules = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        value, _, title = line.partition(';')
+        if value.strip():
+            rules.append((number, value.strip(), title.strip()))
+    return rules
+
+
+def rule_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def ioc_scope(project_id: int | None) -> dict[str, Any]:
+    return {'scope': 'project', 'project_id': project_id} if project_id else {'scope': 'tenant'}
+
+
+def ioc_rule(value: str, title: str, project_id: int | None, **extra: Any) -> dict[str, Any]:
+    return {'key': f'{project_id or "tenant"}:{value}', 'value': value, 'type': ioc_type(value),
+            **assign_params(title=title), **ioc_scope(project_id), **extra}
+
+
+def ioc_text(response: dict[str, Any], where: str) -> str:
+    """The rules text of a GET /intelligence (where='tenant') or GET /projects/{id} answer. Anything but the
+    contract's shape is an error, never an empty text: writing after reading nothing would drop Cado's rules."""
+    data = response.get('data') or {}
+    if where == 'tenant':
+        holder = data.get('ioc')
+    else:  # a project that never had rules of its own may leave `ioc` out of its details
+        details = data.get('details')
+        holder = details.get('ioc', {}) if isinstance(details, dict) else None
+    custom = (holder.get('custom_data') or {}) if isinstance(holder, dict) else None
+    text = (custom.get('user_input') or '') if isinstance(custom, dict) else None
+    if not isinstance(text, str):
+        path = 'data.ioc' if where == 'tenant' else 'data.details.ioc'
+        raise CadoApiError(f'Cado\'s answer holds no custom IOC rules text at {path}.custom_data.user_input: nothing '
+                           'was written (writing could drop the rules Cado holds). The platform version may not match '
+                           'the integration.')
+    return text
+
+
+class IocStore(NamedTuple):
+    """Where a set of custom IOC rules lives: the tenant's (every project) or one project's."""
+    read: Callable[[], tuple[str, dict]]  # (rules text, Cado's answer)
+    write: Callable[[str], dict]
+    where: str  # for messages
+
+
+def ioc_store(client: Client, project_id: int | None) -> IocStore:
+    if project_id:
+        def read_project() -> tuple[str, dict]:
+            response = client.get_project(project_id)
+            return ioc_text(response, 'project'), response
+        return IocStore(read_project, lambda text: client.update_project(project_id, {'ioc': text}),
+                        f'project {project_id}')
+
+    def read_tenant() -> tuple[str, dict]:
+        response = client.get_intelligence()
+        return ioc_text(response, 'tenant'), response
+    return IocStore(read_tenant, lambda text: client.update_intelligence({'ioc': text}), 'the tenant')
+
+
+def optional_project(args: dict[str, Any]) -> int | None:
+    """A project_id that is never the instance's Default project ID: the two scopes differ too much to guess."""
+    return required_id(args, 'project_id') if not is_empty(args.get('project_id')) else None
+
+
+def ioc_rule_list_command(client: Client, args: dict[str, Any]) -> CommandResults:
+    project_id = optional_project(args)
+    store = ioc_store(client, project_id)
+    text, response = store.read()
+    rules = [ioc_rule(value, title, project_id, line=number) for number, value, title in ioc_rule_values(text)]
+    return entity_results(IOC_RULE, rules, response, title=f'Cado custom IOC rules of {store.where}')
+
+
+def pushed_values(args: dict[str, Any]) -> tuple[list[str], str | None]:
+    """The distinct values to push and their title, each checked before any request."""
+    values = parse_field(args, Field('values', 'values', 'list', required=True))
+    wanted = parse_field(args, Field('type', 'type', choices=IOC_PUSH_TYPES))
+    title = parse_field(args, Field('title', 'title'))
+    if title and ('\n' in title or '\r' in title):
+        raise ValueError('Argument "title" must be a single line: each line of Cado\'s IOC rules is a rule.')
+    for value in values:
+        if re.search(r'[;\r\n]', value):
+            raise ValueError(f'Invalid value "{value[:100]}" in argument "values": a Cado IOC rule is one line, and '
+                             '";" starts its title.')
+        kind = ioc_type(value)
+        if wanted and kind != wanted:
+            raise ValueError(f'Invalid value "{value[:100]}" in argument "values": it is not a {wanted} (it reads as '
+                             f'{"a " + kind if kind != "keyword" else "no IP, domain, URL or hash"}).')
+        if kind not in IOC_PUSH_TYPES:
+            raise ValueError(f'Invalid value "{value[:100]}" in argument "values": it is no IP, domain, URL, MD5, SHA1 '
+                             f'or SHA256. Allowed types: {", ".join(IOC_PUSH_TYPES)}.')
+    distinct: dict[str, str] = {}
+    for value in values:
+        distinct.setdefault(ioc_identity(value), value)
+    return list(distinct.values()), title
+
+
+def missing_lines(text: str, kept: list[str], ours: dict[str, str]) -> list[str]:
+    """Lines to append to `text` so that it holds every line kept from before and each of our indicators."""
+    present_lines = set(rule_lines(text))
+    present = {ioc_identity(value) for _, value, _ in ioc_rule_values(text)}
+    return ([line for line in kept if line not in present_lines]
+            + [line for identity, line in ours.items() if identity not in present])
+
+
+def appended(text: str, lines: list[str]) -> str:
+    return text + ('\n' if text and not text.endswith('\n') else '') + '\n'.join(lines)
+
+
+def write_ioc_rules(store: IocStore, text: str, response: dict, ours: dict[str, str]) -> tuple[dict, int, list[str]]:
+    """Write `ours` after the rules in `text`, read back, and merge again while another edit raced ours: Cado has no
+    ETag, so a writer that read before us and writes after us can drop our rules (or the ones we read). Returns the
+    last answer read, the number of writes, and the lines of others that a racing write dropped and we restored."""
+    kept = list(dict.fromkeys(rule_lines(text)))
+    writes, restored = 0, []
+    while missing := missing_lines(text, kept, ours):
+        if writes:
+            restored += [line for line in missing if line in kept and line not in restored]
+        if writes == MAX_IOC_WRITES:
+            raise CadoApiError(f'The custom IOC rules of {store.where} changed under each of {writes} writes (other '
+                               f'edits keep racing this one); still missing: {", ".join(missing)[:500]}. Run the '
+                               'command again.')
+        store.write(appended(text, missing))
+        writes += 1
+        text, response = store.read()
+    return response, writes, restored
+
+
+def ioc_rule_push_command(client: Client, args: dict[str, Any]) -> CommandResults:
+    """Adds indicators to Cado's custom IOC rules: read, merge, write, read back; idempotent."""
+    values, title = pushed_values(args)
+    project_id = optional_project(args)
+    dry_run = parse_field(args, Field('dry_run', 'dry_run', 'bool', default=False))
+    store = ioc_store(client, project_id)
+    text, response = store.read()
+    present = {ioc_identity(value) for _, value, _ in ioc_rule_values(text)}
+    adding = {ioc_identity(value): f'{value};{title}' if title else value for value in values
+              if ioc_identity(value) not in present}
+    status = 'would be added' if dry_run else 'added'
+    rules = [ioc_rule(value, title, project_id, status=status) if ioc_identity(value) in adding
+             else ioc_rule(value, '', project_id, status='already present') for value in values]
+    summary = f'{len(adding)} {status}, {len(values) - len(adding)} already present'
+    if dry_run or not adding:
+        note = f'{"Dry run" if dry_run else "Nothing to add"}: {summary}. Nothing was written.'
+    else:
+        response, writes, restored = write_ioc_rules(store, text, response, adding)
+        note = f'{summary}, verified by reading the rules back.'
+        if writes > 1:
+            note += (f' Another edit raced this one: merged again, {writes} writes in all'
+                     + (f'; restored rules it had dropped: {", ".join(restored)[:500]}.' if restored else '.'))
+    return entity_results(IOC_RULE_PUSH, rules, response, title=f'Cado custom IOC rules of {store.where}', note=note)
 
 
 ''' FETCH INCIDENTS '''
@@ -3801,6 +4034,10 @@ COMMANDS: dict[str, Callable[[Client, dict[str, Any]], CommandResults]] = {
     'cado-cloudgrep-search': cloudgrep_search_command,
     'cado-host-command-get': host_command_get_command,
     'cado-host-download-link-get': host_download_link_get_command,
+    'cado-ioc-rule-list': ioc_rule_list_command,
+    'cado-ioc-rule-push': ioc_rule_push_command,
+    'cado-timeline-note-update': timeline_note_update_command,
+    'cado-timeline-note-delete': timeline_note_delete_command,
 }
 
 

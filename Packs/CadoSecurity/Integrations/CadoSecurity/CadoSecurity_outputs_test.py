@@ -48,6 +48,14 @@ NOT_IN_THE_ANSWER: dict[str, dict[str, str]] = {
     'cado-detection-artifact-list': {f'{prefix}.*': 'only for an artifact that is an IP, domain or hash (the fullest '
                                      'answer\'s type is "text"): CadoSecurity_indicators_test.py returns each'
                                      for prefix in ('DBotScore', 'IP', 'Domain', 'File')},
+    'cado-ioc-rule-list': {'Cado.IOCRule.project_id': 'only for a project\'s rules (project_id given)',
+                           'Cado.IOCRule.title': 'only for a rule with a title (the fullest answer\'s rules text is '
+                                                 'one word): the unit case reads titled rules'},
+    'cado-ioc-rule-push': {'Cado.IOCRule.project_id': 'only for a project\'s rules (project_id given): '
+                                                      'CadoSecurity_intelligence_test.py pushes to a project'},
+    'cado-timeline-note-update': {'Cado.TimelineNote.note.text': 'the fullest answer\'s note is the first '
+                                                                'alternative of the contract\'s note_data, a star; '
+                                                                'the unit case answers a comment'},
 }
 # Commands that delete, stop or redirect something in Cado: XSOAR marks them potentially harmful.
 DISRUPTIVE = {
@@ -57,6 +65,8 @@ DISRUPTIVE = {
     'cado-webhook-delete': 'deletes a webhook',
     'cado-timeline-note-remove': "removes stars or comments other analysts see in Cado",
     'cado-remote-script-run': 'runs a script on an EC2 instance',
+    'cado-ioc-rule-push': "changes what Cado detects, in every project (or in one project)",
+    'cado-timeline-note-delete': "deletes a star or comment other analysts see in Cado",
 }
 STRING_FORMATS = {'uuid': '3f2b8c1e-7d4a-4e9b-9c61-2a5d8e0f1b47'}
 SCALARS = {'string': 'text', 'integer': 1, 'number': 1.5, 'boolean': True}

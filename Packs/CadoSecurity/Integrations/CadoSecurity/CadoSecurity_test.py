@@ -139,6 +139,10 @@ FIXTURE_OPERATIONS = {
     'cloudgrep_search': ('POST', '/api/v3/import/cloudgrep', '200'),
     'host_command_get': ('POST', '/api/v3/import/cado-host', '200'),
     'host_download_link_get': ('GET', '/api/v3/import/cado-host', '200'),
+    'intelligence_get': ('GET', '/api/v3/intelligence', '200'),
+    'intelligence_update': ('PATCH', '/api/v3/intelligence', '200'),
+    'timeline_note_update': ('PATCH', '/api/v3/notes/{note_id}', '200'),
+    'timeline_note_delete': ('DELETE', '/api/v3/notes/{note_id}', '200'),
 }
 
 # Platforms before 2.269 send no pipeline `status`; the 2.324 contract requires it. These fixtures must violate
@@ -639,6 +643,28 @@ SUCCESS_CASES += [
          'host_download_link_get', {'os': ['linux']}, None, 'Cado.HostDownload', 'os',
          'Cado Host download link for linux', ('Os', 'Link'),
          (('link', 'https://cado.example.com/downloads/cado-host/linux/cado-host'),)),
+]
+# Custom IOC rules (the push's writes, read-backs and races: CadoSecurity_intelligence_test.py) and single notes.
+INTELLIGENCE_QUERY = {'ioc': ['true'], 'yara': ['false']}
+SUCCESS_CASES += [
+    Case('cado-ioc-rule-list', args_of('cado-ioc-rule-list'), 'GET', '/api/v3/intelligence', 'intelligence_get',
+         INTELLIGENCE_QUERY, None, 'Cado.IOCRule', 'key', 'Cado custom IOC rules of the tenant',
+         ('Line', 'Value', 'Type', 'Title', 'Scope'),
+         (('0.key', 'tenant:203.0.113.45'), ('0.type', 'ip'), ('0.title', 'Mining pool of INC-2024-0612'),
+          ('1.value', 'xmrig'), ('1.type', 'keyword'), ('2.type', 'keyword'), ('3.line', 5),
+          ('4.type', 'domain'), ('5.type', 'sha256'), ('5.line', 7), ('5.scope', 'tenant'))),
+    Case('cado-ioc-rule-push', args_of('cado-ioc-rule-push'), 'GET', '/api/v3/intelligence', 'intelligence_get',
+         INTELLIGENCE_QUERY, None, 'Cado.IOCRule', 'key', 'Cado custom IOC rules of the tenant',
+         ('Value', 'Type', 'Status', 'Title'),
+         (('0.status', 'would be added'), ('0.type', 'ip'), ('0.title', 'XSOAR incident 4711'),
+          ('1.key', 'tenant:pool.minexmr.example'), ('1.status', 'already present'), ('1.type', 'domain'))),
+    Case('cado-timeline-note-update', args_of('cado-timeline-note-update'), 'PATCH', '/api/v3/notes/57',
+         'timeline_note_update', None, {'text': 'Miner dropped here: confirmed by XSOAR incident 4711'},
+         'Cado.TimelineNote', 'id', 'Cado timeline note 57 updated', ('Id', 'Event Id', 'Type', 'Text'),
+         (('id', 57), ('event_id', 'c2f1e0d9b8a7-391-0001'), ('created', '2024-06-03T12:20:00Z'),
+          ('note.text', 'Miner dropped here: confirmed by XSOAR incident 4711'))),
+    Case('cado-timeline-note-delete', args_of('cado-timeline-note-delete'), 'DELETE', '/api/v3/notes/57',
+         'timeline_note_delete', None, None, None, None, 'Cado timeline note 57 deleted'),
 ]
 CASE_IDS = [f'{case.command}-{case.args.get("provider")}' if case.command == 'cado-xdr-device-list' else case.command
             for case in SUCCESS_CASES]
@@ -1214,6 +1240,24 @@ BAD_ARGUMENTS = [
     ('cado-alarm-summary-get', {}, ('project_id', 'default')),
     ('cado-indicator-list', {}, ('project_id', 'default')),
     ('cado-detection-artifact-list', {'artifact_type': 'domain'}, ('project_id', 'default')),
+    # custom IOC rules and single notes
+    ('cado-ioc-rule-push', {}, ('values',)),
+    ('cado-ioc-rule-push', {'values': 'evil.example;my title'}, ('values', 'evil.example;my title', '";"')),
+    ('cado-ioc-rule-push', {'values': ['evil.example\nxmrig']}, ('values', 'one line')),
+    ('cado-ioc-rule-push', {'values': 'xmrig'}, ('values', '"xmrig"', 'ip, domain, url, md5, sha1, sha256')),
+    ('cado-ioc-rule-push', {'values': '203.0.113.45', 'type': 'domain'}, ('values', '"203.0.113.45"', 'not a domain',
+                                                                          'a ip')),
+    ('cado-ioc-rule-push', {'values': '203.0.113.45', 'type': 'email'}, ('type', 'email', 'sha256')),
+    ('cado-ioc-rule-push', {'values': '203.0.113.45', 'title': 'two\nlines'}, ('title', 'single line')),
+    ('cado-ioc-rule-push', {'values': '203.0.113.45', 'dry_run': 'perhaps'}, ('dry_run', 'true', 'false')),
+    ('cado-ioc-rule-push', {'values': '203.0.113.45', 'project_id': 'twelve'}, ('project_id', 'whole number')),
+    ('cado-ioc-rule-push', {'values': '203.0.113.45', 'project_id': '0'}, ('project_id', 'positive')),
+    ('cado-ioc-rule-list', {'project_id': '-3'}, ('project_id', 'positive')),
+    ('cado-timeline-note-update', {'comment': 'x'}, ('note_id',)),
+    ('cado-timeline-note-update', {'note_id': '57'}, ('comment',)),
+    ('cado-timeline-note-update', {'note_id': 'c2f1e0d9b8a7-391-0001', 'comment': 'x'}, ('note_id', 'whole number')),
+    ('cado-timeline-note-delete', {}, ('note_id',)),
+    ('cado-timeline-note-delete', {'note_id': '0'}, ('note_id', 'positive')),
 ]
 
 

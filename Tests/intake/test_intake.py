@@ -267,9 +267,11 @@ def test_pushed_detection_is_found_exactly_among_many():
     assert [args['instance_id'] for _, args in fake.acquired] == ['i-0123456789abcdef0']
 
 
-def test_every_layout_field_is_filled_after_a_detection_run():
+def test_every_layout_field_is_filled_after_a_detection_run_and_a_mirroring_cycle():
+    """The playbook fills the event's fields; the Cado Project fields are Cado's, filled by incoming mirroring."""
     incident = detection_incident()
     run(incident, cado(), inputs={'CadoURL': 'https://acme.cadocloud.com'})
+    webhook.apply_mirrored(incident, webhook.load_json(webhook.MIRRORED / 'project_17.json'))
     values = dict(incident['CustomFields'], **{k: v for k, v in incident.items() if k != 'CustomFields'})
     not_for_this_event = {'cadogroupid'}  # Cado sent no group
     for layout in LAYOUTS.values():

@@ -2,6 +2,7 @@
 mirrored Cado project (`cado_project`, what get-remote-data returns), the outgoing mapper whose keys
 update-remote-system reads from the delta, and the layouts that show the mirrored fields."""
 import json
+import re
 from pathlib import Path
 
 import intake_webhook as webhook
@@ -94,3 +95,15 @@ def test_layouts_show_the_mirrored_project(layout):
     assert {cli for cli, _ in MIRRORED_FIELDS.values()} - shown <= {
         'cadoprojectid', 'cadoprojectlink', 'cadomaliciousalarms', 'cadosuspiciousalarms'}  # in their own sections
     assert {cli for cli, _ in MIRRORED_FIELDS.values()} <= {f for fields in sections.values() for f in fields}
+
+
+def test_pack_readme_lists_every_field_and_says_which_mappers_go_on_the_instance():
+    readme = (PACK / 'README.md').read_text()
+    cells = [line.split('|') for line in readme.splitlines() if line.startswith('| Cado ')]
+    rows = {cell[2].strip(' `'): cell[3].strip() for cell in cells if re.fullmatch(r' `cado\w+` ', cell[2])}
+    assert rows == {cli: field['type'] for cli, field in FIELDS.items()}
+    assert f'| Incident fields | {len(FIELDS)} fields, all named `Cado ...` |' in readme
+    integration = (PACK / 'Integrations' / 'CadoSecurity' / 'README.md').read_text()
+    for text in (' '.join(readme.split()), ' '.join(integration.split())):  # as Markdown renders, lines joined
+        assert '**Mapper (incoming)** *Cado Security - Incoming Mapper*' in text
+        assert '**Mapper (outgoing)** *Cado Security - Outgoing Mapper*' in text

@@ -7,7 +7,7 @@ import intake_webhook as webhook
 import pytest
 import yaml
 from fake_cado import FakeCado, detection
-from playbook_runner import INTEGRATION_YML, PENDING_YML, Run, load_yaml
+from playbook_runner import INTEGRATION_YML, PENDING_YML, Run, load_yaml, playbooks
 from test_intake import MAIN, SUB, cado, detection_incident, intake, other_incident, run, scripts
 
 LINK = 'cado-incident-mirror-link'
@@ -139,3 +139,48 @@ def test_the_pending_declaration_is_what_the_agreement_says():
     assert {o['contextPath'].rpartition('.')[2] for o in pending['outputs']} == {
         'project_id', 'incident_id', 'linked', 'mirrored_by', 'mirror_direction', 'mirror_instance'}
     assert json.dumps(pending)  # plain data
+
+
+def pack_tasks():
+    for doc in playbooks().values():
+        for tid, task in doc['tasks'].items():
+            yield doc, tid, task
+
+
+def successors(doc: dict, tid: str) -> set[str]:
+    seen, todo = set(), [tid]
+    while todo:
+        for targets in (doc['tasks'][todo.pop()].get('nexttasks') or {}).values():
+            todo += [t for t in targets if t not in seen]
+            seen |= set(targets)
+    return seen
+
+
+def test_the_link_is_quiet_and_its_failure_never_stops_the_response():
+    """The link runs quiet on the chosen instance; an error continues on the regular path (no error path that would
+    wait for an analyst), and nothing after it waits for one."""
+    found = [(doc, tid, task) for doc, tid, task in pack_tasks() if task['task'].get('script', '').endswith(f'|||{LINK}')]
+    assert found
+    for doc, tid, task in found:
+        assert task['quietmode'] == 1 and task['continueonerror'] is True and 'continueonerrortype' not in task
+        assert task['scriptarguments']['using']['simple'] == '${inputs.CadoInstance}'
+        assert task['scriptarguments']['incident_id']['simple'] == '${incident.id}'
+        assert set(task['nexttasks']) == {'#none#'}
+        assert not [t for t in successors(doc, tid) if Run.is_manual(doc['tasks'][t])]
+
+
+def test_the_mirroring_attributes_are_set_only_on_the_linked_branch():
+    setters = [(doc, tid) for doc, tid, task in pack_tasks()
+               if set(task.get('scriptarguments') or {}) & set(MIRROR_ATTRIBUTES)]
+    assert setters
+    for doc, tid in setters:
+        task = doc['tasks'][tid]
+        assert task['task']['script'] == 'Builtin|||setIncident'
+        assert {key: value['simple'] for key, value in task['scriptarguments'].items() if key in MIRROR_ATTRIBUTES} == {
+            'dbotMirrorId': '${Cado.MirrorLink.project_id}', 'dbotMirrorInstance': '${Cado.MirrorLink.mirror_instance}',
+            'dbotMirrorDirection': '${Cado.MirrorLink.mirror_direction}'}
+        [(condition, label)] = [(other, label) for other in doc['tasks'].values()
+                                for label, targets in (other.get('nexttasks') or {}).items() if tid in targets]
+        [branch] = [b for b in condition['conditions'] if b['label'] == label]
+        assert branch['condition'] == [[{'operator': 'isTrue', 'left': {'value': {'simple': 'Cado.MirrorLink.linked'},
+                                                                           'iscontext': True}}]]

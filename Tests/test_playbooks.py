@@ -21,13 +21,15 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 PACK = ROOT / 'Packs' / 'CadoSecurity'
 REFERENCE = re.compile(r'\$\{([^}]+)\}')
+MIRROR_ATTRIBUTES = {'dbotMirrorId', 'dbotMirrorInstance', 'dbotMirrorDirection'}
 OPERATORS = {'isEqualString', 'isNotEmpty', 'isEmpty', 'isTrue', 'isExists', 'inList'}
 # Attributes of the incident object itself (not custom fields) that playbooks may read.
 INCIDENT_ATTRIBUTES = {'id', 'name', 'type', 'severity', 'owner', 'details', 'occurred', 'created', 'modified',
-                       'status', 'labels', 'rawJSON', 'sourceBrand', 'sourceInstance', 'playbookId'}
-# Arguments of the XSOAR built-ins the playbooks use; setIncident also takes every incident field's cliName.
+                       'status', 'labels', 'rawJSON', 'sourceBrand', 'sourceInstance', 'playbookId', *MIRROR_ATTRIBUTES}
+# Arguments of the XSOAR built-ins the playbooks use; setIncident also takes every incident field's cliName, and the
+# mirroring attributes (as the ServiceNow and Jira "mirror ticket" playbooks set them on an incident).
 SET_INCIDENT_ARGS = {'id', 'name', 'owner', 'type', 'severity', 'details', 'occurred', 'addLabels', 'labels',
-                     'customFields', 'phase', 'sla', 'slaField', 'role'}
+                     'customFields', 'phase', 'sla', 'slaField', 'role', *MIRROR_ATTRIBUTES}
 CLOSE_ARGS = {'id', 'closeReason', 'closeNotes'}
 # Scripts of dependency packs a playbook may use, per pack; the pack must be in pack_metadata.json dependencies.
 DEPENDENCY_SCRIPTS: dict[str, dict[str, set[str]]] = {}
@@ -43,7 +45,9 @@ PLAYBOOK_PATHS = sorted(PACK.glob('Playbooks/*.yml')) + sorted(PACK.glob('TestPl
 PLAYBOOKS = {doc['id']: doc for doc in map(load, PLAYBOOK_PATHS)}
 TEST_PLAYBOOKS = {load(path)['id'] for path in PACK.glob('TestPlaybooks/*.yml')}
 INTEGRATION = load(PACK / 'Integrations' / 'CadoSecurity' / 'CadoSecurity.yml')
-COMMANDS = {c['name']: c for c in INTEGRATION['script']['commands']}
+# Declarations another branch adds to the YAML (Tests/support/pending_commands.yml) stand in only while it has none.
+PENDING = {c['name']: c for c in yaml.safe_load((ROOT / 'Tests' / 'support' / 'pending_commands.yml').read_text())}
+COMMANDS = PENDING | {c['name']: c for c in INTEGRATION['script']['commands']}
 SCRIPTS = {s['name']: s for s in map(load, sorted(PACK.glob('Scripts/*/*.yml')))}
 FIELDS = {f['cliName']: f for f in map(lambda p: json.loads(p.read_text()), sorted(PACK.glob('IncidentFields/*.json')))}
 METADATA = json.loads((PACK / 'pack_metadata.json').read_text())

@@ -95,6 +95,12 @@ class FakeCado:
         self.api_requests = 0  # HTTP requests of the commands in RUN_FOR_REAL
         self.created: list[str] = []
         self.ids = itertools.count(500)
+        # The instance's mirroring (the agreement with cado-incident-mirror-link): direction In/Out/Both or None (off),
+        # the project -> incident links it registered, and whether the next links fail.
+        self.mirror_direction: str | None = 'Both'
+        self.mirror_instance = 'Cado Security_instance_1'
+        self.mirror_links: dict[int, str] = {}
+        self.link_fails = False
 
     def project(self, project_id: int, name: str) -> dict:
         malicious, suspicious = self.alarms.get(project_id, (0, 0))
@@ -202,3 +208,17 @@ class FakeCado:
         project = self.projects.get(int(args['project_id']))
         count = sum(project['alarms'].values()) if project else 0
         return {dt_key('Cado.Alarm'): [{'id': n, 'severity': 3} for n in range(count)]} if count else {}
+
+    def cado_incident_mirror_link(self, args):
+        """As the agreement says: the first incident (or a re-run of it) links the project; another incident, or
+        mirroring off, does not."""
+        if self.link_fails:
+            raise CommandError('Error in cado-incident-mirror-link: the integration context could not be written')
+        project_id, incident_id = int(args['project_id']), str(args['incident_id'])
+        if self.mirror_direction is not None:
+            self.mirror_links.setdefault(project_id, incident_id)
+        mirrored_by = self.mirror_links.get(project_id)
+        return {dt_key('Cado.MirrorLink', 'project_id'): {
+            'project_id': project_id, 'incident_id': incident_id, 'linked': mirrored_by == incident_id,
+            'mirrored_by': mirrored_by, 'mirror_direction': self.mirror_direction,
+            'mirror_instance': self.mirror_instance}}

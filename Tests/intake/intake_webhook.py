@@ -14,6 +14,7 @@ from typing import Any
 from playbook_runner import PACK, get_path
 
 SAMPLES = Path(__file__).resolve().parent / 'samples'
+MIRRORED = Path(__file__).resolve().parent / 'mirror'
 DEFAULT_NAME = 'Generic webhook triggered incident'
 
 
@@ -71,6 +72,22 @@ def mapper() -> dict[str, Any]:
     return load_json(PACK / 'Classifiers' / 'classifier-mapper-incoming-Cado_Security.json')
 
 
+def mapped_value(raw: dict[str, Any], rule: dict[str, Any]) -> Any:
+    """A mapping rule's value from the raw JSON: a simple path (dots go into objects, lists are walked, as XSOAR's
+    mapper does), or a complex root/accessor whose transformers may only be SetIfEmpty (a fallback path)."""
+    if rule.get('simple'):
+        return get_path(raw, rule['simple'])
+    complex_ = rule['complex']
+    value = get_path(raw, '.'.join(filter(None, (complex_['root'], complex_.get('accessor')))))
+    assert not complex_.get('filters'), 'mapper filters are not interpreted'
+    for transformer in complex_.get('transformers') or []:
+        assert transformer['operator'] == 'SetIfEmpty', f'transformer {transformer["operator"]} is not interpreted'
+        default = transformer['args']['defaultValue']
+        if value in (None, '', [], {}):
+            value = get_path(raw, default['value']['simple']) if default.get('isContext') else default['value']['simple']
+    return value
+
+
 def apply_mapper(incident: dict[str, Any]) -> dict[str, Any]:
     """The incident after the pack's incoming mapper: custom fields (by cliName) and system fields filled."""
     fields = incident_fields()
@@ -79,7 +96,7 @@ def apply_mapper(incident: dict[str, Any]) -> dict[str, Any]:
     mapping = rules['mapping'].get(incident.get('type') or rules['defaultIncidentType'], {})
     mapped = dict(incident, CustomFields={})
     for name, rule in mapping.get('internalMapping', {}).items():
-        value = get_path(raw, rule['simple'])  # dots go into objects, lists are walked, as XSOAR's mapper does
+        value = mapped_value(raw, rule)
         if value in (None, '', []):
             continue
         if name in fields:
@@ -87,6 +104,14 @@ def apply_mapper(incident: dict[str, Any]) -> dict[str, Any]:
         else:
             mapped[name] = value
     return mapped
+
+
+def apply_mirrored(incident: dict[str, Any], mirrored_object: dict[str, Any]) -> dict[str, Any]:
+    """Incoming mirroring: XSOAR runs the instance's incoming mapper on get-remote-data's mirrored object and updates
+    the incident's fields with what it maps (a field the object does not carry is left as it is)."""
+    update = apply_mapper({'type': incident['type'], 'rawJSON': json.dumps(mirrored_object)})
+    incident.setdefault('CustomFields', {}).update(update['CustomFields'])
+    return incident
 
 
 def samples() -> list[Path]:

@@ -17,7 +17,7 @@ from playbook_runner import Run, integration_commands, playbooks
 
 SAMPLES = webhook.samples()
 INTEGRATION = webhook.PACK / 'Integrations' / 'CadoSecurity'
-MAIN, SUB = 'Cado Detection Response', 'Cado Acquire and Investigate'
+MAIN, SUB, LINK = 'Cado Detection Response', 'Cado Acquire and Investigate', 'Cado Link Project for Mirroring'
 FIELDS = webhook.incident_fields()
 CLI_NAMES = {f['cliName']: f for f in FIELDS.values()}
 LAYOUTS = {doc['id']: doc for doc in map(webhook.load_json, sorted((webhook.PACK / 'Layouts').glob('*.json')))}
@@ -267,9 +267,11 @@ def test_pushed_detection_is_found_exactly_among_many():
     assert [args['instance_id'] for _, args in fake.acquired] == ['i-0123456789abcdef0']
 
 
-def test_every_layout_field_is_filled_after_a_detection_run():
+def test_every_layout_field_is_filled_after_a_detection_run_and_a_mirroring_cycle():
+    """The playbook fills the event's fields; the Cado Project fields are Cado's, filled by incoming mirroring."""
     incident = detection_incident()
     run(incident, cado(), inputs={'CadoURL': 'https://acme.cadocloud.com'})
+    webhook.apply_mirrored(incident, webhook.load_json(webhook.MIRRORED / 'project_17.json'))
     values = dict(incident['CustomFields'], **{k: v for k, v in incident.items() if k != 'CustomFields'})
     not_for_this_event = {'cadogroupid'}  # Cado sent no group
     for layout in LAYOUTS.values():
@@ -280,7 +282,8 @@ def test_every_layout_field_is_filled_after_a_detection_run():
 
 def test_every_layout_field_has_a_source():
     """Each custom field a layout shows is a pack field of that type, filled by the mapper or by the playbooks."""
-    set_by_playbook = {arg for doc in (playbooks()[MAIN], playbooks()[SUB]) for task in doc['tasks'].values()
+    set_by_playbook = {arg for doc in (playbooks()[MAIN], playbooks()[SUB], playbooks()[LINK])
+                       for task in doc['tasks'].values()
                        if task['task'].get('script') == 'Builtin|||setIncident'
                        for arg in task.get('scriptarguments') or {}}
     mapped = {FIELDS[name]['cliName'] for rules in webhook.mapper()['mapping'].values()

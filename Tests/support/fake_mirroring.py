@@ -5,7 +5,7 @@ describes them: GET /api/v3/projects filtered by repeated project_id (page/per_p
 PATCH /api/v3/projects/{id} (a PATCH's `users` REPLACES the list here, the harsher reading of the contract's "users
 to add", so a lost user shows), GET /api/v3/users?username= (a substring search: the integration must pick the exact
 match). `last_update` moves when the status changes, as "last status update" says. A deleted project answers 404 and
-is absent from lists; `forbidden` answers 403 to everything.
+is absent from lists; `forbidden` answers 403 to everything, and a list naming a project of `failing` 500.
 
 MirroringXsoar runs the integration's main() as XSOAR's mirroring does: a cycle is get-modified-remote-data, then
 get-remote-data for each id it returned; the mirrored object goes into incident fields through the incoming mapping
@@ -51,7 +51,9 @@ class FakeCado:
                       {'id': 2, 'rbac_role': 'Analyst', 'username': 'jdoe.contractor', 'login_type': 0,
                        'display_name': 'C'}]
         self.requests: list[tuple[str, str]] = []  # (method, path) of every request
+        self.queries: list[dict[str, list[str]]] = []  # and its query
         self.forbidden = False
+        self.failing: set[int] = set()  # a list request naming one of these projects answers 500
         self.clock = 1_764_500_000_000
 
     # the platform's own changes ---------------------------------------------------------------------------------
@@ -90,11 +92,14 @@ class FakeCado:
     def answer(self, request, context) -> Any:
         path = urlparse(request.url).path
         self.requests.append((request.method, path))
+        self.queries.append(parse_qs(urlparse(request.url).query))
         if self.forbidden:
             return error(context, 403, 'Forbidden')
         query = parse_qs(urlparse(request.url).query)
         if request.method == 'GET' and path == '/api/v3/projects':
             wanted = {int(value) for value in query.get('project_id', [])}
+            if wanted & self.failing:
+                return error(context, 500, 'Internal error')
             per_page, page = int(query.get('per_page', ['10'])[0]), int(query.get('page', ['1'])[0])
             found = sorted((p for i, p in self.projects.items() if i in wanted), key=lambda p: -p['id'])
             pages = max(1, -(-len(found) // per_page))

@@ -4037,17 +4037,17 @@ def as_object(raw: Any) -> dict[str, Any]:
 
 
 def outgoing_body(client: Client, project_id: int, update: UpdateRemoteSystemArgs, closing: bool,
-                  known: dict[str, Any]) -> dict[str, Any]:
-    """The PATCH that brings the project in line with the incident; empty when it already is."""
+                  known_status: Any) -> dict[str, Any]:
+    """The PATCH that brings the project in line with the incident; empty when it already is. The description is
+    read just before it is extended (what the last cycle kept may be a minute old, and Cado's text must not be lost)."""
     delta = as_object(update.delta)
     current = functools.cache(lambda: client.get_project(project_id).get('data') or {})
     body: dict[str, Any] = {}
     status = outgoing_status(closing, delta)
-    if status and status != known.get('status'):
+    if status and status != known_status:
         body['status'] = status
     if closing:
-        description = (known['description'] if 'description' in known
-                       else (current().get('details') or {}).get('description')) or ''
+        description = (current().get('details') or {}).get('description') or ''
         note = close_note(as_object(update.data))
         if note not in description:
             body['description'] = f'{description}\n\n{note}' if description else note
@@ -4068,11 +4068,9 @@ def update_remote_system_command(client: Client, args: dict[str, Any], params: d
     closing = mirror_settings(params).close_project and str(update.inc_status) == str(IncidentStatus.DONE)
     if not closing and str(update.incident_changed).lower() != 'true':
         return update.remote_incident_id
-    state = mirror_state()
-    entry = state['projects'].get(str(project_id)) or [None, None, None]
-    known = {**((state['pending'].get(str(project_id)) or {}).get('project') or {}), 'status': status_of(entry[2])}
+    known_status = status_of((mirror_state()['projects'].get(str(project_id)) or [None, None, None])[2])
     try:
-        body = outgoing_body(client, project_id, update, closing, known)
+        body = outgoing_body(client, project_id, update, closing, known_status)
         if body:
             client.update_project(project_id, body)
     except CadoApiError as e:

@@ -47,9 +47,10 @@ def error(context, status: int, message: str) -> dict[str, Any]:
 class FakeCado:
     def __init__(self) -> None:
         self.projects: dict[int, dict[str, Any]] = {}
-        self.users = [{'id': 1, 'rbac_role': 'Lead Analyst', 'username': 'jdoe', 'login_type': 0, 'display_name': 'J'},
-                      {'id': 2, 'rbac_role': 'Analyst', 'username': 'jdoe.contractor', 'login_type': 0,
-                       'display_name': 'C'}]
+        # None: a platform without the users endpoint (404)
+        self.users: list[dict[str, Any]] | None = [
+            {'id': 1, 'rbac_role': 'Lead Analyst', 'username': 'jdoe', 'login_type': 0, 'display_name': 'J'},
+            {'id': 2, 'rbac_role': 'Analyst', 'username': 'jdoe.contractor', 'login_type': 0, 'display_name': 'C'}]
         self.requests: list[tuple[str, str]] = []  # (method, path) of every request
         self.queries: list[dict[str, list[str]]] = []  # and its query
         self.forbidden = False
@@ -108,6 +109,8 @@ class FakeCado:
             return {'status': 'success', 'data': data, 'pagination': {
                 'type': 'page', 'total_records': len(found), 'current_page': page, 'total_pages': pages,
                 'per_page': per_page}}
+        if request.method == 'GET' and path == '/api/v3/users' and self.users is None:
+            return error(context, 404, 'Not found')
         if request.method == 'GET' and path == '/api/v3/users':
             name = query.get('username', [''])[0]
             data = [user for user in self.users if name in user['username']]

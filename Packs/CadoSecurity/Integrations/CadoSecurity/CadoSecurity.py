@@ -3861,15 +3861,16 @@ def mirrored_project(client: Client, raw: dict[str, Any]) -> dict[str, Any]:
             if value is not None or key in ('name', 'description', 'status', 'ai_summary')}
 
 
-def mirror_id(raw: Any) -> int:
-    """The project id an incident mirrors (its dbotMirrorId)."""
+def mirror_id(raw: Any, name: str) -> int:
+    """The project id an incident mirrors (its dbotMirrorId, which XSOAR passes as argument `name`)."""
     try:
-        project_id = to_int(raw, 'id')
+        project_id = to_int(raw, name)
     except ValueError:
         project_id = 0
     if project_id < 1:
-        raise ValueError(f'The incident\'s mirror ID "{str(raw)[:50]}" is not a Cado project ID (a positive whole number): '
-                         'set the incident\'s dbotMirrorId to its project\'s ID, or clear it to stop mirroring.')
+        raise ValueError(f'Argument "{name}", the incident\'s mirror ID "{str(raw)[:50]}", is not a Cado project ID (a '
+                         'positive whole number): set the incident\'s dbotMirrorId to its project\'s ID, or clear it to '
+                         'stop mirroring.')
     return project_id
 
 
@@ -3994,7 +3995,7 @@ def incoming_entries(change: dict[str, Any], settings: MirrorSettings) -> list[d
 def get_remote_data_command(client: Client, args: dict[str, Any], params: dict[str, Any]) -> GetRemoteDataResponse:
     """The mirrored project, from what the last get-modified-remote-data cycle kept (no request), else read now."""
     require_args(args, 'id', 'lastUpdate')
-    project_id = mirror_id(GetRemoteDataArgs(args).remote_incident_id)
+    project_id = mirror_id(GetRemoteDataArgs(args).remote_incident_id, 'id')
     change = mirror_state()['pending'].get(str(project_id)) or read_change(client, project_id)
     if change.get('deleted'):
         return GetRemoteDataResponse({'id': str(project_id)}, [note_entry(deleted_message(project_id))])
@@ -4020,7 +4021,13 @@ def close_note(data: dict[str, Any]) -> str:
 def users_with_owner(client: Client, current: Callable[[], dict[str, Any]], owner: str) -> list[dict[str, str]] | None:
     """The project's users plus the owner (so that the PATCH keeps them whether Cado adds or replaces), or None when
     no Cado user has exactly that username or the owner is already one of them."""
-    if not any(user.get('username') == owner for user in client.list_users({'username': owner}).get('data') or []):
+    try:
+        users = client.list_users({'username': owner}).get('data') or []
+    except CadoApiError as e:
+        if e.status != 404:  # a platform without the users endpoint: the owner cannot be looked up
+            raise
+        users = []
+    if not any(user.get('username') == owner for user in users):
         demisto.debug(f'Mirroring: no Cado user is named {owner}; the project\'s users are left as they are.')
         return None
     users = [user.get('username') for user in (current().get('details') or {}).get('users') or []
@@ -4064,7 +4071,7 @@ def update_remote_system_command(client: Client, args: dict[str, Any], params: d
     """Sends the incident's close, Cado status, phase and owner to its project, records what it sent (no echo) and
     answers the remote id, as XSOAR expects."""
     update = UpdateRemoteSystemArgs(args)
-    project_id = mirror_id(update.remote_incident_id)
+    project_id = mirror_id(update.remote_incident_id, 'remoteId')
     closing = mirror_settings(params).close_project and str(update.inc_status) == str(IncidentStatus.DONE)
     if not closing and str(update.incident_changed).lower() != 'true':
         return update.remote_incident_id

@@ -171,7 +171,7 @@ def test_remote_data_of_a_deleted_project_says_so_and_forgets_it(xsoar, cado):
 @pytest.mark.parametrize('mirror_id', ['abc', '-3', '0', '1.5'])
 def test_a_mirror_id_that_is_not_a_project_id_fails_that_incident_only(xsoar, mirror_id):
     error = error_of(xsoar.run('get-remote-data', {'id': mirror_id, 'lastUpdate': '0'}))
-    assert f'mirror ID "{mirror_id}" is not a Cado project ID' in error
+    assert f'Argument "id", the incident\'s mirror ID "{mirror_id}", is not a Cado project ID' in error
     assert xsoar.cado.requests[-1] == ('GET', '/api/v3/projects')  # the fixture's cycle: nothing sent since
 
 
@@ -283,6 +283,14 @@ def test_the_owner_is_added_to_the_users_by_exact_username_keeping_the_others(xs
 def test_an_owner_cado_does_not_know_is_not_added(xsoar, cado, owner):
     assert xsoar.requests_of(lambda: xsoar.change('inc-12', {'owner': owner})) == [('GET', '/api/v3/users')]
     assert [user['username'] for user in cado.projects[12]['details']['users']] == ['analyst']
+
+
+def test_a_platform_without_the_users_endpoint_still_gets_the_status_and_keeps_the_project(xsoar, cado):
+    cado.users = None  # GET /api/v3/users answers 404
+    outcome = xsoar.change('inc-12', {'owner': 'jdoe', 'cado_status': 'Recovery'})
+    assert outcome.errors() == []
+    assert cado.projects[12]['details']['status'] == 'Recovery'
+    assert '12' in state(xsoar)['projects']
 
 
 def test_an_unchanged_open_incident_sends_nothing(xsoar, cado):

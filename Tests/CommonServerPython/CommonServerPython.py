@@ -738,6 +738,19 @@ def set_integration_context(context, sync=True, version=-1):
     return demisto.setIntegrationContext(context)
 
 
+def get_integration_context_with_version(sync=True):
+    """(context, version): version is -1 before XSOAR 6.0 and when not synced from the DB."""
+    latest = get_integration_context(sync, with_version=True)
+    version = -1
+    if is_versioned_context_available():
+        context = latest.get('context', {})
+        if sync:
+            version = latest.get('version', 0)
+    else:
+        context = latest
+    return context, version
+
+
 def get_schedule_metadata(context):
     """Polling metadata of the entry that scheduled this run (empty when not a scheduled run)."""
     parent = context.get('ParentEntry', {})
@@ -1342,6 +1355,8 @@ def return_results(results):
         demisto.results(results.to_display())
     elif hasattr(results, 'extract_mapping'):
         demisto.results(results.extract_mapping())
+    elif hasattr(results, 'extract_for_local'):
+        demisto.results(results.extract_for_local())
     elif hasattr(results, 'to_entry'):
         entry = results.to_entry()
         if is_integration or entry.get('Type') != EntryType.EXECUTION_METRICS:
@@ -1679,3 +1694,72 @@ def retry(times=3, delay=1, exceptions=Exception):
 
 
 logging.raiseExceptions = False
+
+
+# ------------------------------------------------------------------------------ mirroring
+
+class GetRemoteDataArgs:
+    """get-remote-data's arguments: the remote id and XSOAR's last update of the incident (both required)."""
+
+    def __init__(self, args):
+        self.remote_incident_id = args['id']
+        self.last_update = args['lastUpdate']
+
+
+class GetModifiedRemoteDataArgs:
+    def __init__(self, args):
+        self.last_update = args['lastUpdate']
+
+
+class UpdateRemoteSystemArgs:
+    def __init__(self, args):
+        self.data = args.get('data')
+        self.entries = args.get('entries')
+        self.incident_changed = args.get('incidentChanged')
+        self.remote_incident_id = args.get('remoteId')
+        self.inc_status = args.get('status')
+        self.delta = args.get('delta')
+
+
+class GetRemoteDataResponse:
+    def __init__(self, mirrored_object, entries):
+        self.mirrored_object = mirrored_object
+        self.entries = entries
+
+    def extract_for_local(self):
+        """[mirrored object, *entries]; None when there is no mirrored object. The object must carry an "id"."""
+        if self.mirrored_object:
+            demisto.info('Updating object {}'.format(self.mirrored_object['id']))
+            return [self.mirrored_object] + self.entries
+
+
+class GetModifiedRemoteDataResponse:
+    def __init__(self, modified_incident_ids):
+        self.modified_incident_ids = modified_incident_ids
+
+    def to_entry(self):
+        demisto.info(f'Modified incidents: {self.modified_incident_ids}')
+        return {'Contents': self.modified_incident_ids, 'Type': EntryType.NOTE, 'ContentsFormat': EntryFormat.JSON}
+
+
+class SchemeTypeMapping:
+    def __init__(self, type_name='', fields=None):
+        self.type_name = type_name
+        self.fields = fields if fields else {}
+
+    def add_field(self, name, description=''):
+        self.fields.update({name: description})
+
+    def extract_mapping(self):
+        return {self.type_name: self.fields}
+
+
+class GetMappingFieldsResponse:
+    def __init__(self, scheme_types_mapping=None):
+        self.scheme_types_mappings = scheme_types_mapping if scheme_types_mapping else []
+
+    def add_scheme_type(self, scheme_type_mapping):
+        self.scheme_types_mappings.append(scheme_type_mapping)
+
+    def extract_mapping(self):
+        return [scheme_types_mapping.extract_mapping() for scheme_types_mapping in self.scheme_types_mappings]

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import requests
 
+import demistomock
 import prism  # tools/prism.py (the root conftest.py puts tools/ on sys.path)
 import run_command  # tools/run_command.py: YAML command names, instance params, execute() through main()
 
@@ -47,10 +48,15 @@ class Case:
     follow_polling: bool = False  # run the scheduled follow-ups until the command stops scheduling
     min_incidents: int = 0  # fetch-incidents only
     offline: bool = False  # the command must answer without any request (nothing for the contract to check)
+    context: dict[str, Any] | None = None  # the instance's integration context, as XSOAR 6+ serves it (versioned)
 
     def ident(self, command: str) -> str:
         return f'{command}[{self.label}]'
 
+
+MIRRORING = {'mirror_direction': 'Incoming And Outgoing', 'close_incident': 'true', 'close_project': 'true'}
+MIRRORED = {'context': {'mirror': {'projects': {'12': ['4711', None, None, None], '13': [None, None, None, None]},
+                                   'pending': {}}}, 'version': 3}
 
 # Generic Webhook's credentials in the instance parameter, which the webhook commands insert into the URL.
 WEBHOOK_CREDENTIALS = {'webhook_credentials': {'identifier': 'xsoar-intake', 'password': 'Contract-Pa55:w0rd'}}
@@ -289,6 +295,16 @@ CASES: dict[str, list[Case]] = {
                                 'project')],
     'cado-timeline-note-update': [Case(args_of('cado-timeline-note-update'))],
     'cado-timeline-note-delete': [Case(args_of('cado-timeline-note-delete'))],
+    # Mirroring: the filtered read of every mirrored project, one project read, the outgoing PATCH.
+    'get-modified-remote-data': [Case(args_of('get-modified-remote-data'), params=MIRRORING, context=MIRRORED)],
+    'get-remote-data': [Case(args_of('get-remote-data'), params=MIRRORING)],
+    'update-remote-system': [
+        Case(args_of('update-remote-system'), 'close-phase-owner', params=MIRRORING),
+        Case(args_of('update-remote-system', status='1', delta='{"cado_status": "Eradication"}', data='{}'),
+             'cado-status', params=MIRRORING, context=MIRRORED),
+    ],
+    'get-mapping-fields': [Case(offline=True)],
+    'cado-incident-mirror-link': [Case(args_of('cado-incident-mirror-link'), params=MIRRORING, offline=True)],
 }
 
 
@@ -421,6 +437,8 @@ def test_command_against_contract(command, case, prism_mock, exchanges, mocker):
     assert case is not None, f'{command} is in the YAML but has no arguments in CASES (Tests/contract/test_contract.py)'
     assert command in YML_COMMANDS, f'{command} is in CASES but not in the YAML'
     params = run_command.instance_params(YML, prism_mock.url, API_KEY, case.params)
+    if case.context is not None:
+        mocker.patch.object(demistomock, 'integrationContext', json.loads(json.dumps(case.context)))
 
     runs = []  # (command, args, outcome, exchanges)
     run_name, run_args = command, dict(case.args)

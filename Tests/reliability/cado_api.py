@@ -41,6 +41,7 @@ ROUTES: dict[tuple[str, str], Any] = {
     ('GET', '/api/v3/projects/{project_id}'): 'project_get',
     ('PATCH', '/api/v3/projects/{project_id}'): 'project_update',
     ('GET', '/api/v3/incidents/{incident_id}'): 'incident_project_get',
+    ('GET', '/api/v3/users'): 'user_list',
     # An acquisition answers with the fixture named after its endpoint.
     **{(ENDPOINTS[source.endpoint].method, ENDPOINTS[source.endpoint].path): source.endpoint
        for source in SOURCES.values()},

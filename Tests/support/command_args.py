@@ -118,6 +118,14 @@ OTHER_COMMAND_ARGS: dict[str, dict[str, str]] = {
                            'dry_run': 'true'},
     'cado-timeline-note-update': {'note_id': '57', 'comment': 'Miner dropped here: confirmed by XSOAR incident 4711'},
     'cado-timeline-note-delete': {'note_id': '57'},
+    # Mirroring: what XSOAR sends (update-remote-system: an incident closed, its phase and owner changed).
+    'get-remote-data': {'id': '12', 'lastUpdate': '2026-11-30T10:00:00Z'},
+    'get-modified-remote-data': {'lastUpdate': '2026-11-30T10:00:00Z'},
+    'update-remote-system': {'remoteId': '12', 'status': '2', 'incidentChanged': 'true',
+                             'data': '{"closeReason": "Resolved", "closeNotes": "Miner removed, instance rebuilt."}',
+                             'delta': '{"phase": "Containment", "owner": "jdoe"}'},
+    'get-mapping-fields': {},
+    'cado-incident-mirror-link': {'project_id': '12', 'incident_id': '4711'},
 }
 
 # Every command the integration answers (test-module and fetch-incidents read only instance parameters).

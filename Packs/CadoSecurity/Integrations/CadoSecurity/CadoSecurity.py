@@ -3,6 +3,7 @@ from CommonServerPython import *  # noqa: F401
 from CommonServerUserPython import *  # noqa: F401
 
 import contextlib
+import functools
 import hashlib
 import ipaddress
 import json
@@ -254,6 +255,8 @@ ENDPOINTS: dict[str, Endpoint] = {
     'update_note': Endpoint('PATCH', '/api/v3/notes/{note_id}', ANALYSTS, 'edit a timeline comment', 'note'),
     'delete_note': Endpoint('DELETE', '/api/v3/notes/{note_id}', ANALYSTS, 'delete a timeline note', 'note',
                             data='none'),
+    'list_users': Endpoint('GET', '/api/v3/users', ('Administrator', 'Platform Administrator', 'Lead Analyst'),
+                           'list users', data='list'),
 }
 
 ''' ARGUMENT SPECS: how a command argument becomes a query parameter or body field '''
@@ -1684,6 +1687,9 @@ class Client(BaseClient):
 
     def delete_note(self, note_id: int) -> dict:
         return self._call('delete_note', {'note_id': note_id})
+    # Users
+    def list_users(self, params: dict) -> dict:
+        return self._call('list_users', params=params)
 
 
 ''' ERROR TRANSLATION '''
@@ -3975,7 +3981,413 @@ def build_client(params: dict[str, Any], api_key: str) -> Client:
     )
 
 
+''' MIRRORING: an incident and its Cado project kept in step (README: Mirroring) '''
+
+MIRROR_DIRECTIONS = {'None': None, 'Incoming': 'In', 'Outgoing': 'Out', 'Incoming And Outgoing': 'Both'}
+MIRROR_PARAMS = {'mirror_direction': 'Incident Mirroring Direction',
+                 'close_incident': 'Close the XSOAR incident when the Cado project is Closed or Archived',
+                 'close_project': 'Close the Cado project when the XSOAR incident is closed'}
+CLOSED_STATUSES = ('Closed', 'Archived')
+CLOSE_REASONS = {'Closed': 'Resolved', 'Archived': 'Other'}
+# XSOAR phase names (case and hyphens aside) -> Cado status. Other phases are not mirrored.
+PHASE_TO_STATUS = {'containment': 'Containment', 'eradication': 'Eradication', 'recovery': 'Recovery',
+                   'post incident activity': 'Post incident activity', 'lessons learned': 'Post incident activity'}
+OUTGOING_FIELDS = {
+    'cado_status': 'Cado status to set on the project: ' + ', '.join(PROJECT_STATUSES) + '.',
+    'phase': 'Incident phase; Containment, Eradication, Recovery and Post-Incident Activity set the Cado status of the '
+             'same name, other phases are ignored.',
+    'owner': 'Incident owner; added to the project\'s users when a Cado user has exactly this username.',
+}
+# What the state keeps of a project, besides its incident: a hash of the mirrored fields, and the status apart, which
+# update-remote-system records when the incident already shows what it sent, so that the next cycle does not report
+# it back. last_update (the time of the last status change) is left out: it moves with the status.
+FINGERPRINT_FIELDS = ('name', 'description', 'items_identified', 'malicious_alarms', 'suspicious_alarms',
+                      'evidence_count', 'last_acquisition', 'ai_summary')
+BATCH_PAGES = 3  # pages read per batch of ids (one when Cado honours per_page=100)
+STATE_WRITE_ATTEMPTS = 5
+MIRROR_LINK = Entity('Cado.MirrorLink', 'project_id', 'Cado project mirroring', (
+    ('project_id', 'project_id'), ('incident_id', 'incident_id'), ('linked', 'linked'), ('mirrored_by', 'mirrored_by'),
+    ('mirror_direction', 'mirror_direction'), ('mirror_instance', 'mirror_instance')))
+
+
+class MirrorSettings(NamedTuple):
+    direction: str | None  # 'In' | 'Out' | 'Both', None when mirroring is off
+    instance: str
+    close_incident: bool
+    close_project: bool
+
+
+def mirror_settings(params: dict[str, Any]) -> MirrorSettings:
+    direction = instance_setting(params, Field('mirror_direction', '', choices=tuple(MIRROR_DIRECTIONS), default='None'),
+                                 MIRROR_PARAMS['mirror_direction'])
+    close_incident, close_project = (instance_setting(params, Field(name, '', 'bool', default=False), MIRROR_PARAMS[name])
+                                     for name in ('close_incident', 'close_project'))
+    return MirrorSettings(MIRROR_DIRECTIONS[direction], demisto.integrationInstance(), close_incident, close_project)
+
+
+def new_state() -> dict[str, Any]:
+    """projects: project id -> [incident id (None until one claims it), *fingerprint (None until read)];
+    pending: project id -> what the last get-modified cycle found changed, for get-remote-data to answer from."""
+    return {'projects': {}, 'pending': {}}
+
+
+def mirror_state() -> dict[str, Any]:
+    return get_integration_context().get('mirror') or new_state()
+
+
+def update_mirror_state(change: Callable[[dict[str, Any]], Any]) -> Any:
+    """Applies `change` to the mirroring state and saves it at the version it was read at: when another execution
+    saved in between, XSOAR refuses the write (ValueError) and the change is applied again to what that one saved."""
+    for _ in range(STATE_WRITE_ATTEMPTS):
+        context, version = get_integration_context_with_version()
+        state = json.loads(json.dumps(context.get('mirror') or new_state()))  # a copy: a refused write leaves no trace
+        result = change(state)
+        try:
+            set_integration_context({**context, 'mirror': state}, version=version)
+            return result
+        except ValueError as e:
+            demisto.debug(f'The mirroring state was saved by another execution meanwhile ({e}): reading it again.')
+    raise CadoApiError(f'Could not save the mirroring state: other executions saved it {STATE_WRITE_ATTEMPTS} times in a '
+                       'row. It is saved again on the next mirroring cycle.')
+
+
+def project_entry(state: dict[str, Any], project_id: int) -> list:
+    return state['projects'].setdefault(str(project_id), [None, None, None])
+
+
+def digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+def status_code(status: Any) -> Any:
+    """A status as its index in PROJECT_STATUSES (the state stays small); a status of a newer platform as itself."""
+    return PROJECT_STATUSES.index(status) if status in PROJECT_STATUSES else status
+
+
+def status_of(code: Any) -> Any:
+    return PROJECT_STATUSES[code] if isinstance(code, int) and 0 <= code < len(PROJECT_STATUSES) else code
+
+
+def fingerprint(project: dict[str, Any]) -> list:
+    return [digest([project.get(name) for name in FINGERPRINT_FIELDS]), status_code(project.get('status'))]
+
+
+def transition(previous_code: Any, project: dict[str, Any]) -> dict[str, bool]:
+    """Whether the project has just been closed or archived in Cado, or has just left those statuses."""
+    was_closed = status_of(previous_code) in CLOSED_STATUSES
+    is_closed = project.get('status') in CLOSED_STATUSES
+    return {'closed': is_closed and not was_closed, 'reopened': was_closed and not is_closed}
+
+
+def mirrored_project(client: Client, raw: dict[str, Any]) -> dict[str, Any]:
+    """The agreed mirrored object (`cado_project`) from a project as GET /projects or GET /projects/{id} answer it."""
+    details = raw.get('details') or {}
+    alarms = raw.get('alarms') if isinstance(raw.get('alarms'), dict) else {}
+    project = {'id': raw.get('id'), 'name': details.get('name'), 'description': details.get('description'),
+               'status': details.get('status'), 'items_identified': details.get('items_identified'),
+               'malicious_alarms': alarms.get('malicious'), 'suspicious_alarms': alarms.get('suspicious'),
+               'evidence_count': raw.get('evidences'), 'last_acquisition': to_iso(raw.get('last_acquisition')),
+               'last_update': to_iso(raw.get('last_update')), 'ai_summary': raw.get('ai_summary'),
+               'link': f'{client._base_url}/projects/{raw.get("id")}'}
+    return {key: value for key, value in project.items()
+            if value is not None or key in ('name', 'description', 'status', 'ai_summary')}
+
+
+def mirror_id(raw: Any, name: str) -> int:
+    """The project id an incident mirrors (its dbotMirrorId, which XSOAR passes as argument `name`)."""
+    try:
+        project_id = to_int(raw, name)
+    except ValueError:
+        project_id = 0
+    if project_id < 1:
+        raise ValueError(f'Argument "{name}", the incident\'s mirror ID "{str(raw)[:50]}", is not a Cado project ID (a '
+                         'positive whole number): set the incident\'s dbotMirrorId to its project\'s ID, or clear it to '
+                         'stop mirroring.')
+    return project_id
+
+
+def require_args(args: dict[str, Any], *names: str) -> None:
+    missing = [name for name in names if name not in args]
+    if missing:
+        raise ValueError(f'Missing required argument "{missing[0]}": XSOAR sends it with every mirroring call.')
+
+
+def get_mapping_fields_command(client: Client, args: dict[str, Any], params: dict[str, Any]) -> GetMappingFieldsResponse:
+    """The remote fields the outgoing mapper of each Cado incident type can fill."""
+    return GetMappingFieldsResponse([SchemeTypeMapping(incident_type, dict(OUTGOING_FIELDS))
+                                     for incident_type in (DETECTION_INCIDENT_TYPE, PROCESSING_INCIDENT_TYPE)])
+
+
+def read_batch(client: Client, project_ids: list[int]) -> list[dict[str, Any]]:
+    projects: list[dict[str, Any]] = []
+    for page in range(1, BATCH_PAGES + 1):
+        response = client.list_projects({'project_id': project_ids, 'get_alarm_summary': True, 'page': page,
+                                         'per_page': MAX_PAGE_SIZE})
+        projects += response.get('data') or []
+        if page >= ((response.get('pagination') or {}).get('total_pages') or 1):
+            break
+    return projects
+
+
+def read_projects(client: Client, project_ids: list[int]) -> tuple[dict[int, dict[str, Any]], set[int]]:
+    """The projects Cado answers for `project_ids`, MAX_PAGE_SIZE ids a request, and the ids of batches that failed
+    (read again next cycle). A refused key (401/403) fails the cycle: no batch can be read."""
+    answered: dict[int, dict[str, Any]] = {}
+    unread: set[int] = set()
+    failure = None
+    for start in range(0, len(project_ids), MAX_PAGE_SIZE):
+        batch = project_ids[start:start + MAX_PAGE_SIZE]
+        try:
+            answered.update({raw['id']: raw for raw in read_batch(client, batch) if raw.get('id') in batch})
+        except CadoApiError as e:
+            if e.status in (401, 403):
+                raise
+            demisto.error(f'Mirroring could not read Cado projects {batch[0]}..{batch[-1]}; they are read again next '
+                          f'cycle. {e}')
+            unread.update(batch)
+            failure = failure or e
+    if failure and not answered:
+        raise failure
+    return answered, unread
+
+
+def get_modified_remote_data_command(client: Client, args: dict[str, Any], params: dict[str, Any]
+                                     ) -> GetModifiedRemoteDataResponse:
+    """The mirrored projects that changed since the last cycle, found by comparing fingerprints (XSOAR's lastUpdate
+    is not needed: Cado's last_update moves with the status only, not with alarms or the AI summary)."""
+    require_args(args, 'lastUpdate')
+    project_ids = sorted(int(project_id) for project_id in mirror_state()['projects'])
+    answered, unread = read_projects(client, project_ids)
+    projects = {project_id: mirrored_project(client, raw) for project_id, raw in answered.items()}
+    gone = [project_id for project_id in project_ids if project_id not in answered and project_id not in unread]
+
+    def record(state: dict[str, Any]) -> list[int]:
+        state['pending'] = {}
+        for project_id, project in projects.items():
+            entry = state['projects'].get(str(project_id))
+            if entry is not None and entry[1:] != fingerprint(project):
+                state['pending'][str(project_id)] = {'project': project, **transition(entry[2], project)}
+                entry[1:] = fingerprint(project)
+        for project_id in gone:  # deleted in Cado, or no longer visible to the key's user
+            if state['projects'].pop(str(project_id), None) is not None:
+                state['pending'][str(project_id)] = {'deleted': True}
+        return sorted(int(project_id) for project_id in state['pending'])
+
+    return GetModifiedRemoteDataResponse([str(project_id) for project_id in update_mirror_state(record)])
+
+
+def forget_project(project_id: int) -> None:
+    update_mirror_state(lambda state: state['projects'].pop(str(project_id), None))
+
+
+def deleted_message(project_id: int) -> str:
+    return (f'Cado project {project_id} no longer exists (deleted in Cado, or the API key\'s user cannot see it): '
+            'mirroring of this incident has stopped.')
+
+
+def read_change(client: Client, project_id: int) -> dict[str, Any]:
+    """A project read now (when the last cycle did not keep it), recorded as get-modified-remote-data records it."""
+    try:
+        project = mirrored_project(client, client.get_project(project_id).get('data') or {})
+    except CadoApiError as e:
+        if e.status != 404:
+            raise
+        forget_project(project_id)
+        return {'deleted': True}
+
+    def record(state: dict[str, Any]) -> dict[str, bool]:
+        entry = project_entry(state, project_id)
+        change = transition(entry[2], project)
+        entry[1:] = fingerprint(project)
+        return change
+
+    return {'project': project, **update_mirror_state(record)}
+
+
+def note_entry(contents: Any) -> dict[str, Any]:
+    text = isinstance(contents, str)
+    return {'Type': EntryType.NOTE, 'Contents': contents, 'ContentsFormat': EntryFormat.TEXT if text else EntryFormat.JSON}
+
+
+def incoming_entries(change: dict[str, Any], settings: MirrorSettings) -> list[dict[str, Any]]:
+    """A close entry when the project has just been closed or archived (and closing is on). Leaving those statuses
+    only says so: reopening an incident that an analyst closed is the analyst's decision."""
+    project = change['project']
+    status, project_id = project.get('status'), project.get('id')
+    entries = []
+    if change.get('closed') and settings.close_incident:
+        entries.append(note_entry({'dbotIncidentClose': True, 'closeReason': CLOSE_REASONS.get(status, 'Other'),
+                                   'closeNotes': f'Cado project {project_id} was {str(status).lower()} in Cado.'}))
+    if change.get('reopened'):
+        entries.append(note_entry(f'Cado project {project_id} is no longer closed or archived (now {status}). This '
+                                  'incident was not reopened: reopen it if the investigation continues.'))
+    return entries
+
+
+def get_remote_data_command(client: Client, args: dict[str, Any], params: dict[str, Any]) -> GetRemoteDataResponse:
+    """The mirrored project, from what the last get-modified-remote-data cycle kept (no request), else read now."""
+    require_args(args, 'id', 'lastUpdate')
+    project_id = mirror_id(GetRemoteDataArgs(args).remote_incident_id, 'id')
+    change = mirror_state()['pending'].get(str(project_id)) or read_change(client, project_id)
+    if change.get('deleted'):
+        return GetRemoteDataResponse({'id': str(project_id)}, [note_entry(deleted_message(project_id))])
+    return GetRemoteDataResponse({'id': str(project_id), 'cado_project': change['project']},
+                                 incoming_entries(change, mirror_settings(params)))
+
+
+def outgoing_status(closing: bool, delta: dict[str, Any]) -> str | None:
+    """The Cado status the incident asks for: Closed when it closes, else its Cado status, else its phase's."""
+    if closing:
+        return 'Closed'
+    if delta.get('cado_status'):
+        return parse_field(delta, Field('cado_status', 'status', choices=PROJECT_STATUSES))
+    return PHASE_TO_STATUS.get(' '.join(str(delta.get('phase') or '').lower().replace('-', ' ').split()))
+
+
+def close_note(data: dict[str, Any]) -> str:
+    notes = str(data.get('closeNotes') or '').strip()
+    return (f'Closed in Cortex XSOAR. Close reason: {data.get("closeReason") or "not given"}.'
+            + (f' Close notes: {notes}' if notes else ''))
+
+
+def users_with_owner(client: Client, current: Callable[[], dict[str, Any]], owner: str) -> list[dict[str, str]] | None:
+    """The project's users plus the owner (so that the PATCH keeps them whether Cado adds or replaces), or None when
+    no Cado user has exactly that username or the owner is already one of them."""
+    try:
+        users = client.list_users({'username': owner}).get('data') or []
+    except CadoApiError as e:
+        if e.status != 404:  # a platform without the users endpoint: the owner cannot be looked up
+            raise
+        users = []
+    if not any(user.get('username') == owner for user in users):
+        demisto.debug(f'Mirroring: no Cado user is named {owner}; the project\'s users are left as they are.')
+        return None
+    users = [user.get('username') for user in (current().get('details') or {}).get('users') or []
+             if isinstance(user, dict) and user.get('username')]
+    return None if owner in users else [{'username': name} for name in [*users, owner]]
+
+
+def as_object(raw: Any) -> dict[str, Any]:
+    """XSOAR sends `data` and `delta` as objects; typed in the War Room they are JSON text."""
+    if isinstance(raw, str):
+        with contextlib.suppress(ValueError):
+            raw = json.loads(raw)
+    return raw if isinstance(raw, dict) else {}
+
+
+def outgoing_body(client: Client, project_id: int, update: UpdateRemoteSystemArgs, closing: bool,
+                  known_status: Any) -> dict[str, Any]:
+    """The PATCH that brings the project in line with the incident; empty when it already is. The description is
+    read just before it is extended (what the last cycle kept may be a minute old, and Cado's text must not be lost)."""
+    delta = as_object(update.delta)
+    current = functools.cache(lambda: client.get_project(project_id).get('data') or {})
+    body: dict[str, Any] = {}
+    status = outgoing_status(closing, delta)
+    if status and status != known_status:
+        body['status'] = status
+    if closing:
+        description = (current().get('details') or {}).get('description') or ''
+        note = close_note(as_object(update.data))
+        if note not in description:
+            body['description'] = f'{description}\n\n{note}' if description else note
+    owner = str(delta.get('owner') or '').strip()
+    users = users_with_owner(client, current, owner) if owner else None
+    return {**body, **({'users': users} if users else {})}
+
+
+def record_status(state: dict[str, Any], project_id: int, status: str) -> None:
+    project_entry(state, project_id)[2] = status_code(status)
+
+
+def update_remote_system_command(client: Client, args: dict[str, Any], params: dict[str, Any]) -> str:
+    """Sends the incident's close, Cado status, phase and owner to its project, records what it sent (no echo) and
+    answers the remote id, as XSOAR expects."""
+    update = UpdateRemoteSystemArgs(args)
+    project_id = mirror_id(update.remote_incident_id, 'remoteId')
+    closing = mirror_settings(params).close_project and str(update.inc_status) == str(IncidentStatus.DONE)
+    if not closing and str(update.incident_changed).lower() != 'true':
+        return update.remote_incident_id
+    known_status = status_of((mirror_state()['projects'].get(str(project_id)) or [None, None, None])[2])
+    try:
+        body = outgoing_body(client, project_id, update, closing, known_status)
+        if body:
+            client.update_project(project_id, body)
+    except CadoApiError as e:
+        if e.status == 404:
+            forget_project(project_id)
+            raise CadoApiError(deleted_message(project_id), 404) from None
+        raise
+    # The incident already shows a status it set itself (Cado Project Status), and a closed incident must not be closed
+    # again by its own close coming back: those are recorded. A status set from the phase, and the close note, are
+    # not: the next cycle brings them into Cado Project Status and Cado Project Description.
+    if body.get('status') and (closing or body['status'] == as_object(update.delta).get('cado_status')):
+        update_mirror_state(partial(record_status, project_id=project_id, status=body['status']))
+    return update.remote_incident_id
+
+
+def incident_mirror_link_command(client: Client, args: dict[str, Any], params: dict[str, Any]) -> CommandResults:
+    """Registers an incident (one that Generic Webhook created) as the one that mirrors a project. The first incident
+    to claim a project keeps it; a fetched incident's project is claimed by the first incident that asks."""
+    project_id = required_id(args, 'project_id')
+    incident_id = parse_field(args, Field('incident_id', 'incident_id', required=True))
+    settings = mirror_settings(params)
+
+    def claim(state: dict[str, Any]) -> Any:
+        entry = project_entry(state, project_id)
+        entry[0] = entry[0] or incident_id
+        return entry[0]
+
+    if settings.direction:
+        owner = update_mirror_state(claim)
+    else:
+        owner = (mirror_state()['projects'].get(str(project_id)) or [None])[0]
+    link = {'project_id': project_id, 'incident_id': incident_id, 'linked': bool(settings.direction) and owner == incident_id,
+            'mirrored_by': owner, 'mirror_direction': settings.direction, 'mirror_instance': settings.instance}
+    if link['linked']:
+        note = (f'Incident {incident_id} mirrors Cado project {project_id}: set its dbotMirrorId to {project_id}, '
+                f'dbotMirrorInstance to {settings.instance} and dbotMirrorDirection to {settings.direction}.')
+    elif settings.direction:
+        note = f'Cado project {project_id} is already mirrored by incident {owner}: incident {incident_id} is not linked.'
+    else:
+        note = 'Mirroring is off on this instance (Incident Mirroring Direction: None): nothing was linked.'
+    return entity_results(MIRROR_LINK, link, link, title=f'Cado project {project_id} mirroring', note=note)
+
+
+def detection_project(incident: dict[str, Any]) -> int | None:
+    project_id = (json.loads(incident['rawJSON']).get('cado_detection') or {}).get('investigation_id')
+    return project_id if isinstance(project_id, int) and not isinstance(project_id, bool) and project_id > 0 else None
+
+
+def with_mirroring(incidents: list[dict[str, Any]], settings: MirrorSettings) -> list[dict[str, Any]]:
+    """Fetched incidents with XSOAR's mirroring fields; the first incident of a project not yet mirrored also gets
+    its mirror id, and the project is registered (one project never mirrors into two incidents)."""
+    if not settings.direction or not incidents:
+        return incidents
+
+    def register(state: dict[str, Any]) -> list[dict[str, Any]]:
+        mirrored = []
+        for incident in incidents:
+            fields = {'dbotMirrorDirection': settings.direction, 'dbotMirrorInstance': settings.instance}
+            project_id = detection_project(incident)
+            if project_id and str(project_id) not in state['projects']:
+                project_entry(state, project_id)
+                fields['dbotMirrorId'] = str(project_id)
+            mirrored.append({**incident, **fields})
+        return mirrored
+
+    return update_mirror_state(register)
+
+
 ''' DISPATCH '''
+
+# Commands that also take the instance parameters (client, args, params); in COMMANDS with the others.
+MIRRORING_COMMANDS: dict[str, Callable[[Client, dict[str, Any], dict[str, Any]], Any]] = {
+    'get-mapping-fields': get_mapping_fields_command,
+    'get-remote-data': get_remote_data_command,
+    'get-modified-remote-data': get_modified_remote_data_command,
+    'update-remote-system': update_remote_system_command,
+    'cado-incident-mirror-link': incident_mirror_link_command,
+}
 
 COMMANDS: dict[str, Callable[[Client, dict[str, Any]], CommandResults]] = {
     'cado-project-create': project_create_command,
@@ -4038,6 +4450,7 @@ COMMANDS: dict[str, Callable[[Client, dict[str, Any]], CommandResults]] = {
     'cado-ioc-rule-push': ioc_rule_push_command,
     'cado-timeline-note-update': timeline_note_update_command,
     'cado-timeline-note-delete': timeline_note_delete_command,
+    **MIRRORING_COMMANDS,
 }
 
 
@@ -4057,8 +4470,11 @@ def main() -> None:
             return_results(test_module(client, fetch_settings(params) if is_fetch else None))
         elif command == 'fetch-incidents':
             next_run, incidents = fetch_incidents(client, demisto.getLastRun() or {}, **fetch_settings(params))
+            incidents = with_mirroring(incidents, mirror_settings(params))
             demisto.setLastRun(next_run)
             demisto.incidents(incidents)
+        elif command in MIRRORING_COMMANDS:  # these also read the instance's mirroring parameters
+            return_results(COMMANDS[command](client, demisto.args(), params))
         elif command in COMMANDS:
             return_results(COMMANDS[command](client, demisto.args()))
         else:

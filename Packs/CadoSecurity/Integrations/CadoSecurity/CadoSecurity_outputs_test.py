@@ -244,7 +244,7 @@ def test_every_written_output_is_declared(mocker, fullest_cado, yaml_commands, c
 
 def readme_outputs() -> dict[str, list[tuple[str, str, str]]]:
     """Each command section's context output rows: (path, type, description)."""
-    sections = re.split(r'^### (cado-[\w-]+)$', README.read_text(), flags=re.M)
+    sections = re.split(r'^### ((?:cado|get|update)-[\w-]+)$', README.read_text(), flags=re.M)
     roots = '|'.join(('Cado', *XSOAR_INDICATOR_KEYS))
     return {name: re.findall(rf'^\| ((?:{roots})\.\S+) \| (\w+) \| (.*) \|$', body, flags=re.M)
             for name, body in zip(sections[1::2], sections[2::2], strict=True)}

@@ -143,6 +143,7 @@ FIXTURE_OPERATIONS = {
     'intelligence_update': ('PATCH', '/api/v3/intelligence', '200'),
     'timeline_note_update': ('PATCH', '/api/v3/notes/{note_id}', '200'),
     'timeline_note_delete': ('DELETE', '/api/v3/notes/{note_id}', '200'),
+    'user_list': ('GET', '/api/v3/users', '200'),
 }
 
 # Platforms before 2.269 send no pipeline `status`; the 2.324 contract requires it. These fixtures must violate
@@ -564,6 +565,9 @@ SUCCESS_CASES += [
 # CadoSecurity_files_test.py; exports: CadoSecurity_timeline_test.py), or keep Cado's answer out of the raw response.
 OWN_SUCCESS_TESTS = {'cado-file-download', 'cado-pipeline-logs-get', 'cado-evidence-download-url-get',
                      *CadoSecurity.EXPORTS}
+# Mirroring answers XSOAR's mirroring objects, or makes no request (cado-incident-mirror-link): its own module,
+# CadoSecurity_mirroring_test.py, proves each.
+OWN_SUCCESS_TESTS |= set(CadoSecurity.MIRRORING_COMMANDS)
 # The browse commands for the names of containers, appliances and storage: (command, exact query, table columns,
 # checks); the request path is the Listing's endpoint, the fixture BROWSE_FIXTURES', the prefix and key its Entity's.
 ECS_QUERY = {'account_name': ['aws-prod'], 'region': ['eu-west-2']}
@@ -756,7 +760,9 @@ def test_dispatch_table_matches_yaml(yaml_commands):
 # Arguments the code reads under a name built at run time (polling, paging and the instance defaults).
 COMMON_ARGUMENTS = {'page', 'page_size', 'limit', 'next_token', 'polling', 'interval_in_seconds',
                     'timeout_in_seconds', 'hide_polling_output', 'pipeline_id', 'pipeline_ids',
-                    'processing_pipeline_id', 'wait_for_processing', 'project_id', 'account', 'region'}
+                    'processing_pipeline_id', 'wait_for_processing', 'project_id', 'account', 'region',
+                    # and the mirroring arguments that CommonServerPython's UpdateRemoteSystemArgs reads
+                    'remoteId', 'delta', 'incidentChanged'}
 
 
 def test_yaml_arguments_are_read_by_the_code(yaml_commands):

@@ -3051,10 +3051,15 @@ def delivery(args: dict[str, Any], password: bool = False) -> tuple[bool, int]:
     if unzip and password:
         raise ValueError('Arguments "unzip" and "encryption_password" exclude each other: the password protects the '
                          'zip that unzip=true would unpack. Give one of them.')
+    return unzip, size_limit(args)
+
+
+def size_limit(args: dict[str, Any]) -> int:
+    """The most bytes a file command takes into the War Room (max_size_mb)."""
     megabytes = parse_field(args, Field('max_size_mb', 'max_size_mb', 'int', default=MAX_DOWNLOAD_MB_DEFAULT))
     if megabytes < 1:
         raise ValueError('Argument "max_size_mb" must be a positive whole number of megabytes.')
-    return unzip, megabytes * MEGABYTE
+    return megabytes * MEGABYTE
 
 
 def war_room_file(name: str) -> tuple[dict[str, Any], str]:
@@ -3349,11 +3354,11 @@ def timeline_note_remove_command(client: Client, args: dict[str, Any]) -> Comman
 
 
 def export_command(client: Client, args: dict[str, Any], command: str) -> dict[str, Any]:
-    """A War Room file entry, streamed to its file as the downloads are (an export has no size limit)."""
+    """A War Room file entry, streamed to its file and refused above max_size_mb as the downloads are."""
     export = EXPORTS[command]
     params = parse_fields(args, export.fields, client.defaults)
     [(entry, _)] = deliver(partial(getattr(client, export.endpoint), params), export.file_name.format(**params),
-                           'the export')
+                           'the export', max_bytes=size_limit(args))
     return entry
 
 

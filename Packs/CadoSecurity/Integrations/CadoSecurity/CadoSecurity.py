@@ -3409,27 +3409,36 @@ HOST_COMMAND_OPTIONS = (
                                      'custom_container')),
 )
 SCRIPT_SUFFIXES = {'windows': 'ps1'}
+# What in Cado's answer lets whoever holds it upload into the project.
+HOST_COMMAND_SECRETS = ('command', 'presigned_data')
 
 
-def host_command_get_command(client: Client, args: dict[str, Any]) -> CommandResults | list[Any]:
-    """The command, in context for a playbook to hand on (to an analyst or an EDR's script execution); with
-    downloadable=true, the stand-alone script as a file entry instead."""
+def host_command_get_command(client: Client, args: dict[str, Any]) -> list[Any]:
+    """The command, or with downloadable=true the stand-alone script, as a file entry; the command also in this
+    entry's table. It carries the collection's upload credentials, so it reaches context (where every later task and
+    anyone who reads the incident sees it) only when include_command_in_context=true asks for it, and never the raw
+    response."""
     body = {**parse_fields(args, HOST_COMMAND_FIELDS, client.defaults),
             'command_options': parse_fields(args, HOST_COMMAND_OPTIONS)}
+    in_context = parse_field(args, Field('include_command_in_context', '', 'bool', default=False))
     response = client.generate_host_command(body)
     data = response['data']
     command = data.get('command')
     if not isinstance(command, str) or not command.strip():
         raise CadoApiError(f'Cado generated no Cado Host command for project {body["project_id"]}.')
     deployment = {'id': f'{body["project_id"]}:{body["os"]}:{body["deployment"]}', 'project_id': body['project_id'],
-                  'os': body['os'], 'deployment': body['deployment'], 'command': command,
+                  'os': body['os'], 'deployment': body['deployment'], 'created': int(now_ms()),
                   **assign_params(cloud_storage_info=data.get('cloud_storage_info'))}
-    title = f'Cado Host {body["deployment"]} deployment command for {body["os"]} in project {body["project_id"]}'
-    if not body['downloadable']:
-        return entity_results(HOST_DEPLOYMENT, deployment, response, title=title)
     name = f'cado_host_{body["os"]}.{SCRIPT_SUFFIXES.get(body["os"], "sh")}'
-    summary = {key: value for key, value in deployment.items() if key != 'command'}
-    return [fileResult(name, command), entity_results(HOST_DEPLOYMENT, summary, response, title=f'{title}: file {name}')]
+    title = (f'Cado Host {body["deployment"]} deployment command for {body["os"]} in project {body["project_id"]}: '
+             f'file {name}')
+    # A stand-alone script is too long for a table cell: the file holds it.
+    shown = deployment if body['downloadable'] else {**deployment, 'command': command}
+    results = entity_results(HOST_DEPLOYMENT, {**deployment, 'command': command} if in_context else deployment,
+                             {**response, 'data': {key: value for key, value in data.items()
+                                                   if key not in HOST_COMMAND_SECRETS}}, title=title)
+    results.readable_output = table(HOST_DEPLOYMENT, [with_iso_times(shown)], title)
+    return [fileResult(name, command), results]
 
 
 def host_download_link_get_command(client: Client, args: dict[str, Any]) -> CommandResults:

@@ -113,6 +113,8 @@ OTHER_COMMAND_ARGS: dict[str, dict[str, str]] = {
                               'project_id': '12', 'prefixes': 'AWSLogs/123456789012/CloudTrail/'},
     'cado-host-command-get': {'os': 'linux', 'project_id': '12', 'as_super': 'true', 'light_mode': 'true'},
     'cado-host-download-link-get': {'os': 'linux'},
+    'cado-host-acquisition-follow': {'project_id': '12', 'since': '2024-06-03T12:00:00Z', 'host': 'web-01',
+                                     'polling': 'true', 'wait_for_processing': 'true'},
 }
 
 # Every command the integration answers (test-module and fetch-incidents read only instance parameters).

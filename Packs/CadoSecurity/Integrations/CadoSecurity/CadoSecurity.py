@@ -2644,8 +2644,8 @@ def pipelines_summary(entries: list[dict[str, Any]]) -> str:
 
 
 def poll_acquisition(client: Client, args: dict[str, Any], command: str, interval: int, timeout: int,
-                     wait_for_processing: bool) -> CommandResults | list[CommandResults]:
-    source = SOURCES[command]
+                     wait_for_processing: bool, source: Source | None = None) -> CommandResults | list[CommandResults]:
+    source = source or SOURCES[command]
     pipeline_ids = parse_field(args, Field('pipeline_ids', 'pipeline_ids', 'int_list')) or \
         [parse_field(args, Field('pipeline_id', 'pipeline_id', 'int'))]
     followers = parse_followers(args)
@@ -3441,6 +3441,72 @@ def host_command_get_command(client: Client, args: dict[str, Any]) -> list[Any]:
     return [fileResult(name, command), results]
 
 
+HOST_FOLLOW = 'cado-host-acquisition-follow'
+HOST_FIELD = Field('host', 'host', description='The machine Cado Host runs on, as the analyst names it (for the record).')
+# What a Cado Host upload starts in the project, followed as an acquisition is: acquisition pipelines through their
+# processing, or, when Cado starts none, the processing pipelines themselves.
+HOST_SOURCES = {kind: Source('Host', 'generate_host_command', 'host', 'Cado Host collection', (HOST_FIELD,),
+                             processes=kind == 'processing') for kind in ('acquisition', 'processing')}
+HOST_FOLLOW_FIELDS = (
+    project_field('project_id', description="ID of the project the Cado Host command uploads into. Defaults to the "
+                                            "instance's Default project ID."),
+    Field('since', 'since', 'time', required=True,
+          description='When the Cado Host command was generated (Cado.HostDeployment.created of cado-host-command-get): '
+                      'the pipelines Cado starts in the project from then on are followed. ISO 8601 or relative.'),
+    HOST_FIELD,
+)
+HOST_PIPELINES_READ = 50  # the project's newest pipelines, among which those the upload started are looked for
+
+
+def host_pipelines(client: Client, project_id: int, since_ms: int) -> tuple[str, list[int]]:
+    """The pipelines Cado started in the project since the command was generated: its acquisition pipelines, else its
+    processing pipelines (the kind, and their ids)."""
+    response = client.list_pipelines({'project_id': project_id, 'order_by': '-created', 'page': 1,
+                                      'per_page': HOST_PIPELINES_READ})
+    started = [pipeline.get('pipeline') or {} for pipeline in response.get('data') or []
+               if (epoch_millis(pipeline.get('created')) or 0) >= since_ms]
+    for kind in HOST_SOURCES:
+        ids = sorted(details['id'] for details in started if details.get('type') == kind
+                     and isinstance(details.get('id'), int) and not isinstance(details.get('id'), bool))
+        if ids:
+            return kind, ids
+    return '', []
+
+
+def host_acquisition_follow_command(client: Client, args: dict[str, Any]) -> CommandResults | list[CommandResults]:
+    """Waits for the pipelines a Cado Host upload starts in the project after the command was generated, then follows
+    them as an acquisition (poll_acquisition) to their end and, with wait_for_processing, through processing."""
+    polling, interval, timeout = polling_settings(args, first_run=not is_given(args, 'polling_followup'))
+    if not polling:
+        raise ValueError(f'Argument "polling" must be true: {HOST_FOLLOW} waits for the Cado Host upload. To see the '
+                         'project\'s pipelines now, run cado-pipeline-list project_id=<project>.')
+    wait_for_processing = parse_field(args, Field('wait_for_processing', 'wait_for_processing', 'bool', default=False))
+    settings = parse_fields(args, HOST_FOLLOW_FIELDS, client.defaults)
+    if is_given(args, 'pipeline_id'):
+        kind = parse_field(args, Field('pipeline_type', 'pipeline_type', choices=tuple(HOST_SOURCES),
+                                       default='acquisition'))
+        return poll_acquisition(client, args, HOST_FOLLOW, interval, timeout, wait_for_processing, HOST_SOURCES[kind])
+    kind, pipeline_ids = host_pipelines(client, settings['project_id'], settings['since'] * 1000)
+    if pipeline_ids:
+        found = {**args, 'project_id': settings['project_id'], 'pipeline_type': kind, 'pipeline_id': pipeline_ids[0],
+                 'pipeline_ids': ','.join(map(str, pipeline_ids))}
+        return poll_acquisition(client, found, HOST_FOLLOW, interval, timeout, wait_for_processing, HOST_SOURCES[kind])
+    host = f' of {settings["host"]}' if settings.get('host') else ''
+    since = to_iso(settings['since'] * 1000)
+    waiting = (f'the Cado Host collection{host} has started no pipeline in project {settings["project_id"]} since the '
+               f'command was generated ({since})')
+    if timeout >= interval:
+        return poll_again(HOST_FOLLOW, {**args, 'polling_followup': True}, interval, timeout,
+                          readable=f'Waiting: {waiting}.')
+    record = remove_empty_elements({'project_id': settings['project_id'], 'source': 'Host',
+                                    'resource_id': settings.get('host'), 'status': 'timeout', 'reason': waiting})
+    return with_error_entry(
+        entity_results(ACQUISITION, record, None, title='Cado Host acquisition timeout'),
+        f'Timed out waiting for the Cado Host upload: {waiting}. Check that the command ran on the machine (its output '
+        f'says whether the upload succeeded), then run {HOST_FOLLOW} again with the same since, or raise '
+        'timeout_in_seconds.')
+
+
 def host_download_link_get_command(client: Client, args: dict[str, Any]) -> CommandResults:
     os_name = parse_field(args, HOST_OS_FIELD)
     response = client.get_host_download_link({'os': os_name})
@@ -3815,6 +3881,7 @@ COMMANDS: dict[str, Callable[[Client, dict[str, Any]], CommandResults]] = {
     'cado-cloudgrep-search': cloudgrep_search_command,
     'cado-host-command-get': host_command_get_command,
     'cado-host-download-link-get': host_download_link_get_command,
+    HOST_FOLLOW: host_acquisition_follow_command,
 }
 
 

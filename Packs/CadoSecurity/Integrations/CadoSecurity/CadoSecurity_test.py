@@ -559,7 +559,7 @@ SUCCESS_CASES += [
 # Commands whose success is proven in their own module: they answer War Room file entries (downloads and logs:
 # CadoSecurity_files_test.py; exports: CadoSecurity_timeline_test.py), or keep Cado's answer out of the raw response.
 OWN_SUCCESS_TESTS = {'cado-file-download', 'cado-pipeline-logs-get', 'cado-evidence-download-url-get',
-                     *CadoSecurity.EXPORTS, 'cado-host-command-get'}
+                     *CadoSecurity.EXPORTS, 'cado-host-command-get', 'cado-host-acquisition-follow'}
 # The browse commands for the names of containers, appliances and storage: (command, exact query, table columns,
 # checks); the request path is the Listing's endpoint, the fixture BROWSE_FIXTURES', the prefix and key its Entity's.
 ECS_QUERY = {'account_name': ['aws-prod'], 'region': ['eu-west-2']}

@@ -3432,12 +3432,15 @@ def host_command_get_command(client: Client, args: dict[str, Any]) -> list[Any]:
     name = f'cado_host_{body["os"]}.{SCRIPT_SUFFIXES.get(body["os"], "sh")}'
     title = (f'Cado Host {body["deployment"]} deployment command for {body["os"]} in project {body["project_id"]}: '
              f'file {name}')
+    with_command = {**deployment, 'command': command}
     # A stand-alone script is too long for a table cell: the file holds it.
-    shown = deployment if body['downloadable'] else {**deployment, 'command': command}
-    results = entity_results(HOST_DEPLOYMENT, {**deployment, 'command': command} if in_context else deployment,
-                             {**response, 'data': {key: value for key, value in data.items()
-                                                   if key not in HOST_COMMAND_SECRETS}}, title=title)
-    results.readable_output = table(HOST_DEPLOYMENT, [with_iso_times(shown)], title)
+    shown = deployment if body['downloadable'] else with_command
+    results = CommandResults(
+        outputs_prefix=HOST_DEPLOYMENT.prefix, outputs_key_field=HOST_DEPLOYMENT.key,
+        outputs=with_iso_times(with_command if in_context else deployment),
+        readable_output=table(HOST_DEPLOYMENT, [with_iso_times(shown)], title),
+        raw_response={**response, 'data': {key: value for key, value in data.items()
+                                           if key not in HOST_COMMAND_SECRETS}})
     return [fileResult(name, command), results]
 
 

@@ -92,6 +92,8 @@ def command_rows(repeats: int) -> list[dict[str, Any]]:
             minimum, note = 2, 'limit 50: first page names a next one'
         elif command in CURSOR_LISTS:
             note = 'limit 50: one page holds everything'
+        elif command == 'cado-host-acquisition-follow':
+            minimum, note = 5, 'upload arrived: pipeline list, its pipeline, its processing, alarm summary, detections'
         cases.append((command, note, args, minimum, params))
         if command in CURSOR_LISTS:
             cases.append((command, 'single page (page_size=10)', {**args, 'page_size': '10'}, 1, {}))

@@ -268,16 +268,16 @@ CASES: dict[str, list[Case]] = {
                                                  os='Linux,Windows', package_in_use='true,undetermined',
                                                  latest_results='true', order_by='-severity', limit='5')),
     # File exports
-    'cado-timeline-export': [Case(args_of('cado-timeline-export'))],
-    'cado-alarm-export': [Case(args_of('cado-alarm-export'))],
+    'cado-timeline-export': [Case(args_of('cado-timeline-export', max_size_mb='50'))],
+    'cado-alarm-export': [Case(args_of('cado-alarm-export', max_size_mb='50'))],
     'cado-detection-export': [Case(args_of('cado-detection-export', from_date='2024-06-01T00:00:00Z',
-                                           to_date='2024-06-03T00:00:00Z'))],
+                                           to_date='2024-06-03T00:00:00Z', max_size_mb='50'))],
     'cado-script-list': with_page(args_of('cado-script-list', name='Collect bash history', limit='5')),
     'cado-cloudgrep-search': [Case(args_of('cado-cloudgrep-search', filename='CloudTrail',
                                            modified_after='2024-06-01T00:00:00Z',
                                            modified_before='2024-06-04T00:00:00Z'))],
     'cado-host-command-get': [
-        Case(args_of('cado-host-command-get')),
+        Case(args_of('cado-host-command-get', include_command_in_context='true')),
         Case(args_of('cado-host-command-get', os='kubernetes', deployment='manual', downloadable='true',
                      max_mode='true', enable_memory='true', extended_memory='true', verbose='true', no_clean='true',
                      is_non_root='true', skip_scan='true', additional_files='/etc/passwd,/var/log/auth.log',
@@ -305,6 +305,10 @@ CASES: dict[str, list[Case]] = {
     ],
     'get-mapping-fields': [Case(offline=True)],
     'cado-incident-mirror-link': [Case(args_of('cado-incident-mirror-link'), params=MIRRORING, offline=True)],
+    # Prism's pipelines carry the contract's example creation time: a collection generated at the epoch sees them.
+    'cado-host-acquisition-follow': [Case(args_of('cado-host-acquisition-follow', since='1970-01-01T00:00:00Z',
+                                                  interval_in_seconds='10', timeout_in_seconds='60'),
+                                          follow_polling=True)],
 }
 
 

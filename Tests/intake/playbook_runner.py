@@ -9,9 +9,9 @@ setIncident and closeInvestigation. Scripts run for real (CadoParseEvent); integ
 checks every call against the integration's YAML (declared and required arguments, polling).
 
 Integration instances: a command runs on the instance its `using` argument names, and on every instance of the
-integration when `using` is empty ("leave empty to use all integration instances"); a command that fails writes its
-entry context and then an error entry (CommandError carries both). Manual tasks (a regular task that runs nothing, a
-condition without conditions) wait for an analyst: the run records the task with its description rendered (task
+integration when `using` is empty ("leave empty to use all integration instances"); a command or script that fails
+writes its entry context and then an error entry (CommandError carries both). Manual tasks (a regular task that runs
+nothing, a condition without conditions) wait for an analyst: the run records the task with its description rendered (task
 descriptions take context values) and stops there unless `answers` completes it (task name -> branch label, `#none#`
 for a regular task).
 """
@@ -254,7 +254,7 @@ class Run:
         try:
             if inner.get('scriptName'):
                 self.calls.append((inner['scriptName'], args))
-                merge_entry_context(context, self.scripts[inner['scriptName']](args, self.incident))
+                self.script(inner['scriptName'], args, context)
             else:
                 brand, _, command = inner['script'].partition('|||')
                 self.calls.append((command, args))
@@ -270,6 +270,14 @@ class Run:
                 return follow('#none#')
             raise
         return follow('#none#')
+
+    def script(self, name: str, args: dict, context: dict) -> None:
+        """A script that fails writes its entry context, then its error entry (CommandError carries both)."""
+        try:
+            merge_entry_context(context, self.scripts[name](args, self.incident))
+        except CommandError as e:
+            merge_entry_context(context, e.context)
+            raise
 
     @staticmethod
     def is_manual(task: dict) -> bool:

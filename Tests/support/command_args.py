@@ -126,6 +126,8 @@ OTHER_COMMAND_ARGS: dict[str, dict[str, str]] = {
                              'delta': '{"phase": "Containment", "owner": "jdoe"}'},
     'get-mapping-fields': {},
     'cado-incident-mirror-link': {'project_id': '12', 'incident_id': '4711'},
+    'cado-host-acquisition-follow': {'project_id': '12', 'since': '2024-06-03T12:00:00Z', 'host': 'web-01',
+                                     'polling': 'true', 'wait_for_processing': 'true'},
 }
 
 # Every command the integration answers (test-module and fetch-incidents read only instance parameters).

@@ -2678,8 +2678,8 @@ def pipelines_summary(entries: list[dict[str, Any]]) -> str:
 
 
 def poll_acquisition(client: Client, args: dict[str, Any], command: str, interval: int, timeout: int,
-                     wait_for_processing: bool) -> CommandResults | list[CommandResults]:
-    source = SOURCES[command]
+                     wait_for_processing: bool, source: Source | None = None) -> CommandResults | list[CommandResults]:
+    source = source or SOURCES[command]
     pipeline_ids = parse_field(args, Field('pipeline_ids', 'pipeline_ids', 'int_list')) or \
         [parse_field(args, Field('pipeline_id', 'pipeline_id', 'int'))]
     followers = parse_followers(args)
@@ -3085,10 +3085,15 @@ def delivery(args: dict[str, Any], password: bool = False) -> tuple[bool, int]:
     if unzip and password:
         raise ValueError('Arguments "unzip" and "encryption_password" exclude each other: the password protects the '
                          'zip that unzip=true would unpack. Give one of them.')
+    return unzip, size_limit(args)
+
+
+def size_limit(args: dict[str, Any]) -> int:
+    """The most bytes a file command takes into the War Room (max_size_mb)."""
     megabytes = parse_field(args, Field('max_size_mb', 'max_size_mb', 'int', default=MAX_DOWNLOAD_MB_DEFAULT))
     if megabytes < 1:
         raise ValueError('Argument "max_size_mb" must be a positive whole number of megabytes.')
-    return unzip, megabytes * MEGABYTE
+    return megabytes * MEGABYTE
 
 
 def war_room_file(name: str) -> tuple[dict[str, Any], str]:
@@ -3397,11 +3402,11 @@ def timeline_note_delete_command(client: Client, args: dict[str, Any]) -> Comman
 
 
 def export_command(client: Client, args: dict[str, Any], command: str) -> dict[str, Any]:
-    """A War Room file entry, streamed to its file as the downloads are (an export has no size limit)."""
+    """A War Room file entry, streamed to its file and refused above max_size_mb as the downloads are."""
     export = EXPORTS[command]
     params = parse_fields(args, export.fields, client.defaults)
     [(entry, _)] = deliver(partial(getattr(client, export.endpoint), params), export.file_name.format(**params),
-                           'the export')
+                           'the export', max_bytes=size_limit(args))
     return entry
 
 
@@ -3452,27 +3457,105 @@ HOST_COMMAND_OPTIONS = (
                                      'custom_container')),
 )
 SCRIPT_SUFFIXES = {'windows': 'ps1'}
+# What in Cado's answer lets whoever holds it upload into the project.
+HOST_COMMAND_SECRETS = ('command', 'presigned_data')
 
 
-def host_command_get_command(client: Client, args: dict[str, Any]) -> CommandResults | list[Any]:
-    """The command, in context for a playbook to hand on (to an analyst or an EDR's script execution); with
-    downloadable=true, the stand-alone script as a file entry instead."""
+def host_command_get_command(client: Client, args: dict[str, Any]) -> list[Any]:
+    """The command, or with downloadable=true the stand-alone script, as a file entry; the command also in this
+    entry's table. It carries the collection's upload credentials, so it reaches context (where every later task and
+    anyone who reads the incident sees it) only when include_command_in_context=true asks for it, and never the raw
+    response."""
     body = {**parse_fields(args, HOST_COMMAND_FIELDS, client.defaults),
             'command_options': parse_fields(args, HOST_COMMAND_OPTIONS)}
+    in_context = parse_field(args, Field('include_command_in_context', '', 'bool', default=False))
     response = client.generate_host_command(body)
     data = response['data']
     command = data.get('command')
     if not isinstance(command, str) or not command.strip():
         raise CadoApiError(f'Cado generated no Cado Host command for project {body["project_id"]}.')
     deployment = {'id': f'{body["project_id"]}:{body["os"]}:{body["deployment"]}', 'project_id': body['project_id'],
-                  'os': body['os'], 'deployment': body['deployment'], 'command': command,
+                  'os': body['os'], 'deployment': body['deployment'], 'created': int(now_ms()),
                   **assign_params(cloud_storage_info=data.get('cloud_storage_info'))}
-    title = f'Cado Host {body["deployment"]} deployment command for {body["os"]} in project {body["project_id"]}'
-    if not body['downloadable']:
-        return entity_results(HOST_DEPLOYMENT, deployment, response, title=title)
     name = f'cado_host_{body["os"]}.{SCRIPT_SUFFIXES.get(body["os"], "sh")}'
-    summary = {key: value for key, value in deployment.items() if key != 'command'}
-    return [fileResult(name, command), entity_results(HOST_DEPLOYMENT, summary, response, title=f'{title}: file {name}')]
+    title = (f'Cado Host {body["deployment"]} deployment command for {body["os"]} in project {body["project_id"]}: '
+             f'file {name}')
+    with_command = {**deployment, 'command': command}
+    # A stand-alone script is too long for a table cell: the file holds it.
+    shown = deployment if body['downloadable'] else with_command
+    results = CommandResults(
+        outputs_prefix=HOST_DEPLOYMENT.prefix, outputs_key_field=HOST_DEPLOYMENT.key,
+        outputs=with_iso_times(with_command if in_context else deployment),
+        readable_output=table(HOST_DEPLOYMENT, [with_iso_times(shown)], title),
+        raw_response={**response, 'data': {key: value for key, value in data.items()
+                                           if key not in HOST_COMMAND_SECRETS}})
+    return [fileResult(name, command), results]
+
+
+HOST_FOLLOW = 'cado-host-acquisition-follow'
+HOST_FIELD = Field('host', 'host', description='The machine Cado Host runs on, as the analyst names it (for the record).')
+# What a Cado Host upload starts in the project, followed as an acquisition is: acquisition pipelines through their
+# processing, or, when Cado starts none, the processing pipelines themselves.
+HOST_SOURCES = {kind: Source('Host', 'generate_host_command', 'host', 'Cado Host collection', (HOST_FIELD,),
+                             processes=kind == 'processing') for kind in ('acquisition', 'processing')}
+HOST_FOLLOW_FIELDS = (
+    project_field('project_id', description="ID of the project the Cado Host command uploads into. Defaults to the "
+                                            "instance's Default project ID."),
+    Field('since', 'since', 'time', required=True,
+          description='When the Cado Host command was generated (Cado.HostDeployment.created of cado-host-command-get): '
+                      'the pipelines Cado starts in the project from then on are followed. ISO 8601 or relative.'),
+    HOST_FIELD,
+)
+HOST_PIPELINES_READ = 50  # the project's newest pipelines, among which those the upload started are looked for
+
+
+def host_pipelines(client: Client, project_id: int, since_ms: int) -> tuple[str, list[int]]:
+    """The pipelines Cado started in the project since the command was generated: its acquisition pipelines, else its
+    processing pipelines (the kind, and their ids)."""
+    response = client.list_pipelines({'project_id': project_id, 'order_by': '-created', 'page': 1,
+                                      'per_page': HOST_PIPELINES_READ})
+    started = [pipeline.get('pipeline') or {} for pipeline in response.get('data') or []
+               if (epoch_millis(pipeline.get('created')) or 0) >= since_ms]
+    for kind in HOST_SOURCES:
+        ids = sorted(details['id'] for details in started if details.get('type') == kind
+                     and isinstance(details.get('id'), int) and not isinstance(details.get('id'), bool))
+        if ids:
+            return kind, ids
+    return '', []
+
+
+def host_acquisition_follow_command(client: Client, args: dict[str, Any]) -> CommandResults | list[CommandResults]:
+    """Waits for the pipelines a Cado Host upload starts in the project after the command was generated, then follows
+    them as an acquisition (poll_acquisition) to their end and, with wait_for_processing, through processing."""
+    polling, interval, timeout = polling_settings(args, first_run=not is_given(args, 'polling_followup'))
+    if not polling:
+        raise ValueError(f'Argument "polling" must be true: {HOST_FOLLOW} waits for the Cado Host upload. To see the '
+                         'project\'s pipelines now, run cado-pipeline-list project_id=<project>.')
+    wait_for_processing = parse_field(args, Field('wait_for_processing', 'wait_for_processing', 'bool', default=False))
+    settings = parse_fields(args, HOST_FOLLOW_FIELDS, client.defaults)
+    if is_given(args, 'pipeline_id'):
+        kind = parse_field(args, Field('pipeline_type', 'pipeline_type', choices=tuple(HOST_SOURCES),
+                                       default='acquisition'))
+        return poll_acquisition(client, args, HOST_FOLLOW, interval, timeout, wait_for_processing, HOST_SOURCES[kind])
+    kind, pipeline_ids = host_pipelines(client, settings['project_id'], settings['since'] * 1000)
+    if pipeline_ids:
+        found = {**args, 'project_id': settings['project_id'], 'pipeline_type': kind, 'pipeline_id': pipeline_ids[0],
+                 'pipeline_ids': ','.join(map(str, pipeline_ids))}
+        return poll_acquisition(client, found, HOST_FOLLOW, interval, timeout, wait_for_processing, HOST_SOURCES[kind])
+    host = f' of {settings["host"]}' if settings.get('host') else ''
+    since = to_iso(settings['since'] * 1000)
+    waiting = (f'the Cado Host collection{host} has started no pipeline in project {settings["project_id"]} since the '
+               f'command was generated ({since})')
+    if timeout >= interval:
+        return poll_again(HOST_FOLLOW, {**args, 'polling_followup': True}, interval, timeout,
+                          readable=f'Waiting: {waiting}.')
+    record = remove_empty_elements({'project_id': settings['project_id'], 'source': 'Host',
+                                    'resource_id': settings.get('host'), 'status': 'timeout', 'reason': waiting})
+    return with_error_entry(
+        entity_results(ACQUISITION, record, None, title='Cado Host acquisition timeout'),
+        f'Timed out waiting for the Cado Host upload: {waiting}. Check that the command ran on the machine (its output '
+        f'says whether the upload succeeded), then run {HOST_FOLLOW} again with the same since, or raise '
+        'timeout_in_seconds.')
 
 
 def host_download_link_get_command(client: Client, args: dict[str, Any]) -> CommandResults:
@@ -4451,6 +4534,7 @@ COMMANDS: dict[str, Callable[[Client, dict[str, Any]], CommandResults]] = {
     'cado-timeline-note-update': timeline_note_update_command,
     'cado-timeline-note-delete': timeline_note_delete_command,
     **MIRRORING_COMMANDS,
+    HOST_FOLLOW: host_acquisition_follow_command,
 }
 
 

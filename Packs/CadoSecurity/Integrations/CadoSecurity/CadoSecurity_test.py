@@ -564,7 +564,7 @@ SUCCESS_CASES += [
 # Commands whose success is proven in their own module: they answer War Room file entries (downloads and logs:
 # CadoSecurity_files_test.py; exports: CadoSecurity_timeline_test.py), or keep Cado's answer out of the raw response.
 OWN_SUCCESS_TESTS = {'cado-file-download', 'cado-pipeline-logs-get', 'cado-evidence-download-url-get',
-                     *CadoSecurity.EXPORTS}
+                     *CadoSecurity.EXPORTS, 'cado-host-command-get', 'cado-host-acquisition-follow'}
 # Mirroring answers XSOAR's mirroring objects, or makes no request (cado-incident-mirror-link): its own module,
 # CadoSecurity_mirroring_test.py, proves each.
 OWN_SUCCESS_TESTS |= set(CadoSecurity.MIRRORING_COMMANDS)
@@ -635,14 +635,6 @@ SUCCESS_CASES += [
          'Cado.CloudgrepMatch', 'filename', 'Cado cloudgrep matches in bucket acme-cloudtrail-logs',
          ('Filename', 'Total Matches', 'Matched Lines'),
          (('0.total_matches', 2), ('0.bucket', 'acme-cloudtrail-logs'), ('1.total_matches', 1))),
-    Case('cado-host-command-get', args_of('cado-host-command-get'), 'POST', '/api/v3/import/cado-host',
-         'host_command_get', None,
-         {'project_id': 12, 'os': 'linux', 'deployment': 'auto', 'downloadable': False,
-          'command_options': {'as_super': True, 'light_mode': True}},
-         'Cado.HostDeployment', 'id', 'Cado Host auto deployment command for linux in project 12',
-         ('Project Id', 'Os', 'Deployment', 'Command'),
-         (('id', '12:linux:auto'), ('command', load('host_command_get')['data']['command']),
-          ('cloud_storage_info.path', 'cado-host/12/'))),
     Case('cado-host-download-link-get', args_of('cado-host-download-link-get'), 'GET', '/api/v3/import/cado-host',
          'host_download_link_get', {'os': ['linux']}, None, 'Cado.HostDownload', 'os',
          'Cado Host download link for linux', ('Os', 'Link'),

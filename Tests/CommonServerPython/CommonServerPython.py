@@ -1727,9 +1727,8 @@ class GetRemoteDataResponse:
         self.entries = entries
 
     def extract_for_local(self):
-        """[mirrored object, *entries]; None when there is no mirrored object. The object must carry an "id"."""
+        """[mirrored object, *entries]; None when there is no mirrored object."""
         if self.mirrored_object:
-            demisto.info('Updating object {}'.format(self.mirrored_object['id']))
             return [self.mirrored_object] + self.entries
 
 
@@ -1762,4 +1761,8 @@ class GetMappingFieldsResponse:
         self.scheme_types_mappings.append(scheme_type_mapping)
 
     def extract_mapping(self):
-        return [scheme_types_mapping.extract_mapping() for scheme_types_mapping in self.scheme_types_mappings]
+        """One dict: each incident type's name -> its fields (a later type of the same name replaces an earlier)."""
+        all_mappings = {}
+        for scheme_types_mapping in self.scheme_types_mappings:
+            all_mappings.update(scheme_types_mapping.extract_mapping())
+        return all_mappings

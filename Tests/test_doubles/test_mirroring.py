@@ -41,8 +41,7 @@ def test_get_remote_data_response_puts_the_object_before_its_entries():
     entry = {'Type': EntryType.NOTE, 'Contents': {'dbotIncidentClose': True}, 'ContentsFormat': EntryFormat.JSON}
     assert GetRemoteDataResponse({'id': '12', 'a': 1}, [entry]).extract_for_local() == [{'id': '12', 'a': 1}, entry]
     assert GetRemoteDataResponse({}, [entry]).extract_for_local() is None
-    with pytest.raises(KeyError):  # the real one logs the object's "id": an object without one fails
-        GetRemoteDataResponse({'cado_project': {}}, []).extract_for_local()
+    assert GetRemoteDataResponse({'cado_project': {}}, []).extract_for_local() == [{'cado_project': {}}]
 
 
 def test_get_modified_remote_data_response_entry():
@@ -50,14 +49,14 @@ def test_get_modified_remote_data_response_entry():
         'Contents': ['12', '13'], 'Type': EntryType.NOTE, 'ContentsFormat': EntryFormat.JSON}
 
 
-def test_mapping_fields_response_lists_one_mapping_per_type():
+def test_mapping_fields_response_maps_each_type_to_its_fields():
     scheme = SchemeTypeMapping(type_name='Cado Detection')
     scheme.add_field('phase', 'the phase')
     scheme.add_field('owner')
     response = GetMappingFieldsResponse([scheme])
     response.add_scheme_type(SchemeTypeMapping('Other', {'x': 'y'}))
-    assert response.extract_mapping() == [{'Cado Detection': {'phase': 'the phase', 'owner': ''}}, {'Other': {'x': 'y'}}]
-    assert GetMappingFieldsResponse().extract_mapping() == []
+    assert response.extract_mapping() == {'Cado Detection': {'phase': 'the phase', 'owner': ''}, 'Other': {'x': 'y'}}
+    assert GetMappingFieldsResponse().extract_mapping() == {}
 
 
 @pytest.mark.parametrize('result, sent', [
@@ -65,7 +64,7 @@ def test_mapping_fields_response_lists_one_mapping_per_type():
     (GetRemoteDataResponse({}, []), None),
     (GetModifiedRemoteDataResponse(['12']), {'Contents': ['12'], 'Type': EntryType.NOTE,
                                              'ContentsFormat': EntryFormat.JSON}),
-    (GetMappingFieldsResponse([SchemeTypeMapping('T', {'f': 'd'})]), [{'T': {'f': 'd'}}]),
+    (GetMappingFieldsResponse([SchemeTypeMapping('T', {'f': 'd'})]), {'T': {'f': 'd'}}),
     ('12', '12'),
 ])
 def test_return_results_sends_what_xsoar_reads(mocker, result, sent):

@@ -49,9 +49,8 @@ def error_of(outcome) -> str:
 
 def test_mapping_fields_name_the_outgoing_keys_of_both_incident_types(cado):
     outcome = MirroringXsoar(cado).run('get-mapping-fields', {})
-    assert [list(mapping) for mapping in outcome.entries[0]] == [['Cado Detection'], ['Cado Processing Event']]
-    assert all(set(fields) == {'cado_status', 'phase', 'owner'} for mapping in outcome.entries[0]
-               for fields in mapping.values())
+    assert list(outcome.entries[0]) == ['Cado Detection', 'Cado Processing Event']
+    assert all(set(fields) == {'cado_status', 'phase', 'owner'} for fields in outcome.entries[0].values())
     assert cado.requests == []
 
 

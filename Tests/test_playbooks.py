@@ -45,9 +45,7 @@ PLAYBOOK_PATHS = sorted(PACK.glob('Playbooks/*.yml')) + sorted(PACK.glob('TestPl
 PLAYBOOKS = {doc['id']: doc for doc in map(load, PLAYBOOK_PATHS)}
 TEST_PLAYBOOKS = {load(path)['id'] for path in PACK.glob('TestPlaybooks/*.yml')}
 INTEGRATION = load(PACK / 'Integrations' / 'CadoSecurity' / 'CadoSecurity.yml')
-# Declarations another branch adds to the YAML (Tests/support/pending_commands.yml) stand in only while it has none.
-PENDING = {c['name']: c for c in yaml.safe_load((ROOT / 'Tests' / 'support' / 'pending_commands.yml').read_text())}
-COMMANDS = PENDING | {c['name']: c for c in INTEGRATION['script']['commands']}
+COMMANDS = {c['name']: c for c in INTEGRATION['script']['commands']}
 SCRIPTS = {s['name']: s for s in map(load, sorted(PACK.glob('Scripts/*/*.yml')))}
 FIELDS = {f['cliName']: f for f in map(lambda p: json.loads(p.read_text()), sorted(PACK.glob('IncidentFields/*.json')))}
 METADATA = json.loads((PACK / 'pack_metadata.json').read_text())

@@ -26,7 +26,6 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 PACK = ROOT / 'Packs' / 'CadoSecurity'
 INTEGRATION_YML = PACK / 'Integrations' / 'CadoSecurity' / 'CadoSecurity.yml'
-PENDING_YML = ROOT / 'Tests' / 'support' / 'pending_commands.yml'
 MIRROR_ATTRIBUTES = ('dbotMirrorId', 'dbotMirrorInstance', 'dbotMirrorDirection')  # the incident's own, not fields
 REFERENCE = re.compile(r'\$\{([^}]+)\}')
 DT_KEY = re.compile(r'^(?P<path>[\w.]+)\(val\.(?P<key>\w+) && val\.(?P<key2>\w+) == obj\.(?P<key3>\w+)\)$')
@@ -45,10 +44,8 @@ def playbooks() -> dict[str, dict]:
 
 @functools.cache
 def integration_commands() -> dict[str, dict]:
-    """The integration's commands; a declaration of Tests/support/pending_commands.yml stands in while the YAML has
-    none (another branch adds it)."""
-    pending = {c['name']: c for c in load_yaml(PENDING_YML)}
-    return pending | {c['name']: c for c in load_yaml(INTEGRATION_YML)['script']['commands']}
+    """The integration's commands, as its YAML declares them."""
+    return {c['name']: c for c in load_yaml(INTEGRATION_YML)['script']['commands']}
 
 
 def get_path(data: Any, path: str) -> Any:

@@ -1,13 +1,10 @@
 """Mirroring, the link for incidents the integration did not fetch: the response playbook links a Generic Webhook
 incident to its Cado project (Cado Link Project for Mirroring: cado-incident-mirror-link, then setIncident with the
 mirroring attributes), on the fake Cado, whose link behaves as the mirroring agreement says."""
-import json
 
 import intake_webhook as webhook
-import pytest
-import yaml
 from fake_cado import FakeCado, detection
-from playbook_runner import INTEGRATION_YML, PENDING_YML, Run, load_yaml, playbooks
+from playbook_runner import INTEGRATION_YML, Run, load_yaml, playbooks
 from test_intake import MAIN, SUB, cado, detection_incident, intake, other_incident, run, scripts
 
 LINK = 'cado-incident-mirror-link'
@@ -119,26 +116,12 @@ def test_the_sub_playbook_links_a_project_it_creates_only_when_asked():
     assert asked['CustomFields']['cadomirrorstate'] == 'linked'
 
 
-def test_the_pending_declaration_agrees_with_the_integration_once_it_declares_the_command():
-    [pending] = [c for c in load_yaml(PENDING_YML) if c['name'] == LINK]
-    declared = {c['name']: c for c in load_yaml(INTEGRATION_YML)['script']['commands']}.get(LINK)
-    if declared is None:
-        pytest.skip(f'CadoSecurity.yml does not declare {LINK} yet: Tests/support/pending_commands.yml stands in')
-
-    def shape(command: dict) -> tuple:
-        return ({(a['name'], bool(a.get('required'))) for a in command.get('arguments') or []},
-                {o['contextPath'] for o in command.get('outputs') or []})
-
-    assert shape(declared) == shape(pending)
-
-
-def test_the_pending_declaration_is_what_the_agreement_says():
-    [pending] = yaml.safe_load(PENDING_YML.read_text())
-    assert pending['name'] == LINK
-    assert {(a['name'], a['required']) for a in pending['arguments']} == {('project_id', True), ('incident_id', True)}
-    assert {o['contextPath'].rpartition('.')[2] for o in pending['outputs']} == {
+def test_the_link_command_is_declared_as_the_agreement_says():
+    [link] = [c for c in load_yaml(INTEGRATION_YML)['script']['commands'] if c['name'] == LINK]
+    assert {(a['name'], bool(a.get('required'))) for a in link['arguments']} == {('project_id', True),
+                                                                               ('incident_id', True)}
+    assert {o['contextPath'].rpartition('.')[2] for o in link['outputs']} == {
         'project_id', 'incident_id', 'linked', 'mirrored_by', 'mirror_direction', 'mirror_instance'}
-    assert json.dumps(pending)  # plain data
 
 
 def pack_tasks():

@@ -76,6 +76,18 @@ def benchmark_args(command: str) -> dict[str, str]:
     return args
 
 
+# Commands whose valid arguments need other than one request, with what each request is for.
+OWN_MINIMUMS: dict[str, tuple[int, str]] = {
+    'cado-host-acquisition-follow': (5, 'upload arrived: pipeline list, its pipeline, its processing, alarm summary, '
+                                        'detections'),
+    'cado-detection-get': (3, 'the detection\'s asset, its resource\'s detections, the read that classifies it'),
+    'update-remote-system': (3, 'close, phase and owner: the description it extends, the owner\'s Cado user, the PATCH'),
+    'get-modified-remote-data': (0, 'no project mirrored yet (tools/mirror_benchmark.py measures cycles)'),
+    'get-mapping-fields': (0, 'the outgoing fields, known without asking Cado'),
+    'cado-incident-mirror-link': (0, 'the registry is the integration context'),
+}
+
+
 def command_rows(repeats: int) -> list[dict[str, Any]]:
     """One row per command (valid arguments), plus single-page variants of cursor lists and polling steps."""
     cases: list[tuple[str, str, dict, int | None, dict]] = []
@@ -92,8 +104,8 @@ def command_rows(repeats: int) -> list[dict[str, Any]]:
             minimum, note = 2, 'limit 50: first page names a next one'
         elif command in CURSOR_LISTS:
             note = 'limit 50: one page holds everything'
-        elif command == 'cado-host-acquisition-follow':
-            minimum, note = 5, 'upload arrived: pipeline list, its pipeline, its processing, alarm summary, detections'
+        elif command in OWN_MINIMUMS:
+            minimum, note = OWN_MINIMUMS[command]
         cases.append((command, note, args, minimum, params))
         if command in CURSOR_LISTS:
             cases.append((command, 'single page (page_size=10)', {**args, 'page_size': '10'}, 1, {}))

@@ -3675,7 +3675,7 @@ def ioc_scope(project_id: int | None) -> dict[str, Any]:
 
 
 def ioc_rule(value: str, title: str, project_id: int | None, **extra: Any) -> dict[str, Any]:
-    return {'key': f'{project_id or "tenant"}:{value}', 'value': value, 'type': ioc_type(value),
+    return {'key': f'{project_id or "tenant"}:{ioc_identity(value)}', 'value': value, 'type': ioc_type(value),
             **assign_params(title=title), **ioc_scope(project_id), **extra}
 
 
@@ -3763,7 +3763,9 @@ def missing_lines(text: str, kept: list[str], ours: dict[str, str]) -> list[str]
     """Lines to append to `text` so that it holds every line kept from before and each of our indicators."""
     present_lines = set(rule_lines(text))
     present = {ioc_identity(value) for _, value, _ in ioc_rule_values(text)}
-    return ([line for line in kept if line not in present_lines]
+    # a kept line whose indicator is still there was edited (its title), not dropped: restoring it would duplicate it
+    return ([line for line in kept
+             if line not in present_lines and ioc_identity(line.partition(';')[0].strip()) not in present]
             + [line for identity, line in ours.items() if identity not in present])
 
 

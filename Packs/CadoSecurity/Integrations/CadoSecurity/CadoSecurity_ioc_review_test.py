@@ -83,3 +83,29 @@ def test_refused_values_name_the_argument_in_plain_words(mocker, cado, args, exp
     assert fail(mocker, 'cado-ioc-rule-push', args).endswith(f'Error:\n{expected}')
     assert cado.methods() == [], 'refused before any request'
     assert cado.text == FOREIGN
+
+
+def test_a_title_edited_in_cado_during_a_push_is_not_restored_as_a_second_rule(mocker, cado):
+    """An analyst retitles kworkerd while the push runs, and another write drops our rules: the merge again restores
+    ours, not the old kworkerd line next to the retitled one."""
+    retitled = FOREIGN.replace('kworkerd;Fake kernel worker', 'kworkerd;Miner process (confirmed)')
+    cado.race = lambda _ours: (cado.__setattr__('race', None), retitled)[1]
+    result = succeed(mocker, 'cado-ioc-rule-push', {'values': 'evil-update.example'})
+
+    assert [line for line in lines(cado.text) if line.startswith('kworkerd')] == ['kworkerd;Miner process (confirmed)']
+    assert lines(cado.text)[-1] == 'evil-update.example'
+    assert 'merged again, 2 writes in all.' in result.readable_output
+
+
+def test_a_line_of_cados_with_only_a_title_survives_a_race_without_endless_writes(mocker, requests_mock, contract):
+    cado = FakeCado(requests_mock, contract, text=';orphan title\nxmrig')
+    cado.race = lambda _ours: (cado.__setattr__('race', None), ';orphan title\nxmrig')[1]
+    succeed(mocker, 'cado-ioc-rule-push', {'values': 'evil.example'})
+    assert cado.text == ';orphan title\nxmrig\nevil.example' and len(cado.writes) == 2
+
+
+def test_a_listed_rule_and_the_same_indicator_pushed_share_one_context_key(mocker, cado):
+    listed = {rule['value']: rule['key'] for rule in succeed(mocker, 'cado-ioc-rule-list').outputs}
+    pushed = succeed(mocker, 'cado-ioc-rule-push', {'values': 'pool.minexmr.example'}).outputs[0]
+    assert pushed['status'] == 'already present'
+    assert pushed['key'] == listed['POOL.MINEXMR.EXAMPLE'] == 'tenant:pool.minexmr.example'

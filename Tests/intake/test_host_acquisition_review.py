@@ -43,3 +43,19 @@ def test_cortex_xdr_gets_the_command_whole_on_the_endpoint_id():
     assert edr.calls == [('xdr-script-commands-execute', {'is_raw_command': 'true', 'timeout': '600',
                                                           'endpoint_ids': XDR_INPUTS['Host'], 'commands': COMMAND})]
     assert runner.path[-1] == f'{PLAYBOOK}/Done'
+
+
+def test_a_late_upload_is_followed_not_collected_again():
+    """After a timeout, running the playbook again would generate a new command and, through an EDR, collect again: the
+    review task gives the follow command for the upload already under way instead, and no empty pipeline reference."""
+    runner = run(HostCado(['timeout']), INPUTS, answers={'Run the Cado Host command on the host': '#none#'})
+    description = dict(runner.manual)['Review the Cado Host collection that did not complete']
+    assert 'ws-0142 ended timeout: no pipeline started in project 12 since the command was generated.' in description
+    assert '!cado-host-acquisition-follow project_id=12 since=2024-12-01T13:00:00Z polling=true' in description
+    assert '(pipeline :' not in description
+
+
+def test_a_refused_command_on_the_default_project_says_which_project():
+    runner = run(HostCado(), {'Host': 'ws-0142', 'OS': 'linux'})  # no ProjectID: the instance's Default project ID
+    description = dict(runner.manual)['Generate the Cado Host command by hand']
+    assert "(when empty, the Cado instance's Default project ID)" in description

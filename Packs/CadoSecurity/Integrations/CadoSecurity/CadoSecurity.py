@@ -3770,7 +3770,9 @@ def missing_lines(text: str, kept: list[str], ours: dict[str, str]) -> list[str]
 
 
 def appended(text: str, lines: list[str]) -> str:
-    return text + ('\n' if text and not text.endswith('\n') else '') + '\n'.join(lines)
+    """`lines` after `text`, with the line breaks it uses (a text saved from a browser's text box may use CRLF)."""
+    newline = '\r\n' if '\r\n' in text else '\n'
+    return text + (newline if text and not text.endswith('\n') else '') + newline.join(lines)
 
 
 def write_ioc_rules(store: IocStore, text: str, response: dict, ours: dict[str, str]) -> tuple[dict, int, list[str]]:

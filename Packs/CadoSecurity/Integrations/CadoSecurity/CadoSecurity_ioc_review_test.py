@@ -109,3 +109,9 @@ def test_a_listed_rule_and_the_same_indicator_pushed_share_one_context_key(mocke
     pushed = succeed(mocker, 'cado-ioc-rule-push', {'values': 'pool.minexmr.example'}).outputs[0]
     assert pushed['status'] == 'already present'
     assert pushed['key'] == listed['POOL.MINEXMR.EXAMPLE'] == 'tenant:pool.minexmr.example'
+
+
+def test_rules_with_windows_line_breaks_keep_them(mocker, requests_mock, contract):
+    cado = FakeCado(requests_mock, contract, text='xmrig\r\nkworkerd;Fake kernel worker')
+    succeed(mocker, 'cado-ioc-rule-push', {'values': 'evil.example,198.51.100.23'})
+    assert cado.writes == ['xmrig\r\nkworkerd;Fake kernel worker\r\nevil.example\r\n198.51.100.23']

@@ -32,7 +32,8 @@ SET_INCIDENT_ARGS = {'id', 'name', 'owner', 'type', 'severity', 'details', 'occu
                      'customFields', 'phase', 'sla', 'slaField', 'role', *MIRROR_ATTRIBUTES}
 CLOSE_ARGS = {'id', 'closeReason', 'closeNotes'}
 # Scripts of dependency packs a playbook may use, per pack; the pack must be in pack_metadata.json dependencies.
-DEPENDENCY_SCRIPTS: dict[str, dict[str, set[str]]] = {}
+DEPENDENCY_SCRIPTS: dict[str, dict[str, set[str]]] = {
+    'CommonScripts': {'DeleteContext': {'key', 'all', 'subplaybook', 'keysToKeep', 'index'}}}
 # Scripts only the test playbook uses, from XSOAR's Common Scripts pack, which every test environment has.
 TEST_SCRIPTS = {'PrintErrorEntry': {'message'}}
 

@@ -92,6 +92,18 @@ def merge_entry_context(context: dict, entry_context: dict) -> None:
             parent[leaf] = (existing if isinstance(existing, list) else [existing]) + new_items
 
 
+def delete_path(context: dict, path: str) -> None:
+    """Removes the value at a dotted path, from every item of a list on the way."""
+    *parents, leaf = path.split('.')
+    holders = [context]
+    for part in parents:
+        values = [holder.get(part) for holder in holders if isinstance(holder, dict)]
+        holders = [item for value in values for item in (value if isinstance(value, list) else [value])]
+    for holder in holders:
+        if isinstance(holder, dict):
+            holder.pop(leaf, None)
+
+
 def dt_key(path: str, key: str = 'id') -> str:
     """An entry-context key whose items merge on `key`, as the integration's outputs_key_field writes them."""
     return f'{path}(val.{key} && val.{key} == obj.{key})'
@@ -270,6 +282,9 @@ class Run:
 
     def script(self, name: str, args: dict, context: dict) -> None:
         """A script that fails writes its entry context, then its error entry (CommandError carries both)."""
+        if name == 'DeleteContext':  # XSOAR's own (Common Scripts pack): removes a key, a dotted path included
+            delete_path(context, args['key'])
+            return
         try:
             merge_entry_context(context, self.scripts[name](args, self.incident))
         except CommandError as e:

@@ -21,7 +21,7 @@ COMMAND = FIXTURE['data']['command']
 SECRET = FIXTURE['data']['presigned_data']
 GENERATED = 1733058000000  # when the fake generates the command (epoch ms)
 INPUTS = {'Host': 'ws-0142', 'OS': 'linux', 'ProjectID': '12'}
-EDR_INPUTS = {**INPUTS, 'Host': 'dev-7f3a', 'EDRCommand': 'cs-falcon-rtr-run-script', 'EDRHostArgument': 'host_ids',
+EDR_INPUTS = {**INPUTS, 'Host': 'dev-7f3a', 'EDRCommand': 'cs-falcon-run-script', 'EDRHostArgument': 'host_ids',
               'EDRScriptArgument': 'raw', 'EDRExtraArguments': '{"timeout": "600"}', 'EDRInstance': 'Falcon EU'}
 RUN_BY_ANALYST = 'Run the Cado Host command on the host'
 RUN_BY_HAND = 'Run the Cado Host command by hand'
@@ -163,9 +163,9 @@ def test_edr_path_runs_the_command_through_the_edr_and_follows_it():
     runner = run(fake, EDR_INPUTS, edr)
 
     assert runner.path[-1] == f'{PLAYBOOK}/Done' and runner.manual == [], 'no analyst needed'
-    assert edr.calls == [('cs-falcon-rtr-run-script', {'timeout': '600', 'host_ids': 'dev-7f3a', 'raw': COMMAND,
+    assert edr.calls == [('cs-falcon-run-script', {'timeout': '600', 'host_ids': 'dev-7f3a', 'raw': COMMAND,
                                                        'using': 'Falcon EU'})]
-    assert runner.context['Cado']['HostRun'] == {'host': 'dev-7f3a', 'edr_command': 'cs-falcon-rtr-run-script',
+    assert runner.context['Cado']['HostRun'] == {'host': 'dev-7f3a', 'edr_command': 'cs-falcon-run-script',
                                                  'status': 'success'}
     assert fake.follows[0]['host'] == 'dev-7f3a'
     assert fields(runner)['cadoresponsestate'] == 'processed'

@@ -3576,23 +3576,73 @@ def host_download_link_get_command(client: Client, args: dict[str, Any]) -> Comm
 # every line reads as a rule (a type of "keyword" when it is no IP, domain, URL or hash), and a push never rewrites,
 # reorders or drops a line: it appends its own rules after the text it read.
 IOC_PUSH_TYPES = ('ip', 'domain', 'url', 'md5', 'sha1', 'sha256')
+IOC_TYPE_NAMES = {'ip': 'an IP address', 'domain': 'a domain', 'url': 'a URL', 'md5': 'an MD5 hash',
+                  'sha1': 'a SHA1 hash', 'sha256': 'a SHA256 hash', 'keyword': 'no IP, domain, URL or hash'}
 HASH_LENGTHS = {32: 'md5', 40: 'sha1', 64: 'sha256'}
 HEX_RE = re.compile(r'[0-9a-fA-F]+')
 DOMAIN_RE = re.compile(r'(?=.{4,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})',
                        re.IGNORECASE)
+# Defanged spellings of threat reports (hxxp://, evil[.]example, 1.2.3[.]4). Cado matches a rule's text literally, so
+# a defanged rule never matches: a push writes the live value and says so, and a defanged line of Cado's is a keyword.
+DEFANGS = ((re.compile(r'^hxxp', re.IGNORECASE), 'http'), (re.compile(r'^fxp', re.IGNORECASE), 'ftp'),
+           (re.compile(r'\[\.\]|\(\.\)|\{\.\}|\[dot\]', re.IGNORECASE), '.'), (re.compile(r'\[:\]'), ':'),
+           (re.compile(r'\[://\]'), '://'))
 MAX_IOC_WRITES = 3  # writes of one push: the first, and the merges again after another edit raced it
+
+
+def refanged(value: str) -> str:
+    for pattern, live in DEFANGS:
+        value = pattern.sub(live, value)
+    return value
+
+
+def is_domain(value: str) -> bool:
+    """An ASCII or internationalised (münchen.example) domain name."""
+    if value.isascii():
+        return bool(DOMAIN_RE.fullmatch(value))
+    try:
+        ascii_name = value.encode('idna')
+        # the codec silently drops some characters (a zero-width space): such a value is not the name it encodes
+        return bool(DOMAIN_RE.fullmatch(ascii_name.decode())) and ascii_name.decode('idna').lower() == value.lower()
+    except UnicodeError:
+        return False
+
+
+def is_host(host: str | None) -> bool:
+    if not host:
+        return False
+    with contextlib.suppress(ValueError):
+        ipaddress.ip_address(host)
+        return True
+    return is_domain(host)
+
+
+def is_url(value: str) -> bool:
+    """scheme://host[:port][/...], or host[:port]/path as XSOAR extracts URLs without a scheme."""
+    if re.search(r'\s', value):
+        return False
+    try:
+        parts = urlsplit(value if '://' in value else f'//{value}')
+        valid_port = parts.port is None or parts.port > 0
+    except ValueError:  # a malformed IPv6 host or port
+        return False
+    if '://' not in value and (not parts.path.startswith('/') or re.fullmatch(r'/\d{1,3}', parts.path)):
+        return False  # no path, or a CIDR block (10.0.0.0/8)
+    return valid_port and is_host(parts.hostname) and ('://' not in value or bool(re.fullmatch(r'[a-z][a-z0-9+.-]*',
+                                                                                              parts.scheme, re.I)))
 
 
 def ioc_type(value: str) -> str:
     if HEX_RE.fullmatch(value) and len(value) in HASH_LENGTHS:
         return HASH_LENGTHS[len(value)]
+    if refanged(value) != value:
+        return 'keyword'
     with contextlib.suppress(ValueError):
         ipaddress.ip_address(value)
         return 'ip'
-    parts = urlsplit(value) if '://' in value else None
-    if parts and parts.scheme and parts.netloc and not re.search(r'\s', value):
+    if is_url(value):
         return 'url'
-    return 'domain' if DOMAIN_RE.fullmatch(value) else 'keyword'
+    return 'domain' if is_domain(value) else 'keyword'
 
 
 def ioc_identity(value: str) -> str:
@@ -3600,6 +3650,9 @@ def ioc_identity(value: str) -> str:
     kind = ioc_type(value)
     if kind == 'ip':
         return str(ipaddress.ip_address(value))
+    if kind == 'url':  # a URL's scheme and host have no case; its path may
+        parts = urlsplit(value if '://' in value else f'//{value}')
+        return urlunsplit(parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower()))
     return value.lower() if kind in ('domain', *HASH_LENGTHS.values()) else value
 
 
@@ -3622,7 +3675,7 @@ def ioc_scope(project_id: int | None) -> dict[str, Any]:
 
 
 def ioc_rule(value: str, title: str, project_id: int | None, **extra: Any) -> dict[str, Any]:
-    return {'key': f'{project_id or "tenant"}:{value}', 'value': value, 'type': ioc_type(value),
+    return {'key': f'{project_id or "tenant"}:{ioc_identity(value)}', 'value': value, 'type': ioc_type(value),
             **assign_params(title=title), **ioc_scope(project_id), **extra}
 
 
@@ -3679,40 +3732,47 @@ def ioc_rule_list_command(client: Client, args: dict[str, Any]) -> CommandResult
     return entity_results(IOC_RULE, rules, response, title=f'Cado custom IOC rules of {store.where}')
 
 
-def pushed_values(args: dict[str, Any]) -> tuple[list[str], str | None]:
-    """The distinct values to push and their title, each checked before any request."""
+def pushed_values(args: dict[str, Any]) -> tuple[list[str], str | None, dict[str, str]]:
+    """The distinct values to push (refanged), their title, and each refanged value's spelling as given; every value
+    checked before any request."""
     values = parse_field(args, Field('values', 'values', 'list', required=True))
     wanted = parse_field(args, Field('type', 'type', choices=IOC_PUSH_TYPES))
     title = parse_field(args, Field('title', 'title'))
     if title and ('\n' in title or '\r' in title):
         raise ValueError('Argument "title" must be a single line: each line of Cado\'s IOC rules is a rule.')
+    given = {}
     for value in values:
         if re.search(r'[;\r\n]', value):
             raise ValueError(f'Invalid value "{value[:100]}" in argument "values": a Cado IOC rule is one line, and '
                              '";" starts its title.')
-        kind = ioc_type(value)
+        kind = ioc_type(refanged(value))
         if wanted and kind != wanted:
-            raise ValueError(f'Invalid value "{value[:100]}" in argument "values": it is not a {wanted} (it reads as '
-                             f'{"a " + kind if kind != "keyword" else "no IP, domain, URL or hash"}).')
+            raise ValueError(f'Invalid value "{value[:100]}" in argument "values": it is not {IOC_TYPE_NAMES[wanted]} '
+                             f'(it reads as {IOC_TYPE_NAMES[kind]}).')
         if kind not in IOC_PUSH_TYPES:
-            raise ValueError(f'Invalid value "{value[:100]}" in argument "values": it is no IP, domain, URL, MD5, SHA1 '
-                             f'or SHA256. Allowed types: {", ".join(IOC_PUSH_TYPES)}.')
+            raise ValueError(f'Invalid value "{value[:100]}" in argument "values": it is no IP address, domain, URL, '
+                             f'MD5, SHA1 or SHA256 hash. Allowed types: {", ".join(IOC_PUSH_TYPES)}.')
+        given.setdefault(refanged(value), value)
     distinct: dict[str, str] = {}
-    for value in values:
+    for value in given:
         distinct.setdefault(ioc_identity(value), value)
-    return list(distinct.values()), title
+    return list(distinct.values()), title, {value: given[value] for value in distinct.values() if given[value] != value}
 
 
 def missing_lines(text: str, kept: list[str], ours: dict[str, str]) -> list[str]:
     """Lines to append to `text` so that it holds every line kept from before and each of our indicators."""
     present_lines = set(rule_lines(text))
     present = {ioc_identity(value) for _, value, _ in ioc_rule_values(text)}
-    return ([line for line in kept if line not in present_lines]
+    # a kept line whose indicator is still there was edited (its title), not dropped: restoring it would duplicate it
+    return ([line for line in kept
+             if line not in present_lines and ioc_identity(line.partition(';')[0].strip()) not in present]
             + [line for identity, line in ours.items() if identity not in present])
 
 
 def appended(text: str, lines: list[str]) -> str:
-    return text + ('\n' if text and not text.endswith('\n') else '') + '\n'.join(lines)
+    """`lines` after `text`, with the line breaks it uses (a text saved from a browser's text box may use CRLF)."""
+    newline = '\r\n' if '\r\n' in text else '\n'
+    return text + (newline if text and not text.endswith('\n') else '') + newline.join(lines)
 
 
 def write_ioc_rules(store: IocStore, text: str, response: dict, ours: dict[str, str]) -> tuple[dict, int, list[str]]:
@@ -3736,7 +3796,7 @@ def write_ioc_rules(store: IocStore, text: str, response: dict, ours: dict[str, 
 
 def ioc_rule_push_command(client: Client, args: dict[str, Any]) -> CommandResults:
     """Adds indicators to Cado's custom IOC rules: read, merge, write, read back; idempotent."""
-    values, title = pushed_values(args)
+    values, title, defanged = pushed_values(args)
     project_id = optional_project(args)
     dry_run = parse_field(args, Field('dry_run', 'dry_run', 'bool', default=False))
     store = ioc_store(client, project_id)
@@ -3756,6 +3816,9 @@ def ioc_rule_push_command(client: Client, args: dict[str, Any]) -> CommandResult
         if writes > 1:
             note += (f' Another edit raced this one: merged again, {writes} writes in all'
                      + (f'; restored rules it had dropped: {", ".join(restored)[:500]}.' if restored else '.'))
+    if defanged:
+        note += ' Refanged (a defanged value never matches in Cado): ' + ', '.join(
+            f'{spelling} to {value}' for value, spelling in defanged.items())[:500] + '.'
     return entity_results(IOC_RULE_PUSH, rules, response, title=f'Cado custom IOC rules of {store.where}', note=note)
 
 

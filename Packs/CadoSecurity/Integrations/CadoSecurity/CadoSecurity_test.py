@@ -1244,7 +1244,7 @@ BAD_ARGUMENTS = [
     ('cado-ioc-rule-push', {'values': ['evil.example\nxmrig']}, ('values', 'one line')),
     ('cado-ioc-rule-push', {'values': 'xmrig'}, ('values', '"xmrig"', 'ip, domain, url, md5, sha1, sha256')),
     ('cado-ioc-rule-push', {'values': '203.0.113.45', 'type': 'domain'}, ('values', '"203.0.113.45"', 'not a domain',
-                                                                          'a ip')),
+                                                                          'an IP address')),
     ('cado-ioc-rule-push', {'values': '203.0.113.45', 'type': 'email'}, ('type', 'email', 'sha256')),
     ('cado-ioc-rule-push', {'values': '203.0.113.45', 'title': 'two\nlines'}, ('title', 'single line')),
     ('cado-ioc-rule-push', {'values': '203.0.113.45', 'dry_run': 'perhaps'}, ('dry_run', 'true', 'false')),

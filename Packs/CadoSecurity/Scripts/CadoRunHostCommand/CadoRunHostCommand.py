@@ -3,10 +3,12 @@ from CommonServerPython import *  # noqa: F401
 from CommonServerUserPython import *  # noqa: F401
 
 import json
+import re
 from typing import Any
 
 OUTPUT_PREFIX = 'Cado.HostRun'
 HIDDEN = '<the Cado Host command>'  # what an EDR's message shows instead of the command it echoes
+MASKED_TOKEN_LENGTH = 12  # a token of the command this long may be a credential: never shown, even alone
 
 
 def required(args: dict[str, Any], name: str) -> str:
@@ -43,8 +45,16 @@ def failure_of(entries: list[Any], script: str) -> str:
         return 'it returned nothing (is an instance of the EDR integration enabled?)'
     if not all(is_error(entry) for entry in entries):
         return ''
-    errors = '; '.join(' '.join(str(entry.get('Contents')).split()) for entry in entries)
-    return errors.replace(script, HIDDEN).replace(' '.join(script.split()), HIDDEN)
+    return masked('; '.join(' '.join(str(entry.get('Contents')).split()) for entry in entries), script)
+
+
+def masked(text: str, script: str) -> str:
+    """`text` without the script: as given, on one line, JSON-escaped (an EDR that echoes its request), and each of
+    its long tokens (the upload credentials) wherever they appear, however the rest was quoted or cut."""
+    tokens = [token for token in re.split(r'[\s\'"`]+', script) if len(token) >= MASKED_TOKEN_LENGTH]
+    for secret in sorted({script, ' '.join(script.split()), json.dumps(script)[1:-1], *tokens}, key=len, reverse=True):
+        text = text.replace(secret, HIDDEN)
+    return text
 
 
 def run_host_command(args: dict[str, Any]) -> list[Any]:

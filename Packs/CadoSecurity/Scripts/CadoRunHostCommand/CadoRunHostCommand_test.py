@@ -7,7 +7,7 @@ import pytest
 from CadoRunHostCommand import run_host_command
 
 COMMAND = "curl -sSfL 'https://cado.example.com/api/v3/cado-host/linux' -o cado-host && sudo ./cado-host --presigned_data 'ZXhh'"
-ARGS = {'edr_command': 'cs-falcon-rtr-run-script', 'host_argument': 'host_ids', 'host': 'dev-7f3a',
+ARGS = {'edr_command': 'cs-falcon-run-script', 'host_argument': 'host_ids', 'host': 'dev-7f3a',
         'script_argument': 'raw', 'script': COMMAND}
 
 
@@ -23,9 +23,9 @@ def test_runs_the_command_with_the_named_arguments_and_records_success(mocker):
     execute = edr(mocker, answer('Script ran'))
     [result] = run_host_command({**ARGS, 'extra_arguments': '{"timeout": "600"}', 'using': 'Falcon EU'})
 
-    execute.assert_called_once_with('cs-falcon-rtr-run-script', {'timeout': '600', 'host_ids': 'dev-7f3a',
+    execute.assert_called_once_with('cs-falcon-run-script', {'timeout': '600', 'host_ids': 'dev-7f3a',
                                                                  'raw': COMMAND, 'using': 'Falcon EU'})
-    assert result.outputs == {'host': 'dev-7f3a', 'edr_command': 'cs-falcon-rtr-run-script', 'status': 'success'}
+    assert result.outputs == {'host': 'dev-7f3a', 'edr_command': 'cs-falcon-run-script', 'status': 'success'}
     assert (result.outputs_prefix, result.outputs_key_field) == ('Cado.HostRun', 'host')
     assert COMMAND not in json.dumps(result.to_context())
 
@@ -36,7 +36,7 @@ def test_an_edr_error_is_recorded_and_raised_with_the_command_masked(mocker):
 
     assert record.outputs['status'] == 'failed'
     assert 'host offline' in record.outputs['message'] and '<the Cado Host command>' in record.outputs['message']
-    assert error['Type'] == 4 and 'cs-falcon-rtr-run-script could not run the Cado Host command on dev-7f3a' in \
+    assert error['Type'] == 4 and 'cs-falcon-run-script could not run the Cado Host command on dev-7f3a' in \
         error['Contents']
     assert 'presigned_data' not in json.dumps([record.to_context(), error])
 

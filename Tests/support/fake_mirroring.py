@@ -143,6 +143,7 @@ class VersionedContext:
 
     def __init__(self) -> None:
         self.text, self.version, self.refused = '{}', 0, 0
+        self.peak = 0  # the largest size written since the caller last reset it
 
     def get(self, refresh: bool = False) -> dict[str, Any]:
         return {'context': json.loads(self.text), 'version': self.version}
@@ -152,6 +153,7 @@ class VersionedContext:
             self.refused += 1
             raise ValueError(f'Version {version} is stale (now {self.version})')
         self.text, self.version = json.dumps(context), self.version + 1
+        self.peak = max(self.peak, self.size)
 
     @property
     def size(self) -> int:
@@ -189,13 +191,14 @@ class MirroringXsoar:
             self.incidents[incident_id] = {'mirror_id': str(project_id), 'fields': {}, 'closed': False}
         return link
 
-    def cycle(self) -> list[str]:
-        """One mirroring cycle; the remote ids get-modified-remote-data returned."""
+    def cycle(self, skip: tuple[str, ...] = ()) -> list[str]:
+        """One mirroring cycle; the remote ids get-modified-remote-data returned. XSOAR runs no get-remote-data for
+        the incidents in `skip` (a failed or timed-out pull, a server restart mid-cycle)."""
         outcome = self.run('get-modified-remote-data', {'lastUpdate': '2026-12-01T00:00:00Z'})
         modified = outcome.entries[0]['Contents'] if outcome.entries and not outcome.errors() else []
         for remote_id in modified:
             for incident_id, incident in self.incidents.items():
-                if incident['mirror_id'] == remote_id:
+                if incident['mirror_id'] == remote_id and incident_id not in skip:
                     self.pull(incident_id, incident)
         return modified
 

@@ -4088,6 +4088,12 @@ FINGERPRINT_FIELDS = ('name', 'description', 'items_identified', 'malicious_alar
                       'evidence_count', 'last_acquisition', 'ai_summary')
 BATCH_PAGES = 3  # pages read per batch of ids (one when Cado honours per_page=100)
 STATE_WRITE_ATTEMPTS = 5
+# Changes kept for get-remote-data at most (bytes of JSON): a larger burst waits, unacknowledged, for the next cycles,
+# so the context stays small and every get-remote-data (which rewrites it) stays cheap.
+PENDING_BYTES = 1024 * 1024
+# Cycles a change waits for get-remote-data before it is taken as unwanted (XSOAR pulls no incident of that project:
+# the incident is closed or deleted) and acknowledged, so that it is not reported for ever.
+UNSERVED_CYCLES = 60
 MIRROR_LINK = Entity('Cado.MirrorLink', 'project_id', 'Cado project mirroring', (
     ('project_id', 'project_id'), ('incident_id', 'incident_id'), ('linked', 'linked'), ('mirrored_by', 'mirrored_by'),
     ('mirror_direction', 'mirror_direction'), ('mirror_instance', 'mirror_instance')))
@@ -4109,8 +4115,9 @@ def mirror_settings(params: dict[str, Any]) -> MirrorSettings:
 
 
 def new_state() -> dict[str, Any]:
-    """projects: project id -> [incident id (None until one claims it), *fingerprint (None until read)];
-    pending: project id -> what the last get-modified cycle found changed, for get-remote-data to answer from."""
+    """projects: project id -> [incident id (None until one claims it), *fingerprint that get-remote-data last served
+    (None until served)]; pending: project id -> the change found and not served yet, for get-remote-data to answer
+    from (a change is acknowledged only once served, so one that XSOAR never pulled is reported again)."""
     return {'projects': {}, 'pending': {}}
 
 
@@ -4245,18 +4252,42 @@ def get_modified_remote_data_command(client: Client, args: dict[str, Any], param
     gone = [project_id for project_id in project_ids if project_id not in answered and project_id not in unread]
 
     def record(state: dict[str, Any]) -> list[int]:
-        state['pending'] = {}
+        pending = state['pending']
+        room = PENDING_BYTES - len(json.dumps(pending))
         for project_id, project in projects.items():
-            entry = state['projects'].get(str(project_id))
-            if entry is not None and entry[1:] != fingerprint(project):
-                state['pending'][str(project_id)] = {'project': project, **transition(entry[2], project)}
-                entry[1:] = fingerprint(project)
+            key, entry = str(project_id), state['projects'].get(str(project_id))
+            if entry is None or entry[1:] == fingerprint(project):
+                pending.pop(key, None)  # served already, or changed back to what the incident shows
+                continue
+            change = {'project': project, **transition(entry[2], project), 'age': (pending.get(key) or {}).get('age', 0)}
+            room -= len(json.dumps(change)) - len(json.dumps(pending.get(key, {})))
+            if key in pending or room >= 0:  # else left unacknowledged: found again next cycle
+                pending[key] = change
         for project_id in gone:  # deleted in Cado, or no longer visible to the key's user
             if state['projects'].pop(str(project_id), None) is not None:
-                state['pending'][str(project_id)] = {'deleted': True}
-        return sorted(int(project_id) for project_id in state['pending'])
+                pending[str(project_id)] = {'deleted': True, 'age': 0}
+        for key, change in list(pending.items()):
+            change['age'] = change.get('age', 0) + 1
+            if change['age'] > UNSERVED_CYCLES:
+                demisto.debug(f'Mirroring: the change of Cado project {key} was not pulled in {UNSERVED_CYCLES} cycles '
+                              '(no open incident mirrors it): it is dropped.')
+                acknowledge(state, key, change)
+        return sorted(int(project_id) for project_id in pending)
 
     return GetModifiedRemoteDataResponse([str(project_id) for project_id in update_mirror_state(record)])
+
+
+def acknowledge(state: dict[str, Any], key: str, served: dict[str, Any]) -> None:
+    """Records a change as served: the fingerprint moves to it, and it leaves `pending` unless a newer change replaced
+    it meanwhile (that one then counts its move into or out of Closed/Archived from what was served, not twice)."""
+    entry = state['projects'].get(key)
+    if entry is not None and 'project' in served:
+        entry[1:] = fingerprint(served['project'])
+    newer = state['pending'].get(key)
+    if newer is not None and dict(newer, age=0) == dict(served, age=0):
+        del state['pending'][key]
+    elif newer is not None and 'project' in newer and entry is not None:
+        newer.update(transition(entry[2], newer['project']))
 
 
 def forget_project(project_id: int) -> None:
@@ -4311,7 +4342,11 @@ def get_remote_data_command(client: Client, args: dict[str, Any], params: dict[s
     """The mirrored project, from what the last get-modified-remote-data cycle kept (no request), else read now."""
     require_args(args, 'id', 'lastUpdate')
     project_id = mirror_id(GetRemoteDataArgs(args).remote_incident_id, 'id')
-    change = mirror_state()['pending'].get(str(project_id)) or read_change(client, project_id)
+    change = mirror_state()['pending'].get(str(project_id))
+    if change:  # acknowledged before it is answered: a close entry is served once
+        update_mirror_state(partial(acknowledge, key=str(project_id), served=change))
+    else:
+        change = read_change(client, project_id)
     if change.get('deleted'):
         return GetRemoteDataResponse({'id': str(project_id)}, [note_entry(deleted_message(project_id))])
     return GetRemoteDataResponse({'id': str(project_id), 'cado_project': change['project']},

@@ -1,0 +1,143 @@
+"""Mirroring left running for months (review of issue 11): nothing is lost when XSOAR does not pull a change, a close
+is served once, a burst keeps the integration context bounded, a shared project is not closed under its other
+incidents, two instances keep apart. Driven through main() against the stateful fake Cado of
+Tests/support/fake_mirroring.py, as CadoSecurity_mirroring_test.py does.
+"""
+import json
+
+import pytest
+
+import CadoSecurity
+import mirror_benchmark
+from fake_mirroring import FakeCado, MirroringXsoar
+
+SUMMARY = 'The miner ran from /tmp as www-data. '
+
+
+@pytest.fixture
+def cado():
+    cado = FakeCado()
+    for project_id in (12, 13, 14):
+        cado.add(project_id)
+    return cado
+
+
+@pytest.fixture
+def xsoar(cado):
+    xsoar = MirroringXsoar(cado)
+    for project_id in (12, 13, 14):
+        assert xsoar.link(f'inc-{project_id}', project_id)['linked']
+    assert xsoar.cycle() == ['12', '13', '14']
+    return xsoar
+
+
+def state(xsoar) -> dict:
+    return json.loads(xsoar.context.text)['mirror']
+
+
+# ----------------------------------------------------------------------------------- a change XSOAR did not pull
+
+def test_a_change_whose_pull_never_ran_is_reported_again_and_served(xsoar, cado):
+    cado.summarise(12, SUMMARY)
+    cado.raise_alarms(13)
+    assert xsoar.cycle(skip=('inc-12',)) == ['12', '13']  # XSOAR's get-remote-data of inc-12 failed or never ran
+    assert xsoar.incidents['inc-12']['fields']['cadoaisummary'] is None
+    requests = xsoar.requests_of(lambda: xsoar.cycle())
+    assert requests == [('GET', '/api/v3/projects')]  # still one request a cycle; the pull answers from the state
+    assert xsoar.incidents['inc-12']['fields']['cadoaisummary'] == SUMMARY
+    assert xsoar.cycle() == []
+    assert xsoar.echoes == [] and xsoar.errors == []
+
+
+def test_a_pull_that_fails_loses_nothing(xsoar, cado, mocker):
+    cado.set_status(12, 'Containment')
+    xsoar.run('get-modified-remote-data', {'lastUpdate': '0'})
+    mocker.patch.object(xsoar.context, 'set', side_effect=ValueError('stale version'))
+    outcome = xsoar.run('get-remote-data', {'id': '12', 'lastUpdate': '0'})
+    assert 'Could not save the mirroring state' in outcome.errors()[0]
+    mocker.stopall()
+    assert xsoar.cycle() == ['12']
+    assert xsoar.incidents['inc-12']['fields']['cadoprojectstatus'] == 'Containment'
+
+
+def test_a_close_in_cado_not_pulled_at_once_closes_the_incident_once(xsoar, cado):
+    cado.set_status(12, 'Closed')
+    xsoar.cycle(skip=('inc-12',))
+    xsoar.cycle(skip=('inc-12',))
+    assert not xsoar.incidents['inc-12']['closed']
+    xsoar.cycle()
+    assert xsoar.incidents['inc-12']['close']['closeReason'] == 'Resolved'
+    xsoar.incidents['inc-12'].update(closed=False, close=None)  # an analyst reopens it
+    cado.raise_alarms(12)
+    assert xsoar.cycle() == ['12']
+    assert xsoar.incidents['inc-12']['close'] is None
+
+
+def test_a_newer_change_found_while_the_older_one_is_served_does_not_close_twice(xsoar, cado):
+    cado.set_status(12, 'Closed')
+    xsoar.run('get-modified-remote-data', {'lastUpdate': '0'})
+    served = state(xsoar)['pending']['12']
+    cado.raise_alarms(12)
+    xsoar.run('get-modified-remote-data', {'lastUpdate': '0'})  # a newer cycle ran before the pull of the first
+    assert state(xsoar)['pending']['12']['closed']
+
+    def serve(context):
+        CadoSecurity.acknowledge(context['mirror'], '12', served)
+        return context
+
+    xsoar.context.text = json.dumps(serve(json.loads(xsoar.context.text)))
+    newer = state(xsoar)['pending']['12']
+    assert (newer['closed'], newer['project']['malicious_alarms']) == (False, 1)  # the close went out once
+
+
+def test_a_change_no_incident_pulls_is_dropped_after_a_while(xsoar, cado, mocker):
+    mocker.patch.object(CadoSecurity, 'UNSERVED_CYCLES', 3)
+    cado.summarise(12, SUMMARY)  # inc-12 was closed: XSOAR no longer pulls it
+    assert [xsoar.cycle(skip=('inc-12',)) for _ in range(4)] == [['12'], ['12'], ['12'], []]
+    assert state(xsoar)['pending'] == {}
+    assert xsoar.cycle() == []
+
+
+def test_a_project_deleted_while_its_change_waits_is_reported_as_deleted(xsoar, cado):
+    cado.summarise(12, SUMMARY)
+    xsoar.cycle(skip=('inc-12',))
+    cado.delete(12)
+    assert xsoar.cycle() == ['12']
+    assert 'no longer exists' in xsoar.notes['inc-12'][0]
+    assert xsoar.cycle() == []
+
+
+# ------------------------------------------------------------------------------------------------- a large burst
+
+def test_a_burst_larger_than_the_bound_waits_for_the_next_cycles_without_more_requests(cado, mocker):
+    mocker.patch.object(CadoSecurity, 'PENDING_BYTES', 6000)
+    for project_id in range(100, 110):
+        cado.add(project_id)
+    xsoar = MirroringXsoar(cado)
+    for project_id in range(100, 110):
+        xsoar.link(f'inc-{project_id}', project_id)
+    xsoar.cycle()
+    for project_id in range(100, 110):
+        cado.summarise(project_id, SUMMARY * 40)  # 1,480 characters each: 3 fit in 6,000 bytes
+    reported, requests, sizes = [], [], []
+    for _ in range(5):
+        xsoar.context.peak = 0
+        requests.append(len(xsoar.requests_of(lambda: reported.append(xsoar.cycle()))))
+        sizes.append(xsoar.context.peak)
+    assert [len(ids) for ids in reported] == [3, 3, 3, 1, 0]
+    assert requests == [1] * 5 and max(sizes) < 6000 + 1000
+    assert all(incident['fields']['cadoaisummary'] == SUMMARY * 40 for incident in xsoar.incidents.values())
+    assert xsoar.echoes == [] and xsoar.errors == []
+
+
+def test_the_benchmark_with_skipped_pulls_and_a_bounded_burst_loses_and_echoes_nothing(mocker):
+    mocker.patch.object(CadoSecurity, 'PENDING_BYTES', 100 * 1024)
+    result = mirror_benchmark.run(projects=200, cycles=5, summary_chars=1000)
+    cycles = result['cycles']
+    assert all(row['requests'] == 2 for row in cycles)  # one per 100 projects, whatever the backlog
+    assert cycles[1]['reported'] < 200 and cycles[1]['behind'] > 0  # the burst is bounded...
+    assert sum(row['pulls_skipped'] for row in cycles) > 0
+    assert all(row['lost'] == 0 and row['echoed'] == 0 for row in cycles)
+    assert cycles[-1]['reported'] == cycles[-1]['behind'] == 0  # ...and fully delivered later
+    assert max(row['context_bytes'] for row in cycles) < 100 * 1024 + 200 * 50
+    assert result['errors'] == []

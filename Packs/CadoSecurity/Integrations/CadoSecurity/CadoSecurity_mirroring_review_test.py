@@ -3,13 +3,22 @@ is served once, a burst keeps the integration context bounded, a shared project 
 incidents, two instances keep apart. Driven through main() against the stateful fake Cado of
 Tests/support/fake_mirroring.py, as CadoSecurity_mirroring_test.py does.
 """
+import copy
 import json
+import warnings
 
 import pytest
+import yaml
 
 import CadoSecurity
 import mirror_benchmark
+from CadoSecurity_test import YAML_PATH
 from fake_mirroring import FakeCado, MirroringXsoar
+
+with warnings.catch_warnings():  # demisto-sdk's command-line layer warns about its own options when imported
+    warnings.simplefilter('ignore', DeprecationWarning)
+    from demisto_sdk.commands.common.constants import MarketplaceVersions
+    from demisto_sdk.commands.prepare_content.integration_script_unifier import IntegrationScriptUnifier
 
 SUMMARY = 'The miner ran from /tmp as www-data. '
 
@@ -141,3 +150,36 @@ def test_the_benchmark_with_skipped_pulls_and_a_bounded_burst_loses_and_echoes_n
     assert cycles[-1]['reported'] == cycles[-1]['behind'] == 0  # ...and fully delivered later
     assert max(row['context_bytes'] for row in cycles) < 100 * 1024 + 200 * 50
     assert result['errors'] == []
+
+
+# --------------------------------------------------------------------------------------------- XSIAM and platform
+
+def built_for(marketplace) -> dict:
+    """The integration's YAML as demisto-sdk's unifier (prepare-content, upload, zip-packs) builds it."""
+    data = copy.deepcopy(yaml.safe_load(YAML_PATH.read_text()))
+    IntegrationScriptUnifier.update_hidden_parameters_value(data, marketplace)
+    IntegrationScriptUnifier.update_hidden_commands_value(data, marketplace)
+    IntegrationScriptUnifier.remove_mirroring_commands_and_settings(data, marketplace)
+    return data
+
+
+MIRRORING_SETTINGS = ('mirror_direction', 'close_incident', 'close_project')
+
+
+@pytest.mark.parametrize('marketplace', [MarketplaceVersions.MarketplaceV2, MarketplaceVersions.PLATFORM])
+def test_xsiam_and_the_platform_get_no_mirroring_and_no_mirroring_settings(marketplace):
+    data = built_for(marketplace)
+    commands = {command['name'] for command in data['script']['commands']}
+    assert not commands & {'get-mapping-fields', 'get-remote-data', 'get-modified-remote-data', 'update-remote-system'}
+    assert not any(data['script'][flag] for flag in ('ismappable', 'isremotesyncin', 'isremotesyncout'))
+    params = {param['name']: param for param in data['configuration']}
+    assert all(params[name]['hidden'] is True for name in MIRRORING_SETTINGS)  # left at None: the link says off
+    assert 'cado-incident-mirror-link' in commands and MirroringXsoar(
+        FakeCado(), {'mirror_direction': params['mirror_direction']['defaultvalue']}).link('7', 12)['linked'] is False
+
+
+def test_xsoar_keeps_mirroring_and_its_settings():
+    data = built_for(MarketplaceVersions.XSOAR)
+    assert {'get-remote-data', 'update-remote-system'} <= {command['name'] for command in data['script']['commands']}
+    assert all(data['script'][flag] for flag in ('ismappable', 'isremotesyncin', 'isremotesyncout'))
+    assert not any(param.get('hidden') for param in data['configuration'] if param['name'] in MIRRORING_SETTINGS)

@@ -5,7 +5,7 @@ describes them: GET /api/v3/projects filtered by repeated project_id (page/per_p
 PATCH /api/v3/projects/{id} (a PATCH's `users` REPLACES the list here, the harsher reading of the contract's "users
 to add", so a lost user shows), GET /api/v3/users?username= (a substring search: the integration must pick the exact
 match). `last_update` moves when the status changes, as "last status update" says. A deleted project answers 404 and
-is absent from lists; `forbidden` answers 403 to everything, and a list naming a project of `failing` 500.
+is absent from lists; `forbidden` answers 403 to everything, `read_only` to a PATCH, and a list naming a project of `failing` 500.
 
 MirroringXsoar runs the integration's main() as XSOAR's mirroring does: a cycle is get-modified-remote-data, then
 get-remote-data for each id it returned; the mirrored object goes into incident fields through the incoming mapping
@@ -54,6 +54,7 @@ class FakeCado:
         self.requests: list[tuple[str, str]] = []  # (method, path) of every request
         self.queries: list[dict[str, list[str]]] = []  # and its query
         self.forbidden = False
+        self.read_only = False  # an Analyst's key: reads answered, a PATCH answers 403
         self.failing: set[int] = set()  # a list request naming one of these projects answers 500
         self.clock = 1_764_500_000_000
 
@@ -94,7 +95,7 @@ class FakeCado:
         path = urlparse(request.url).path
         self.requests.append((request.method, path))
         self.queries.append(parse_qs(urlparse(request.url).query))
-        if self.forbidden:
+        if self.forbidden or (self.read_only and request.method == 'PATCH'):
             return error(context, 403, 'Forbidden')
         query = parse_qs(urlparse(request.url).query)
         if request.method == 'GET' and path == '/api/v3/projects':
@@ -161,8 +162,10 @@ class VersionedContext:
 
 
 class MirroringXsoar:
-    def __init__(self, cado: FakeCado, params: dict[str, Any] | None = None) -> None:
+    def __init__(self, cado: FakeCado, params: dict[str, Any] | None = None,
+                 instance: str = 'Cado_Security_instance_1') -> None:
         self.cado = cado
+        self.instance = instance  # each instance has its own integration context
         self.context = VersionedContext()
         self.params = {'url': BASE, 'credentials': {'identifier': '', 'password': API_KEY}, **MIRRORING,
                        **(params or {})}
@@ -177,7 +180,7 @@ class MirroringXsoar:
             patch = run_command.patcher(stack)
             patch(demisto, 'getIntegrationContextVersioned', side_effect=self.context.get)
             patch(demisto, 'setIntegrationContextVersioned', side_effect=self.context.set)
-            patch(demisto, 'integrationInstance', return_value='Cado_Security_instance_1', create=True)
+            patch(demisto, 'integrationInstance', return_value=self.instance, create=True)
             stack.enter_context(self.cado.serving())
             outcome = run_command.execute(command, args, self.params, patch)
         self.errors += outcome.errors()

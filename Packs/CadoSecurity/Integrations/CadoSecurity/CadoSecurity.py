@@ -4088,6 +4088,7 @@ FINGERPRINT_FIELDS = ('name', 'description', 'items_identified', 'malicious_alar
                       'evidence_count', 'last_acquisition', 'ai_summary')
 BATCH_PAGES = 3  # pages read per batch of ids (one when Cado honours per_page=100)
 STATE_WRITE_ATTEMPTS = 5
+MAX_FOLLOWERS = 20  # other incidents of a project remembered (their ids are named when the project is left open)
 # Changes kept for get-remote-data at most (bytes of JSON): a larger burst waits, unacknowledged, for the next cycles,
 # so the context stays small and every get-remote-data (which rewrites it) stays cheap.
 PENDING_BYTES = 1024 * 1024
@@ -4264,7 +4265,7 @@ def get_modified_remote_data_command(client: Client, args: dict[str, Any], param
             if key in pending or room >= 0:  # else left unacknowledged: found again next cycle
                 pending[key] = change
         for project_id in gone:  # deleted in Cado, or no longer visible to the key's user
-            if state['projects'].pop(str(project_id), None) is not None:
+            if forget(state, str(project_id)) is not None:
                 pending[str(project_id)] = {'deleted': True, 'age': 0}
         for key, change in list(pending.items()):
             change['age'] = change.get('age', 0) + 1
@@ -4290,8 +4291,13 @@ def acknowledge(state: dict[str, Any], key: str, served: dict[str, Any]) -> None
         newer.update(transition(entry[2], newer['project']))
 
 
+def forget(state: dict[str, Any], key: str) -> list | None:
+    (state.get('followers') or {}).pop(key, None)
+    return state['projects'].pop(key, None)
+
+
 def forget_project(project_id: int) -> None:
-    update_mirror_state(lambda state: state['projects'].pop(str(project_id), None))
+    update_mirror_state(partial(forget, key=str(project_id)))
 
 
 def deleted_message(project_id: int) -> str:
@@ -4362,10 +4368,13 @@ def outgoing_status(closing: bool, delta: dict[str, Any]) -> str | None:
     return PHASE_TO_STATUS.get(' '.join(str(delta.get('phase') or '').lower().replace('-', ' ').split()))
 
 
-def close_note(data: dict[str, Any]) -> str:
+def close_note(data: dict[str, Any], followers: list[str]) -> str:
     notes = str(data.get('closeNotes') or '').strip()
-    return (f'Closed in Cortex XSOAR. Close reason: {data.get("closeReason") or "not given"}.'
+    note = (f'Closed in Cortex XSOAR. Close reason: {data.get("closeReason") or "not given"}.'
             + (f' Close notes: {notes}' if notes else ''))
+    return note if not followers else (
+        f'{note}\nThe project stays open: incidents {", ".join(followers)} of this project also asked to follow it. '
+        'Close it in Cado when their investigations are done.')
 
 
 def users_with_owner(client: Client, current: Callable[[], dict[str, Any]], owner: str) -> list[dict[str, str]] | None:
@@ -4394,18 +4403,19 @@ def as_object(raw: Any) -> dict[str, Any]:
 
 
 def outgoing_body(client: Client, project_id: int, update: UpdateRemoteSystemArgs, closing: bool,
-                  known_status: Any) -> dict[str, Any]:
+                  known_status: Any, followers: list[str]) -> dict[str, Any]:
     """The PATCH that brings the project in line with the incident; empty when it already is. The description is
-    read just before it is extended (what the last cycle kept may be a minute old, and Cado's text must not be lost)."""
+    read just before it is extended (what the last cycle kept may be a minute old, and Cado's text must not be lost).
+    A close leaves the status alone when other incidents follow the project (their investigations may go on)."""
     delta = as_object(update.delta)
     current = functools.cache(lambda: client.get_project(project_id).get('data') or {})
     body: dict[str, Any] = {}
     status = outgoing_status(closing, delta)
-    if status and status != known_status:
+    if status and status != known_status and not (closing and followers):
         body['status'] = status
     if closing:
         description = (current().get('details') or {}).get('description') or ''
-        note = close_note(as_object(update.data))
+        note = close_note(as_object(update.data), followers)
         if note not in description:
             body['description'] = f'{description}\n\n{note}' if description else note
     owner = str(delta.get('owner') or '').strip()
@@ -4425,15 +4435,20 @@ def update_remote_system_command(client: Client, args: dict[str, Any], params: d
     closing = mirror_settings(params).close_project and str(update.inc_status) == str(IncidentStatus.DONE)
     if not closing and str(update.incident_changed).lower() != 'true':
         return update.remote_incident_id
-    known_status = status_of((mirror_state()['projects'].get(str(project_id)) or [None, None, None])[2])
+    state = mirror_state()
+    known_status = status_of((state['projects'].get(str(project_id)) or [None, None, None])[2])
+    followers = (state.get('followers') or {}).get(str(project_id)) or []
     try:
-        body = outgoing_body(client, project_id, update, closing, known_status)
+        body = outgoing_body(client, project_id, update, closing, known_status, followers)
         if body:
             client.update_project(project_id, body)
     except CadoApiError as e:
         if e.status == 404:
             forget_project(project_id)
             raise CadoApiError(deleted_message(project_id), 404) from None
+        if closing:  # XSOAR has closed the incident whatever this answers: say what was left undone
+            raise CadoApiError(f'The incident is closed in Cortex XSOAR, but Cado project {project_id} was not closed: '
+                               f'close it in Cado. {e}', e.status) from None
         raise
     # The incident already shows a status it set itself (Cado Project Status), and a closed incident must not be closed
     # again by its own close coming back: those are recorded. A status set from the phase, and the close note, are
@@ -4453,6 +4468,9 @@ def incident_mirror_link_command(client: Client, args: dict[str, Any], params: d
     def claim(state: dict[str, Any]) -> Any:
         entry = project_entry(state, project_id)
         entry[0] = entry[0] or incident_id
+        if entry[0] != incident_id:  # remembered, so that closing the mirroring incident leaves the project open
+            followers = state.setdefault('followers', {}).setdefault(str(project_id), [])
+            followers[:] = [*(other for other in followers if other != incident_id), incident_id][-MAX_FOLLOWERS:]
         return entry[0]
 
     if settings.direction:

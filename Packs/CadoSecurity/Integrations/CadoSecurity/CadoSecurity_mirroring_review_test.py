@@ -183,3 +183,54 @@ def test_xsoar_keeps_mirroring_and_its_settings():
     assert {'get-remote-data', 'update-remote-system'} <= {command['name'] for command in data['script']['commands']}
     assert all(data['script'][flag] for flag in ('ismappable', 'isremotesyncin', 'isremotesyncout'))
     assert not any(param.get('hidden') for param in data['configuration'] if param['name'] in MIRRORING_SETTINGS)
+
+
+# ------------------------------------------------------------------------------------ one project, several incidents
+
+def test_closing_the_incident_that_mirrors_a_shared_project_leaves_it_open_naming_the_others(xsoar, cado):
+    assert not xsoar.link('inc-77', 12)['linked']  # another detection of the same resource reuses project 12
+    assert not xsoar.link('inc-78', 12)['linked']
+    xsoar.change('inc-12', close={'closeReason': 'Resolved', 'closeNotes': 'Miner removed.'})
+    details = cado.projects[12]['details']
+    assert details['status'] == 'Collection & Analysis'
+    assert details['description'].endswith('Close notes: Miner removed.\nThe project stays open: incidents inc-77, '
+                                           'inc-78 of this project also asked to follow it. Close it in Cado when '
+                                           'their investigations are done.')
+    assert xsoar.cycle() == ['12']  # the note reaches Cado Project Description; nothing closes
+    assert xsoar.incidents['inc-12'].get('close') is None and xsoar.echoes == []
+
+
+def test_a_project_followed_by_no_other_incident_is_closed_and_a_deleted_one_forgets_its_followers(xsoar, cado):
+    xsoar.link('inc-77', 13)
+    xsoar.change('inc-12', close={'closeReason': 'Resolved'})
+    assert cado.projects[12]['details']['status'] == 'Closed'
+    cado.delete(13)
+    xsoar.cycle()
+    assert '13' not in state(xsoar).get('followers', {})
+
+
+# ------------------------------------------------------------------------------- a key that may not change projects
+
+def test_a_close_an_analyst_key_may_not_send_says_the_project_is_still_open(xsoar, cado):
+    cado.read_only = True  # an Analyst's key: GET answered, PATCH refused
+    outcome = xsoar.change('inc-12', close={'closeReason': 'Resolved'})
+    (error,) = outcome.errors()
+    assert 'The incident is closed in Cortex XSOAR, but Cado project 12 was not closed: close it in Cado.' in error
+    assert 'HTTP 403' in error and 'Lead Analyst' in error
+    assert cado.projects[12]['details']['status'] == 'Collection & Analysis'
+    assert xsoar.cycle() == []  # nothing recorded as sent: no echo, and the next close tries again
+
+
+# ---------------------------------------------------------------------------------------------- two instances
+
+def test_two_instances_keep_their_own_registries_and_only_a_mirroring_one_links(cado):
+    tenant = MirroringXsoar(cado, instance='Cado_prod')
+    webhooks = MirroringXsoar(cado, {'mirror_direction': 'None'}, instance='Cado_webhooks')
+    assert webhooks.link('4711', 12) == {'project_id': 12, 'incident_id': '4711', 'linked': False,
+                                         'mirrored_by': None, 'mirror_direction': None,
+                                         'mirror_instance': 'Cado_webhooks'}
+    link = tenant.link('4711', 12)
+    assert (link['linked'], link['mirror_instance']) == (True, 'Cado_prod')
+    assert webhooks.context.version == 0 and webhooks.run('get-modified-remote-data', {'lastUpdate': '0'}).entries[
+        0]['Contents'] == []  # the second instance reads nothing: it mirrors nothing
+    assert tenant.cycle() == ['12']

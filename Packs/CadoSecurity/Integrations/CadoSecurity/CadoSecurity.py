@@ -4302,7 +4302,8 @@ def forget_project(project_id: int) -> None:
 
 def deleted_message(project_id: int) -> str:
     return (f'Cado project {project_id} no longer exists (deleted in Cado, or the API key\'s user cannot see it): '
-            'mirroring of this incident has stopped.')
+            'mirroring of this incident has stopped. To mirror a project that replaces it, run cado-incident-mirror-link '
+            'with its ID and set the incident\'s dbotMirrorId to that ID.')
 
 
 def read_change(client: Client, project_id: int) -> dict[str, Any]:
@@ -4329,6 +4330,10 @@ def note_entry(contents: Any) -> dict[str, Any]:
     return {'Type': EntryType.NOTE, 'Contents': contents, 'ContentsFormat': EntryFormat.TEXT if text else EntryFormat.JSON}
 
 
+def cado_close_notes(project_id: Any, status: Any) -> str:
+    return f'Cado project {project_id} was {str(status).lower()} in Cado.'
+
+
 def incoming_entries(change: dict[str, Any], settings: MirrorSettings) -> list[dict[str, Any]]:
     """A close entry when the project has just been closed or archived (and closing is on). Leaving those statuses
     only says so: reopening an incident that an analyst closed is the analyst's decision."""
@@ -4337,7 +4342,7 @@ def incoming_entries(change: dict[str, Any], settings: MirrorSettings) -> list[d
     entries = []
     if change.get('closed') and settings.close_incident:
         entries.append(note_entry({'dbotIncidentClose': True, 'closeReason': CLOSE_REASONS.get(status, 'Other'),
-                                   'closeNotes': f'Cado project {project_id} was {str(status).lower()} in Cado.'}))
+                                   'closeNotes': cado_close_notes(project_id, status)}))
     if change.get('reopened'):
         entries.append(note_entry(f'Cado project {project_id} is no longer closed or archived (now {status}). This '
                                   'incident was not reopened: reopen it if the investigation continues.'))
@@ -4432,7 +4437,11 @@ def update_remote_system_command(client: Client, args: dict[str, Any], params: d
     answers the remote id, as XSOAR expects."""
     update = UpdateRemoteSystemArgs(args)
     project_id = mirror_id(update.remote_incident_id, 'remoteId')
-    closing = mirror_settings(params).close_project and str(update.inc_status) == str(IncidentStatus.DONE)
+    # A close that incoming mirroring made (its close notes are ours) is Cado's own: nothing to send back.
+    closed_by_cado = as_object(update.data).get('closeNotes') in {cado_close_notes(project_id, status)
+                                                                 for status in CLOSED_STATUSES}
+    closing = (mirror_settings(params).close_project and str(update.inc_status) == str(IncidentStatus.DONE)
+               and not closed_by_cado)
     if not closing and str(update.incident_changed).lower() != 'true':
         return update.remote_incident_id
     state = mirror_state()

@@ -234,3 +234,26 @@ def test_two_instances_keep_their_own_registries_and_only_a_mirroring_one_links(
     assert webhooks.context.version == 0 and webhooks.run('get-modified-remote-data', {'lastUpdate': '0'}).entries[
         0]['Contents'] == []  # the second instance reads nothing: it mirrors nothing
     assert tenant.cycle() == ['12']
+
+
+# ----------------------------------------------------------------------------- a close that came from Cado itself
+
+@pytest.mark.parametrize('status', ['Closed', 'Archived'])
+def test_the_close_incoming_mirroring_made_is_not_sent_back_to_cado(xsoar, cado, status):
+    cado.set_status(12, status)
+    xsoar.cycle()
+    close = xsoar.incidents['inc-12']['close']
+    description = cado.projects[12]['details']['description']
+    requests = xsoar.requests_of(lambda: xsoar.change('inc-12', close={key: close[key] for key in ('closeReason',
+                                                                                                     'closeNotes')}))
+    assert requests == [] and cado.projects[12]['details']['description'] == description
+    assert cado.projects[12]['details']['status'] == status  # an Archived project is not turned into Closed
+
+
+def test_a_deleted_project_says_how_to_mirror_the_one_that_replaces_it(xsoar, cado):
+    cado.delete(12)
+    cado.add(15)  # re-created in Cado with a new id
+    xsoar.cycle()
+    assert 'run cado-incident-mirror-link with its ID and set the incident\'s dbotMirrorId' in xsoar.notes['inc-12'][0]
+    assert xsoar.link('inc-12', 15)['linked']  # the incident may mirror the new project
+    assert xsoar.cycle() == ['15']

@@ -12,6 +12,7 @@ import yaml
 
 import CadoSecurity
 import mirror_benchmark
+import CadoSecurity_mirroring_test as mirroring_test
 from CadoSecurity_test import YAML_PATH
 from fake_mirroring import FakeCado, MirroringXsoar
 
@@ -21,27 +22,7 @@ with warnings.catch_warnings():  # demisto-sdk's command-line layer warns about 
     from demisto_sdk.commands.prepare_content.integration_script_unifier import IntegrationScriptUnifier
 
 SUMMARY = 'The miner ran from /tmp as www-data. '
-
-
-@pytest.fixture
-def cado():
-    cado = FakeCado()
-    for project_id in (12, 13, 14):
-        cado.add(project_id)
-    return cado
-
-
-@pytest.fixture
-def xsoar(cado):
-    xsoar = MirroringXsoar(cado)
-    for project_id in (12, 13, 14):
-        assert xsoar.link(f'inc-{project_id}', project_id)['linked']
-    assert xsoar.cycle() == ['12', '13', '14']
-    return xsoar
-
-
-def state(xsoar) -> dict:
-    return json.loads(xsoar.context.text)['mirror']
+cado, xsoar, state = mirroring_test.cado, mirroring_test.xsoar, mirroring_test.state  # its fixtures: projects 12-14
 
 
 # ----------------------------------------------------------------------------------- a change XSOAR did not pull

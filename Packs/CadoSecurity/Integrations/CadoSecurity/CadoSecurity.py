@@ -4095,6 +4095,11 @@ PENDING_BYTES = 1024 * 1024
 # Cycles a change waits for get-remote-data before it is taken as unwanted (XSOAR pulls no incident of that project:
 # the incident is closed or deleted) and acknowledged, so that it is not reported for ever.
 UNSERVED_CYCLES = 60
+# A project its incident has seen Closed or Archived for DORMANT_AFTER cycles (a day at one a minute) is read one cycle
+# in DORMANT_EVERY: the registry keeps every project ever mirrored, and months of closed ones would otherwise cost a
+# request per 100 every cycle. A reopen or a late change in Cado still arrives, within DORMANT_EVERY cycles.
+DORMANT_AFTER = 1440
+DORMANT_EVERY = 60
 MIRROR_LINK = Entity('Cado.MirrorLink', 'project_id', 'Cado project mirroring', (
     ('project_id', 'project_id'), ('incident_id', 'incident_id'), ('linked', 'linked'), ('mirrored_by', 'mirrored_by'),
     ('mirror_direction', 'mirror_direction'), ('mirror_instance', 'mirror_instance')))
@@ -4118,7 +4123,9 @@ def mirror_settings(params: dict[str, Any]) -> MirrorSettings:
 def new_state() -> dict[str, Any]:
     """projects: project id -> [incident id (None until one claims it), *fingerprint that get-remote-data last served
     (None until served)]; pending: project id -> the change found and not served yet, for get-remote-data to answer
-    from (a change is acknowledged only once served, so one that XSOAR never pulled is reported again)."""
+    from (a change is acknowledged only once served, so one that XSOAR never pulled is reported again); cycle: the
+    number of the last get-modified-remote-data; closed_since: project id -> the cycle its served status became Closed
+    or Archived (the projects that become dormant)."""
     return {'projects': {}, 'pending': {}}
 
 
@@ -4247,7 +4254,10 @@ def get_modified_remote_data_command(client: Client, args: dict[str, Any], param
     """The mirrored projects that changed since the last cycle, found by comparing fingerprints (XSOAR's lastUpdate
     is not needed: Cado's last_update moves with the status only, not with alarms or the AI summary)."""
     require_args(args, 'lastUpdate')
-    project_ids = sorted(int(project_id) for project_id in mirror_state()['projects'])
+    state = mirror_state()
+    cycle, closed_since = state.get('cycle', 0) + 1, state.get('closed_since') or {}
+    project_ids = sorted(int(key) for key in state['projects'] if key in state['pending'] or not (
+        cycle - closed_since.get(key, cycle) >= DORMANT_AFTER and int(key) % DORMANT_EVERY != cycle % DORMANT_EVERY))
     answered, unread = read_projects(client, project_ids)
     projects = {project_id: mirrored_project(client, raw) for project_id, raw in answered.items()}
     gone = [project_id for project_id in project_ids if project_id not in answered and project_id not in unread]
@@ -4273,6 +4283,9 @@ def get_modified_remote_data_command(client: Client, args: dict[str, Any], param
                 demisto.debug(f'Mirroring: the change of Cado project {key} was not pulled in {UNSERVED_CYCLES} cycles '
                               '(no open incident mirrors it): it is dropped.')
                 acknowledge(state, key, change)
+        state['cycle'], since = cycle, state.get('closed_since') or {}
+        state['closed_since'] = {key: since.get(key, cycle) for key, entry in state['projects'].items()
+                                 if status_of(entry[2]) in CLOSED_STATUSES}
         return sorted(int(project_id) for project_id in pending)
 
     return GetModifiedRemoteDataResponse([str(project_id) for project_id in update_mirror_state(record)])

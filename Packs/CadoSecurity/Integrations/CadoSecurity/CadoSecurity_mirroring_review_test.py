@@ -238,3 +238,21 @@ def test_a_deleted_project_says_how_to_mirror_the_one_that_replaces_it(xsoar, ca
     assert 'run cado-incident-mirror-link with its ID and set the incident\'s dbotMirrorId' in xsoar.notes['inc-12'][0]
     assert xsoar.link('inc-12', 15)['linked']  # the incident may mirror the new project
     assert xsoar.cycle() == ['15']
+
+
+# ----------------------------------------------------------------------------------------- months of closed projects
+
+def test_projects_closed_for_long_are_read_one_cycle_in_n_and_still_bring_a_reopen(cado, mocker):
+    mocker.patch.multiple(CadoSecurity, DORMANT_AFTER=2, DORMANT_EVERY=3)
+    for project_id in range(100, 400):
+        cado.add(project_id, status='Closed' if project_id >= 150 else 'Containment')
+    xsoar = MirroringXsoar(cado)
+    for project_id in range(100, 400):
+        xsoar.link(f'inc-{project_id}', project_id)
+    xsoar.cycle()  # cycle 1: every project read once, 250 of them closed
+    requests = [len(xsoar.requests_of(xsoar.cycle)) for _ in range(4)]
+    assert requests == [3, 3, 2, 2]  # 300 read while recently closed, then the 50 open and a third of the closed
+    cado.set_status(151, 'Recovery')  # reopened in Cado after months
+    assert [xsoar.cycle() for _ in range(3)].count(['151']) == 1
+    assert 'no longer closed or archived (now Recovery)' in xsoar.notes['inc-151'][0]
+    assert xsoar.errors == [] and xsoar.echoes == []

@@ -5,7 +5,8 @@ describes them: GET /api/v3/projects filtered by repeated project_id (page/per_p
 PATCH /api/v3/projects/{id} (a PATCH's `users` REPLACES the list here, the harsher reading of the contract's "users
 to add", so a lost user shows), GET /api/v3/users?username= (a substring search: the integration must pick the exact
 match). `last_update` moves when the status changes, as "last status update" says. A deleted project answers 404 and
-is absent from lists; `forbidden` answers 403 to everything, `read_only` to a PATCH, and a list naming a project of `failing` 500.
+is absent from lists; `forbidden` answers 403 to everything, `read_only` to a PATCH, and a list naming a project of
+`failing` 500, of `timing_out` a read timeout.
 
 MirroringXsoar runs the integration's main() as XSOAR's mirroring does: a cycle is get-modified-remote-data, then
 get-remote-data for each id it returned; the mirrored object goes into incident fields through the incoming mapping
@@ -21,6 +22,7 @@ from collections import defaultdict
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+import requests
 import requests_mock
 
 import run_command  # tools/run_command.py: main() with demisto's functions patched
@@ -56,6 +58,7 @@ class FakeCado:
         self.forbidden = False
         self.read_only = False  # an Analyst's key: reads answered, a PATCH answers 403
         self.failing: set[int] = set()  # a list request naming one of these projects answers 500
+        self.timing_out: set[int] = set()  # and one naming one of these times out
         self.clock = 1_764_500_000_000
 
     # the platform's own changes ---------------------------------------------------------------------------------
@@ -102,6 +105,8 @@ class FakeCado:
             wanted = {int(value) for value in query.get('project_id', [])}
             if wanted & self.failing:
                 return error(context, 500, 'Internal error')
+            if wanted & self.timing_out:
+                raise requests.exceptions.ReadTimeout('Read timed out. (read timeout=60)')
             per_page, page = int(query.get('per_page', ['10'])[0]), int(query.get('page', ['1'])[0])
             found = sorted((p for i, p in self.projects.items() if i in wanted), key=lambda p: -p['id'])
             pages = max(1, -(-len(found) // per_page))

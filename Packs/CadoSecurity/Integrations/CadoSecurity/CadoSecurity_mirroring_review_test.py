@@ -256,3 +256,19 @@ def test_projects_closed_for_long_are_read_one_cycle_in_n_and_still_bring_a_reop
     assert [xsoar.cycle() for _ in range(3)].count(['151']) == 1
     assert 'no longer closed or archived (now Recovery)' in xsoar.notes['inc-151'][0]
     assert xsoar.errors == [] and xsoar.echoes == []
+
+
+def test_a_batch_that_times_out_mid_cycle_is_read_again_and_the_others_are_served(cado):
+    for project_id in range(100, 250):
+        cado.add(project_id)
+    xsoar = MirroringXsoar(cado)
+    for project_id in range(100, 250):
+        xsoar.link(f'inc-{project_id}', project_id)
+    xsoar.cycle()
+    for project_id in (120, 220):
+        cado.summarise(project_id, SUMMARY)
+    cado.timing_out = {130}  # in the first batch of 100
+    assert xsoar.cycle() == ['220'] and xsoar.errors == []
+    cado.timing_out = set()
+    assert xsoar.cycle() == ['120']
+    assert xsoar.incidents['inc-120']['fields']['cadoaisummary'] == SUMMARY

@@ -25,6 +25,16 @@ SUMMARY = 'The miner ran from /tmp as www-data. '
 cado, xsoar, state = mirroring_test.cado, mirroring_test.xsoar, mirroring_test.state  # its fixtures: projects 12-14
 
 
+def mirrored(cado, project_ids, closed_from: int | None = None) -> MirroringXsoar:
+    """Projects added to Cado and linked to an incident each (inc-<id>), after a first cycle."""
+    for project_id in project_ids:
+        cado.add(project_id, status='Closed' if closed_from and project_id >= closed_from else 'Containment')
+    xsoar = MirroringXsoar(cado)
+    assert all(xsoar.link(f'inc-{project_id}', project_id)['linked'] for project_id in project_ids)
+    xsoar.cycle()
+    return xsoar
+
+
 # ----------------------------------------------------------------------------------- a change XSOAR did not pull
 
 def test_a_change_whose_pull_never_ran_is_reported_again_and_served(xsoar, cado):
@@ -101,12 +111,7 @@ def test_a_project_deleted_while_its_change_waits_is_reported_as_deleted(xsoar, 
 
 def test_a_burst_larger_than_the_bound_waits_for_the_next_cycles_without_more_requests(cado, mocker):
     mocker.patch.object(CadoSecurity, 'PENDING_BYTES', 6000)
-    for project_id in range(100, 110):
-        cado.add(project_id)
-    xsoar = MirroringXsoar(cado)
-    for project_id in range(100, 110):
-        xsoar.link(f'inc-{project_id}', project_id)
-    xsoar.cycle()
+    xsoar = mirrored(cado, range(100, 110))
     for project_id in range(100, 110):
         cado.summarise(project_id, SUMMARY * 40)  # 1,480 characters each: 3 fit in 6,000 bytes
     reported, requests, sizes = [], [], []
@@ -244,12 +249,7 @@ def test_a_deleted_project_says_how_to_mirror_the_one_that_replaces_it(xsoar, ca
 
 def test_projects_closed_for_long_are_read_one_cycle_in_n_and_still_bring_a_reopen(cado, mocker):
     mocker.patch.multiple(CadoSecurity, DORMANT_AFTER=2, DORMANT_EVERY=3)
-    for project_id in range(100, 400):
-        cado.add(project_id, status='Closed' if project_id >= 150 else 'Containment')
-    xsoar = MirroringXsoar(cado)
-    for project_id in range(100, 400):
-        xsoar.link(f'inc-{project_id}', project_id)
-    xsoar.cycle()  # cycle 1: every project read once, 250 of them closed
+    xsoar = mirrored(cado, range(100, 400), closed_from=150)  # cycle 1: every project read once, 250 of them closed
     requests = [len(xsoar.requests_of(xsoar.cycle)) for _ in range(4)]
     assert requests == [3, 3, 2, 2]  # 300 read while recently closed, then the 50 open and a third of the closed
     cado.set_status(151, 'Recovery')  # reopened in Cado after months
@@ -259,12 +259,7 @@ def test_projects_closed_for_long_are_read_one_cycle_in_n_and_still_bring_a_reop
 
 
 def test_a_batch_that_times_out_mid_cycle_is_read_again_and_the_others_are_served(cado):
-    for project_id in range(100, 250):
-        cado.add(project_id)
-    xsoar = MirroringXsoar(cado)
-    for project_id in range(100, 250):
-        xsoar.link(f'inc-{project_id}', project_id)
-    xsoar.cycle()
+    xsoar = mirrored(cado, range(100, 250))
     for project_id in (120, 220):
         cado.summarise(project_id, SUMMARY)
     cado.timing_out = {130}  # in the first batch of 100

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import CadoSecurity
+import fake_mirroring  # Tests/support: the integration's main() on a versioned integration context
 from playbook_runner import CommandError, dt_key
 
 DETECTIONS_DIR = Path(__file__).resolve().parents[2] / 'Packs/CadoSecurity/Scripts/CadoParseEvent/test_data'
@@ -95,11 +96,10 @@ class FakeCado:
         self.api_requests = 0  # HTTP requests of the commands in RUN_FOR_REAL
         self.created: list[str] = []
         self.ids = itertools.count(500)
-        # The instance's mirroring (the agreement with cado-incident-mirror-link): direction In/Out/Both or None (off),
-        # the project -> incident links it registered, and whether the next links fail.
+        # The instance's mirroring: direction In/Out/Both or None (off), and whether the next links fail. The link is
+        # the integration's own command, on one integration context that every incident of the scenario shares.
         self.mirror_direction: str | None = 'Both'
-        self.mirror_instance = 'Cado Security_instance_1'
-        self.mirror_links: dict[int, str] = {}
+        self.mirroring = fake_mirroring.MirroringXsoar(fake_mirroring.FakeCado(), instance='Cado Security_instance_1')
         self.link_fails = False
 
     def project(self, project_id: int, name: str) -> dict:
@@ -209,16 +209,19 @@ class FakeCado:
         count = sum(project['alarms'].values()) if project else 0
         return {dt_key('Cado.Alarm'): [{'id': n, 'severity': 3} for n in range(count)]} if count else {}
 
+    @property
+    def mirror_links(self) -> dict[int, str]:
+        """The project -> incident links the integration registered in the instance's integration context."""
+        projects = (json.loads(self.mirroring.context.text).get('mirror') or {}).get('projects') or {}
+        return {int(project_id): entry[0] for project_id, entry in projects.items() if entry[0]}
+
     def cado_incident_mirror_link(self, args):
-        """As the agreement says: the first incident (or a re-run of it) links the project; another incident, or
-        mirroring off, does not."""
+        """The integration's cado-incident-mirror-link through main(), with the instance's mirroring direction."""
         if self.link_fails:
             raise CommandError('Error in cado-incident-mirror-link: the integration context could not be written')
-        project_id, incident_id = int(args['project_id']), str(args['incident_id'])
-        if self.mirror_direction is not None:
-            self.mirror_links.setdefault(project_id, incident_id)
-        mirrored_by = self.mirror_links.get(project_id)
-        return {dt_key('Cado.MirrorLink', 'project_id'): {
-            'project_id': project_id, 'incident_id': incident_id, 'linked': mirrored_by == incident_id,
-            'mirrored_by': mirrored_by, 'mirror_direction': self.mirror_direction,
-            'mirror_instance': self.mirror_instance}}
+        direction = {value: name for name, value in CadoSecurity.MIRROR_DIRECTIONS.items()}[self.mirror_direction]
+        self.mirroring.params['mirror_direction'] = direction
+        outcome = self.mirroring.run('cado-incident-mirror-link', {key: str(value) for key, value in args.items()})
+        if outcome.errors():
+            raise CommandError(outcome.errors()[0])
+        return outcome.entries[0]['EntryContext']

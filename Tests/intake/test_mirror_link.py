@@ -1,6 +1,9 @@
 """Mirroring, the link for incidents the integration did not fetch: the response playbook links a Generic Webhook
 incident to its Cado project (Cado Link Project for Mirroring: cado-incident-mirror-link, then setIncident with the
-mirroring attributes), on the fake Cado, whose link behaves as the mirroring agreement says."""
+mirroring attributes), on the fake Cado, whose link is the integration's own command run through main() on one
+integration context that every incident of a scenario shares (so the playbook and the integration are tested together).
+"""
+import json
 
 import intake_webhook as webhook
 from fake_cado import FakeCado, detection
@@ -44,6 +47,16 @@ def test_a_second_incident_of_the_same_project_does_not_mirror_it():
     assert second['CustomFields']['cadomirrorstate'] == 'mirrored_elsewhere'
     assert fake.mirror_links == {17: '42'} and first['dbotMirrorId'] == 17
     assert runner.path[-1] == f'{MAIN}/Done' and second['CustomFields']['cadoresponsestate'] == 'reused'
+
+
+def test_the_second_incident_is_remembered_by_the_integration_so_that_a_close_leaves_the_project_open():
+    fake = FakeCado([detection('detection_guardduty_ec2.json'),
+                     dict(detection('detection_guardduty_ec2.json'), id=1010)], alarms={17: (2, 1)})
+    run(detection_incident('1001', incident_id='42'), fake)
+    run(detection_incident('1010', incident_id='43'), fake)
+    run(detection_incident('1010', incident_id='43'), fake)  # its playbook run again: remembered once
+    mirror = json.loads(fake.mirroring.context.text)['mirror']
+    assert mirror['projects']['17'][0] == '42' and mirror['followers'] == {'17': ['43']}
 
 
 def test_a_failed_link_is_recorded_and_the_response_goes_on():

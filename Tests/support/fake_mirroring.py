@@ -5,7 +5,8 @@ describes them: GET /api/v3/projects filtered by repeated project_id (page/per_p
 PATCH /api/v3/projects/{id} (a PATCH's `users` REPLACES the list here, the harsher reading of the contract's "users
 to add", so a lost user shows), GET /api/v3/users?username= (a substring search: the integration must pick the exact
 match). `last_update` moves when the status changes, as "last status update" says. A deleted project answers 404 and
-is absent from lists; `forbidden` answers 403 to everything, and a list naming a project of `failing` 500.
+is absent from lists; `forbidden` answers 403 to everything, `read_only` to a PATCH, and a list naming a project of
+`failing` 500, of `timing_out` a read timeout.
 
 MirroringXsoar runs the integration's main() as XSOAR's mirroring does: a cycle is get-modified-remote-data, then
 get-remote-data for each id it returned; the mirrored object goes into incident fields through the incoming mapping
@@ -21,6 +22,7 @@ from collections import defaultdict
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+import requests
 import requests_mock
 
 import run_command  # tools/run_command.py: main() with demisto's functions patched
@@ -54,7 +56,9 @@ class FakeCado:
         self.requests: list[tuple[str, str]] = []  # (method, path) of every request
         self.queries: list[dict[str, list[str]]] = []  # and its query
         self.forbidden = False
+        self.read_only = False  # an Analyst's key: reads answered, a PATCH answers 403
         self.failing: set[int] = set()  # a list request naming one of these projects answers 500
+        self.timing_out: set[int] = set()  # and one naming one of these times out
         self.clock = 1_764_500_000_000
 
     # the platform's own changes ---------------------------------------------------------------------------------
@@ -94,13 +98,15 @@ class FakeCado:
         path = urlparse(request.url).path
         self.requests.append((request.method, path))
         self.queries.append(parse_qs(urlparse(request.url).query))
-        if self.forbidden:
+        if self.forbidden or (self.read_only and request.method == 'PATCH'):
             return error(context, 403, 'Forbidden')
         query = parse_qs(urlparse(request.url).query)
         if request.method == 'GET' and path == '/api/v3/projects':
             wanted = {int(value) for value in query.get('project_id', [])}
             if wanted & self.failing:
                 return error(context, 500, 'Internal error')
+            if wanted & self.timing_out:
+                raise requests.exceptions.ReadTimeout('Read timed out. (read timeout=60)')
             per_page, page = int(query.get('per_page', ['10'])[0]), int(query.get('page', ['1'])[0])
             found = sorted((p for i, p in self.projects.items() if i in wanted), key=lambda p: -p['id'])
             pages = max(1, -(-len(found) // per_page))
@@ -143,6 +149,7 @@ class VersionedContext:
 
     def __init__(self) -> None:
         self.text, self.version, self.refused = '{}', 0, 0
+        self.peak = 0  # the largest size written since the caller last reset it
 
     def get(self, refresh: bool = False) -> dict[str, Any]:
         return {'context': json.loads(self.text), 'version': self.version}
@@ -152,6 +159,7 @@ class VersionedContext:
             self.refused += 1
             raise ValueError(f'Version {version} is stale (now {self.version})')
         self.text, self.version = json.dumps(context), self.version + 1
+        self.peak = max(self.peak, self.size)
 
     @property
     def size(self) -> int:
@@ -159,8 +167,10 @@ class VersionedContext:
 
 
 class MirroringXsoar:
-    def __init__(self, cado: FakeCado, params: dict[str, Any] | None = None) -> None:
+    def __init__(self, cado: FakeCado, params: dict[str, Any] | None = None,
+                 instance: str = 'Cado_Security_instance_1') -> None:
         self.cado = cado
+        self.instance = instance  # each instance has its own integration context
         self.context = VersionedContext()
         self.params = {'url': BASE, 'credentials': {'identifier': '', 'password': API_KEY}, **MIRRORING,
                        **(params or {})}
@@ -175,7 +185,7 @@ class MirroringXsoar:
             patch = run_command.patcher(stack)
             patch(demisto, 'getIntegrationContextVersioned', side_effect=self.context.get)
             patch(demisto, 'setIntegrationContextVersioned', side_effect=self.context.set)
-            patch(demisto, 'integrationInstance', return_value='Cado_Security_instance_1', create=True)
+            patch(demisto, 'integrationInstance', return_value=self.instance, create=True)
             stack.enter_context(self.cado.serving())
             outcome = run_command.execute(command, args, self.params, patch)
         self.errors += outcome.errors()
@@ -189,13 +199,14 @@ class MirroringXsoar:
             self.incidents[incident_id] = {'mirror_id': str(project_id), 'fields': {}, 'closed': False}
         return link
 
-    def cycle(self) -> list[str]:
-        """One mirroring cycle; the remote ids get-modified-remote-data returned."""
+    def cycle(self, skip: tuple[str, ...] = ()) -> list[str]:
+        """One mirroring cycle; the remote ids get-modified-remote-data returned. XSOAR runs no get-remote-data for
+        the incidents in `skip` (a failed or timed-out pull, a server restart mid-cycle)."""
         outcome = self.run('get-modified-remote-data', {'lastUpdate': '2026-12-01T00:00:00Z'})
         modified = outcome.entries[0]['Contents'] if outcome.entries and not outcome.errors() else []
         for remote_id in modified:
             for incident_id, incident in self.incidents.items():
-                if incident['mirror_id'] == remote_id:
+                if incident['mirror_id'] == remote_id and incident_id not in skip:
                     self.pull(incident_id, incident)
         return modified
 

@@ -4151,6 +4151,18 @@ FINGERPRINT_FIELDS = ('name', 'description', 'items_identified', 'malicious_alar
                       'evidence_count', 'last_acquisition', 'ai_summary')
 BATCH_PAGES = 3  # pages read per batch of ids (one when Cado honours per_page=100)
 STATE_WRITE_ATTEMPTS = 5
+MAX_FOLLOWERS = 20  # other incidents of a project remembered (their ids are named when the project is left open)
+# Changes kept for get-remote-data at most (bytes of JSON): a larger burst waits, unacknowledged, for the next cycles,
+# so the context stays small and every get-remote-data (which rewrites it) stays cheap.
+PENDING_BYTES = 1024 * 1024
+# Cycles a change waits for get-remote-data before it is taken as unwanted (XSOAR pulls no incident of that project:
+# the incident is closed or deleted) and acknowledged, so that it is not reported for ever.
+UNSERVED_CYCLES = 60
+# A project its incident has seen Closed or Archived for DORMANT_AFTER cycles (a day at one a minute) is read one cycle
+# in DORMANT_EVERY: the registry keeps every project ever mirrored, and months of closed ones would otherwise cost a
+# request per 100 every cycle. A reopen or a late change in Cado still arrives, within DORMANT_EVERY cycles.
+DORMANT_AFTER = 1440
+DORMANT_EVERY = 60
 MIRROR_LINK = Entity('Cado.MirrorLink', 'project_id', 'Cado project mirroring', (
     ('project_id', 'project_id'), ('incident_id', 'incident_id'), ('linked', 'linked'), ('mirrored_by', 'mirrored_by'),
     ('mirror_direction', 'mirror_direction'), ('mirror_instance', 'mirror_instance')))
@@ -4172,8 +4184,11 @@ def mirror_settings(params: dict[str, Any]) -> MirrorSettings:
 
 
 def new_state() -> dict[str, Any]:
-    """projects: project id -> [incident id (None until one claims it), *fingerprint (None until read)];
-    pending: project id -> what the last get-modified cycle found changed, for get-remote-data to answer from."""
+    """projects: project id -> [incident id (None until one claims it), *fingerprint that get-remote-data last served
+    (None until served)]; pending: project id -> the change found and not served yet, for get-remote-data to answer
+    from (a change is acknowledged only once served, so one that XSOAR never pulled is reported again); cycle: the
+    number of the last get-modified-remote-data; closed_since: project id -> the cycle its served status became Closed
+    or Archived (the projects that become dormant)."""
     return {'projects': {}, 'pending': {}}
 
 
@@ -4302,33 +4317,69 @@ def get_modified_remote_data_command(client: Client, args: dict[str, Any], param
     """The mirrored projects that changed since the last cycle, found by comparing fingerprints (XSOAR's lastUpdate
     is not needed: Cado's last_update moves with the status only, not with alarms or the AI summary)."""
     require_args(args, 'lastUpdate')
-    project_ids = sorted(int(project_id) for project_id in mirror_state()['projects'])
+    state = mirror_state()
+    cycle, closed_since = state.get('cycle', 0) + 1, state.get('closed_since') or {}
+    project_ids = sorted(int(key) for key in state['projects'] if key in state['pending'] or not (
+        cycle - closed_since.get(key, cycle) >= DORMANT_AFTER and int(key) % DORMANT_EVERY != cycle % DORMANT_EVERY))
     answered, unread = read_projects(client, project_ids)
     projects = {project_id: mirrored_project(client, raw) for project_id, raw in answered.items()}
     gone = [project_id for project_id in project_ids if project_id not in answered and project_id not in unread]
 
     def record(state: dict[str, Any]) -> list[int]:
-        state['pending'] = {}
+        pending = state['pending']
+        room = PENDING_BYTES - len(json.dumps(pending))
         for project_id, project in projects.items():
-            entry = state['projects'].get(str(project_id))
-            if entry is not None and entry[1:] != fingerprint(project):
-                state['pending'][str(project_id)] = {'project': project, **transition(entry[2], project)}
-                entry[1:] = fingerprint(project)
+            key, entry = str(project_id), state['projects'].get(str(project_id))
+            if entry is None or entry[1:] == fingerprint(project):
+                pending.pop(key, None)  # served already, or changed back to what the incident shows
+                continue
+            change = {'project': project, **transition(entry[2], project), 'age': (pending.get(key) or {}).get('age', 0)}
+            room -= len(json.dumps(change)) - len(json.dumps(pending.get(key, {})))
+            if key in pending or room >= 0:  # else left unacknowledged: found again next cycle
+                pending[key] = change
         for project_id in gone:  # deleted in Cado, or no longer visible to the key's user
-            if state['projects'].pop(str(project_id), None) is not None:
-                state['pending'][str(project_id)] = {'deleted': True}
-        return sorted(int(project_id) for project_id in state['pending'])
+            if forget(state, str(project_id)) is not None:
+                pending[str(project_id)] = {'deleted': True, 'age': 0}
+        for key, change in list(pending.items()):
+            change['age'] = change.get('age', 0) + 1
+            if change['age'] > UNSERVED_CYCLES:
+                demisto.debug(f'Mirroring: the change of Cado project {key} was not pulled in {UNSERVED_CYCLES} cycles '
+                              '(no open incident mirrors it): it is dropped.')
+                acknowledge(state, key, change)
+        state['cycle'], since = cycle, state.get('closed_since') or {}
+        state['closed_since'] = {key: since.get(key, cycle) for key, entry in state['projects'].items()
+                                 if status_of(entry[2]) in CLOSED_STATUSES}
+        return sorted(int(project_id) for project_id in pending)
 
     return GetModifiedRemoteDataResponse([str(project_id) for project_id in update_mirror_state(record)])
 
 
+def acknowledge(state: dict[str, Any], key: str, served: dict[str, Any]) -> None:
+    """Records a change as served: the fingerprint moves to it, and it leaves `pending` unless a newer change replaced
+    it meanwhile (that one then counts its move into or out of Closed/Archived from what was served, not twice)."""
+    entry = state['projects'].get(key)
+    if entry is not None and 'project' in served:
+        entry[1:] = fingerprint(served['project'])
+    newer = state['pending'].get(key)
+    if newer is not None and dict(newer, age=0) == dict(served, age=0):
+        del state['pending'][key]
+    elif newer is not None and 'project' in newer and entry is not None:
+        newer.update(transition(entry[2], newer['project']))
+
+
+def forget(state: dict[str, Any], key: str) -> list | None:
+    (state.get('followers') or {}).pop(key, None)
+    return state['projects'].pop(key, None)
+
+
 def forget_project(project_id: int) -> None:
-    update_mirror_state(lambda state: state['projects'].pop(str(project_id), None))
+    update_mirror_state(partial(forget, key=str(project_id)))
 
 
 def deleted_message(project_id: int) -> str:
     return (f'Cado project {project_id} no longer exists (deleted in Cado, or the API key\'s user cannot see it): '
-            'mirroring of this incident has stopped.')
+            'mirroring of this incident has stopped. To mirror a project that replaces it, run cado-incident-mirror-link '
+            'with its ID and set the incident\'s dbotMirrorId to that ID.')
 
 
 def read_change(client: Client, project_id: int) -> dict[str, Any]:
@@ -4355,6 +4406,10 @@ def note_entry(contents: Any) -> dict[str, Any]:
     return {'Type': EntryType.NOTE, 'Contents': contents, 'ContentsFormat': EntryFormat.TEXT if text else EntryFormat.JSON}
 
 
+def cado_close_notes(project_id: Any, status: Any) -> str:
+    return f'Cado project {project_id} was {str(status).lower()} in Cado.'
+
+
 def incoming_entries(change: dict[str, Any], settings: MirrorSettings) -> list[dict[str, Any]]:
     """A close entry when the project has just been closed or archived (and closing is on). Leaving those statuses
     only says so: reopening an incident that an analyst closed is the analyst's decision."""
@@ -4363,7 +4418,7 @@ def incoming_entries(change: dict[str, Any], settings: MirrorSettings) -> list[d
     entries = []
     if change.get('closed') and settings.close_incident:
         entries.append(note_entry({'dbotIncidentClose': True, 'closeReason': CLOSE_REASONS.get(status, 'Other'),
-                                   'closeNotes': f'Cado project {project_id} was {str(status).lower()} in Cado.'}))
+                                   'closeNotes': cado_close_notes(project_id, status)}))
     if change.get('reopened'):
         entries.append(note_entry(f'Cado project {project_id} is no longer closed or archived (now {status}). This '
                                   'incident was not reopened: reopen it if the investigation continues.'))
@@ -4374,7 +4429,11 @@ def get_remote_data_command(client: Client, args: dict[str, Any], params: dict[s
     """The mirrored project, from what the last get-modified-remote-data cycle kept (no request), else read now."""
     require_args(args, 'id', 'lastUpdate')
     project_id = mirror_id(GetRemoteDataArgs(args).remote_incident_id, 'id')
-    change = mirror_state()['pending'].get(str(project_id)) or read_change(client, project_id)
+    change = mirror_state()['pending'].get(str(project_id))
+    if change:  # acknowledged before it is answered: a close entry is served once
+        update_mirror_state(partial(acknowledge, key=str(project_id), served=change))
+    else:
+        change = read_change(client, project_id)
     if change.get('deleted'):
         return GetRemoteDataResponse({'id': str(project_id)}, [note_entry(deleted_message(project_id))])
     return GetRemoteDataResponse({'id': str(project_id), 'cado_project': change['project']},
@@ -4390,10 +4449,13 @@ def outgoing_status(closing: bool, delta: dict[str, Any]) -> str | None:
     return PHASE_TO_STATUS.get(' '.join(str(delta.get('phase') or '').lower().replace('-', ' ').split()))
 
 
-def close_note(data: dict[str, Any]) -> str:
+def close_note(data: dict[str, Any], followers: list[str]) -> str:
     notes = str(data.get('closeNotes') or '').strip()
-    return (f'Closed in Cortex XSOAR. Close reason: {data.get("closeReason") or "not given"}.'
+    note = (f'Closed in Cortex XSOAR. Close reason: {data.get("closeReason") or "not given"}.'
             + (f' Close notes: {notes}' if notes else ''))
+    return note if not followers else (
+        f'{note}\nThe project stays open: incidents {", ".join(followers)} of this project also asked to follow it. '
+        'Close it in Cado when their investigations are done.')
 
 
 def users_with_owner(client: Client, current: Callable[[], dict[str, Any]], owner: str) -> list[dict[str, str]] | None:
@@ -4422,18 +4484,19 @@ def as_object(raw: Any) -> dict[str, Any]:
 
 
 def outgoing_body(client: Client, project_id: int, update: UpdateRemoteSystemArgs, closing: bool,
-                  known_status: Any) -> dict[str, Any]:
+                  known_status: Any, followers: list[str]) -> dict[str, Any]:
     """The PATCH that brings the project in line with the incident; empty when it already is. The description is
-    read just before it is extended (what the last cycle kept may be a minute old, and Cado's text must not be lost)."""
+    read just before it is extended (what the last cycle kept may be a minute old, and Cado's text must not be lost).
+    A close leaves the status alone when other incidents follow the project (their investigations may go on)."""
     delta = as_object(update.delta)
     current = functools.cache(lambda: client.get_project(project_id).get('data') or {})
     body: dict[str, Any] = {}
     status = outgoing_status(closing, delta)
-    if status and status != known_status:
+    if status and status != known_status and not (closing and followers):
         body['status'] = status
     if closing:
         description = (current().get('details') or {}).get('description') or ''
-        note = close_note(as_object(update.data))
+        note = close_note(as_object(update.data), followers)
         if note not in description:
             body['description'] = f'{description}\n\n{note}' if description else note
     owner = str(delta.get('owner') or '').strip()
@@ -4450,18 +4513,27 @@ def update_remote_system_command(client: Client, args: dict[str, Any], params: d
     answers the remote id, as XSOAR expects."""
     update = UpdateRemoteSystemArgs(args)
     project_id = mirror_id(update.remote_incident_id, 'remoteId')
-    closing = mirror_settings(params).close_project and str(update.inc_status) == str(IncidentStatus.DONE)
+    # A close that incoming mirroring made (its close notes are ours) is Cado's own: nothing to send back.
+    closed_by_cado = as_object(update.data).get('closeNotes') in {cado_close_notes(project_id, status)
+                                                                 for status in CLOSED_STATUSES}
+    closing = (mirror_settings(params).close_project and str(update.inc_status) == str(IncidentStatus.DONE)
+               and not closed_by_cado)
     if not closing and str(update.incident_changed).lower() != 'true':
         return update.remote_incident_id
-    known_status = status_of((mirror_state()['projects'].get(str(project_id)) or [None, None, None])[2])
+    state = mirror_state()
+    known_status = status_of((state['projects'].get(str(project_id)) or [None, None, None])[2])
+    followers = (state.get('followers') or {}).get(str(project_id)) or []
     try:
-        body = outgoing_body(client, project_id, update, closing, known_status)
+        body = outgoing_body(client, project_id, update, closing, known_status, followers)
         if body:
             client.update_project(project_id, body)
     except CadoApiError as e:
         if e.status == 404:
             forget_project(project_id)
             raise CadoApiError(deleted_message(project_id), 404) from None
+        if closing:  # XSOAR has closed the incident whatever this answers: say what was left undone
+            raise CadoApiError(f'The incident is closed in Cortex XSOAR, but Cado project {project_id} was not closed: '
+                               f'close it in Cado. {e}', e.status) from None
         raise
     # The incident already shows a status it set itself (Cado Project Status), and a closed incident must not be closed
     # again by its own close coming back: those are recorded. A status set from the phase, and the close note, are
@@ -4481,6 +4553,9 @@ def incident_mirror_link_command(client: Client, args: dict[str, Any], params: d
     def claim(state: dict[str, Any]) -> Any:
         entry = project_entry(state, project_id)
         entry[0] = entry[0] or incident_id
+        if entry[0] != incident_id:  # remembered, so that closing the mirroring incident leaves the project open
+            followers = state.setdefault('followers', {}).setdefault(str(project_id), [])
+            followers[:] = [*(other for other in followers if other != incident_id), incident_id][-MAX_FOLLOWERS:]
         return entry[0]
 
     if settings.direction:

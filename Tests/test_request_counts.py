@@ -6,8 +6,10 @@ import pytest
 
 
 @pytest.fixture(scope='module')
-def rows():
-    return benchmark.command_rows(repeats=1)
+def rows(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as patch:  # file entries are written in the working directory
+        patch.chdir(tmp_path_factory.mktemp('entries'))
+        return benchmark.command_rows(repeats=1)
 
 
 def test_every_command_of_the_yaml_is_measured(rows):

@@ -5,7 +5,7 @@ describes them: GET /api/v3/projects filtered by repeated project_id (page/per_p
 PATCH /api/v3/projects/{id} (a PATCH's `users` REPLACES the list here, the harsher reading of the contract's "users
 to add", so a lost user shows), GET /api/v3/users?username= (a substring search: the integration must pick the exact
 match). `last_update` moves when the status changes, as "last status update" says. A deleted project answers 404 and
-is absent from lists; `forbidden` answers 403 to everything, `read_only` to a PATCH, and a list naming a project of
+is absent from lists; `forbidden` answers 403 to everything, `read_only` to a PATCH, `rate_limited` 429 to everything, and a list naming a project of
 `failing` 500, of `timing_out` a read timeout.
 
 MirroringXsoar runs the integration's main() as XSOAR's mirroring does: a cycle is get-modified-remote-data, then
@@ -57,6 +57,7 @@ class FakeCado:
         self.queries: list[dict[str, list[str]]] = []  # and its query
         self.forbidden = False
         self.read_only = False  # an Analyst's key: reads answered, a PATCH answers 403
+        self.rate_limited = False  # every request answered 429
         self.failing: set[int] = set()  # a list request naming one of these projects answers 500
         self.timing_out: set[int] = set()  # and one naming one of these times out
         self.clock = 1_764_500_000_000
@@ -100,6 +101,8 @@ class FakeCado:
         self.queries.append(parse_qs(urlparse(request.url).query))
         if self.forbidden or (self.read_only and request.method == 'PATCH'):
             return error(context, 403, 'Forbidden')
+        if self.rate_limited:
+            return error(context, 429, 'Too many requests')
         query = parse_qs(urlparse(request.url).query)
         if request.method == 'GET' and path == '/api/v3/projects':
             wanted = {int(value) for value in query.get('project_id', [])}

@@ -4599,6 +4599,15 @@ def with_mirroring(incidents: list[dict[str, Any]], settings: MirrorSettings) ->
     return update_mirror_state(register)
 
 
+def for_the_mirroring_job(error: Exception, message: str) -> str:
+    """The error as XSOAR's mirroring job reads it: "API rate limit" when Cado answered 429 (the job starts from this
+    incident next time). ("skip update", which stops get-remote-data after a failed get-modified-remote-data, is
+    added by XSOAR's return_error itself.)"""
+    if isinstance(error, CadoApiError) and error.status == 429:
+        return f'API rate limit. {message}'
+    return message
+
+
 ''' DISPATCH '''
 
 # Commands that also take the instance parameters (client, args, params); in COMMANDS with the others.
@@ -4703,6 +4712,8 @@ def main() -> None:
             raise NotImplementedError(f'Command {command} is not implemented by the {BRAND} integration.')
     except Exception as e:
         message = redact(str(e), secrets_of(api_key, credential_pair(params.get('webhook_credentials'))[1]))
+        if command in MIRRORING_COMMANDS:
+            message = for_the_mirroring_job(e, message)
         return_error(f'Failed to execute {command} command.\nError:\n{message}')
 
 

@@ -313,6 +313,27 @@ def test_a_key_that_may_not_update_projects_gets_a_clear_error(xsoar, cado):
     assert 'HTTP 403' in error and 'Lead Analyst' in error
 
 
+def test_a_failed_cycle_tells_xsoar_to_skip_its_updates(xsoar, cado):
+    cado.forbidden = True
+    error = error_of(xsoar.run('get-modified-remote-data', {'lastUpdate': '2026-11-30T10:00:00Z'}))
+    assert 'skip update' in error and 'HTTP 403' in error
+
+
+@pytest.mark.parametrize('command, args', [('get-modified-remote-data', {'lastUpdate': '2026-11-30T10:00:00Z'}),
+                                           ('get-remote-data', {'id': '15', 'lastUpdate': '2026-11-30T10:00:00Z'})])
+def test_rate_limiting_is_named_as_xsoar_mirroring_expects(xsoar, cado, command, args):
+    cado.add(15)
+    cado.rate_limited = True
+    error = error_of(xsoar.run(command, args))
+    assert 'API rate limit' in error and 'HTTP 429' in error
+
+
+def test_a_command_outside_mirroring_keeps_its_plain_error(xsoar, cado):
+    cado.rate_limited = True
+    error = error_of(xsoar.run('cado-project-get', {'project_id': '12'}))
+    assert 'HTTP 429' in error and 'API rate limit' not in error
+
+
 # ------------------------------------------------------------------------------------------------------------- link
 
 def test_one_project_never_mirrors_into_two_incidents(cado):

@@ -4212,6 +4212,11 @@ def update_mirror_state(change: Callable[[dict[str, Any]], Any]) -> Any:
                        'row. It is saved again on the next mirroring cycle.')
 
 
+# The incident of a project the instance knows is mirrored without knowing by which incident: one it fetched (XSOAR
+# gives the incident its ID after fetch) or one whose get-remote-data met the project first. Nobody else may claim it.
+UNNAMED_MIRROR = '(unnamed)'
+
+
 def project_entry(state: dict[str, Any], project_id: int) -> list:
     return state['projects'].setdefault(str(project_id), [None, None, None])
 
@@ -4394,6 +4399,7 @@ def read_change(client: Client, project_id: int) -> dict[str, Any]:
 
     def record(state: dict[str, Any]) -> dict[str, bool]:
         entry = project_entry(state, project_id)
+        entry[0] = entry[0] or UNNAMED_MIRROR  # XSOAR asks get-remote-data only for an incident that mirrors it
         change = transition(entry[2], project)
         entry[1:] = fingerprint(project)
         return change
@@ -4545,7 +4551,7 @@ def update_remote_system_command(client: Client, args: dict[str, Any], params: d
 
 def incident_mirror_link_command(client: Client, args: dict[str, Any], params: dict[str, Any]) -> CommandResults:
     """Registers an incident (one that Generic Webhook created) as the one that mirrors a project. The first incident
-    to claim a project keeps it; a fetched incident's project is claimed by the first incident that asks."""
+    to claim a project keeps it; a project that a fetched incident mirrors is claimed already."""
     project_id = required_id(args, 'project_id')
     incident_id = parse_field(args, Field('incident_id', 'incident_id', required=True))
     settings = mirror_settings(params)
@@ -4563,12 +4569,15 @@ def incident_mirror_link_command(client: Client, args: dict[str, Any], params: d
     else:
         owner = (mirror_state()['projects'].get(str(project_id)) or [None])[0]
     link = {'project_id': project_id, 'incident_id': incident_id, 'linked': bool(settings.direction) and owner == incident_id,
-            'mirrored_by': owner, 'mirror_direction': settings.direction, 'mirror_instance': settings.instance}
+            'mirrored_by': None if owner == UNNAMED_MIRROR else owner, 'mirror_direction': settings.direction,
+            'mirror_instance': settings.instance}
     if link['linked']:
         note = (f'Incident {incident_id} mirrors Cado project {project_id}: set its dbotMirrorId to {project_id}, '
                 f'dbotMirrorInstance to {settings.instance} and dbotMirrorDirection to {settings.direction}.')
     elif settings.direction:
-        note = f'Cado project {project_id} is already mirrored by incident {owner}: incident {incident_id} is not linked.'
+        by = ('an incident this instance fetched (or one that mirrored it before)' if owner == UNNAMED_MIRROR
+              else f'incident {owner}')
+        note = f'Cado project {project_id} is already mirrored by {by}: incident {incident_id} is not linked.'
     else:
         note = 'Mirroring is off on this instance (Incident Mirroring Direction: None): nothing was linked.'
     return entity_results(MIRROR_LINK, link, link, title=f'Cado project {project_id} mirroring', note=note)
@@ -4591,7 +4600,7 @@ def with_mirroring(incidents: list[dict[str, Any]], settings: MirrorSettings) ->
             fields = {'dbotMirrorDirection': settings.direction, 'dbotMirrorInstance': settings.instance}
             project_id = detection_project(incident)
             if project_id and str(project_id) not in state['projects']:
-                project_entry(state, project_id)
+                project_entry(state, project_id)[0] = UNNAMED_MIRROR
                 fields['dbotMirrorId'] = str(project_id)
             mirrored.append({**incident, **fields})
         return mirrored

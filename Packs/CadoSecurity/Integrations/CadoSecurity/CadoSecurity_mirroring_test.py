@@ -154,7 +154,8 @@ def test_remote_data_reads_and_registers_a_project_it_does_not_know(cado):
         'items_identified': 0, 'malicious_alarms': 0, 'suspicious_alarms': 0, 'evidence_count': 0,
         'last_acquisition': '2025-11-30T10:53:20Z', 'last_update': '2025-11-30T10:53:20Z', 'ai_summary': None,
         'link': 'https://cado.example.com/projects/12'}
-    assert state(xsoar)['projects']['12'][0] is None  # registered, no incident has claimed it
+    assert state(xsoar)['projects']['12'][0] == CadoSecurity.UNNAMED_MIRROR  # the incident XSOAR asked for mirrors it
+    assert xsoar.link('4712', 12)['linked'] is False  # so no other incident may claim the project
     assert xsoar.run('get-modified-remote-data', {'lastUpdate': '0'}).entries[0]['Contents'] == []
 
 
@@ -422,8 +423,9 @@ def test_fetched_incidents_carry_the_mirroring_fields_and_register_their_project
                          {'dbotMirrorDirection': 'Both', 'dbotMirrorInstance': 'Cado_Security_instance_1',
                           'dbotMirrorId': None}]
     assert outcome.last_run == {'last_id': 3}
-    assert state(xsoar)['projects'] == {'12': [None, None, None]}
-    assert xsoar.link('inc-for-detection-1', 12)['linked']  # its response playbook claims it
+    assert state(xsoar)['projects'] == {'12': [CadoSecurity.UNNAMED_MIRROR, None, None]}
+    other = xsoar.link('inc-for-detection-2', 12)  # the second detection's incident, through its response playbook
+    assert (other['linked'], other['mirrored_by']) == (False, None)
 
 
 def test_fetch_without_mirroring_leaves_incidents_as_they_were(mocker):

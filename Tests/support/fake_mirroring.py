@@ -5,8 +5,8 @@ describes them: GET /api/v3/projects filtered by repeated project_id (page/per_p
 PATCH /api/v3/projects/{id} (a PATCH's `users` REPLACES the list here, the harsher reading of the contract's "users
 to add", so a lost user shows), GET /api/v3/users?username= (a substring search: the integration must pick the exact
 match). `last_update` moves when the status changes, as "last status update" says. A deleted project answers 404 and
-is absent from lists; `forbidden` answers 403 to everything, `read_only` to a PATCH, `rate_limited` 429 to everything, and a list naming a project of
-`failing` 500, of `timing_out` a read timeout.
+is absent from lists; `forbidden` answers 403 to everything, `read_only` to a PATCH, `rate_limited` 429 to everything,
+and a list naming a project of `failing` 500, of `timing_out` a read timeout.
 
 MirroringXsoar runs the integration's main() as XSOAR's mirroring does: a cycle is get-modified-remote-data, then
 get-remote-data for each id it returned; the mirrored object goes into incident fields through the incoming mapping

@@ -4,9 +4,10 @@ FakeCado keeps projects and users and answers, through requests_mock, the reques
 describes them: GET /api/v3/projects filtered by repeated project_id (page/per_page, get_alarm_summary), GET and
 PATCH /api/v3/projects/{id} (a PATCH's `users` REPLACES the list here, the harsher reading of the contract's "users
 to add", so a lost user shows), GET /api/v3/users?username= (a substring search: the integration must pick the exact
-match). `last_update` moves when the status changes, as "last status update" says. A deleted project answers 404 and
-is absent from lists; `forbidden` answers 403 to everything, `read_only` to a PATCH, `rate_limited` 429 to everything,
-and a list naming a project of `failing` 500, of `timing_out` a read timeout.
+match). Lists are paged (per_page defaults to 10, as in the contract; `max_per_page` caps it). `last_update` moves when
+the status changes, as "last status update" says. A deleted project answers 404 and is absent from lists; `forbidden`
+answers 403 to everything, `read_only` to a PATCH, `rate_limited` 429 to everything, and a list naming a project of
+`failing` 500, of `timing_out` a read timeout.
 
 MirroringXsoar runs the integration's main() as XSOAR's mirroring does: a cycle is get-modified-remote-data, then
 get-remote-data for each id it returned; the mirrored object goes into incident fields through the incoming mapping
@@ -60,6 +61,7 @@ class FakeCado:
         self.rate_limited = False  # every request answered 429
         self.failing: set[int] = set()  # a list request naming one of these projects answers 500
         self.timing_out: set[int] = set()  # and one naming one of these times out
+        self.max_per_page: int | None = None  # a platform that answers fewer per page than asked
         self.clock = 1_764_500_000_000
 
     # the platform's own changes ---------------------------------------------------------------------------------
@@ -110,7 +112,7 @@ class FakeCado:
                 return error(context, 500, 'Internal error')
             if wanted & self.timing_out:
                 raise requests.exceptions.ReadTimeout('Read timed out. (read timeout=60)')
-            per_page, page = int(query.get('per_page', ['10'])[0]), int(query.get('page', ['1'])[0])
+            per_page, page = self.page_of(query)
             found = sorted((p for i, p in self.projects.items() if i in wanted), key=lambda p: -p['id'])
             pages = max(1, -(-len(found) // per_page))
             data = [self.listed(p, query.get('get_alarm_summary') == ['true'])
@@ -122,9 +124,12 @@ class FakeCado:
             return error(context, 404, 'Not found')
         if request.method == 'GET' and path == '/api/v3/users':
             name = query.get('username', [''])[0]
-            data = [user for user in self.users if name in user['username']]
-            return {'status': 'success', 'data': data, 'pagination': {
-                'type': 'page', 'total_records': len(data), 'current_page': 1, 'total_pages': 1}}
+            found = sorted((user for user in self.users if name in user['username']),
+                           key=lambda user: user['display_name'], reverse=True)  # the contract's -display_name
+            per_page, page = self.page_of(query)
+            return {'status': 'success', 'data': found[(page - 1) * per_page:page * per_page], 'pagination': {
+                'type': 'page', 'total_records': len(found), 'current_page': page,
+                'total_pages': max(1, -(-len(found) // per_page)), 'per_page': per_page}}
         match = PROJECT_PATH.match(path)
         project = self.projects.get(int(match.group(1))) if match else None
         if project is None:
@@ -139,6 +144,11 @@ class FakeCado:
         if 'users' in body:
             project['details']['users'] = [self.user(user['username']) for user in body['users']]
         return {'status': 'success', 'data': {'project_id': project['id']}}
+
+    def page_of(self, query: dict[str, list[str]]) -> tuple[int, int]:
+        """(per_page, page) of a list request: the contract's default of 10, capped at max_per_page."""
+        per_page = int(query.get('per_page', ['10'])[0])
+        return min(per_page, self.max_per_page or per_page), int(query.get('page', ['1'])[0])
 
     @contextlib.contextmanager
     def serving(self):

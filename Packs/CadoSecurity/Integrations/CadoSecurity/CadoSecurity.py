@@ -4149,7 +4149,6 @@ OUTGOING_FIELDS = {
 # it back. last_update (the time of the last status change) is left out: it moves with the status.
 FINGERPRINT_FIELDS = ('name', 'description', 'items_identified', 'malicious_alarms', 'suspicious_alarms',
                       'evidence_count', 'last_acquisition', 'ai_summary')
-BATCH_PAGES = 3  # pages read per batch of ids (one when Cado honours per_page=100)
 STATE_WRITE_ATTEMPTS = 5
 MAX_FOLLOWERS = 20  # other incidents of a project remembered (their ids are named when the project is left open)
 # Changes kept for get-remote-data at most (bytes of JSON): a larger burst waits, unacknowledged, for the next cycles,
@@ -4284,15 +4283,17 @@ def get_mapping_fields_command(client: Client, args: dict[str, Any], params: dic
                                      for incident_type in (DETECTION_INCIDENT_TYPE, PROCESSING_INCIDENT_TYPE)])
 
 
-def read_batch(client: Client, project_ids: list[int]) -> list[dict[str, Any]]:
+def read_batch(client: Client, project_ids: list[int]) -> tuple[list[dict[str, Any]], bool]:
+    """The projects of every page Cado answers for `project_ids` (one page when it honours per_page=100), and whether
+    every page was read: a project on a page not read is not deleted."""
     projects: list[dict[str, Any]] = []
-    for page in range(1, BATCH_PAGES + 1):
+    for page in range(1, len(project_ids) + 1):  # a page holds one project at least
         response = client.list_projects({'project_id': project_ids, 'get_alarm_summary': True, 'page': page,
                                          'per_page': MAX_PAGE_SIZE})
         projects += response.get('data') or []
         if page >= ((response.get('pagination') or {}).get('total_pages') or 1):
-            break
-    return projects
+            return projects, True
+    return projects, False
 
 
 def read_projects(client: Client, project_ids: list[int]) -> tuple[dict[int, dict[str, Any]], set[int]]:
@@ -4304,7 +4305,10 @@ def read_projects(client: Client, project_ids: list[int]) -> tuple[dict[int, dic
     for start in range(0, len(project_ids), MAX_PAGE_SIZE):
         batch = project_ids[start:start + MAX_PAGE_SIZE]
         try:
-            answered.update({raw['id']: raw for raw in read_batch(client, batch) if raw.get('id') in batch})
+            projects, complete = read_batch(client, batch)
+            answered.update({raw['id']: raw for raw in projects if raw.get('id') in batch})
+            if not complete:
+                unread.update(set(batch) - set(answered))
         except CadoApiError as e:
             if e.status in (401, 403):
                 raise
@@ -4468,7 +4472,7 @@ def users_with_owner(client: Client, current: Callable[[], dict[str, Any]], owne
     """The project's users plus the owner (so that the PATCH keeps them whether Cado adds or replaces), or None when
     no Cado user has exactly that username or the owner is already one of them."""
     try:
-        users = client.list_users({'username': owner}).get('data') or []
+        users = client.list_users({'username': owner, 'per_page': MAX_PAGE_SIZE}).get('data') or []
     except CadoApiError as e:
         if e.status != 404:  # a platform without the users endpoint: the owner cannot be looked up
             raise

@@ -3687,8 +3687,10 @@ def ioc_text(response: dict[str, Any], where: str) -> str:
         holder = data.get('ioc')
     else:  # a project that never had rules of its own may leave `ioc` out of its details
         details = data.get('details')
-        holder = details.get('ioc', {}) if isinstance(details, dict) else None
-    custom = (holder.get('custom_data') or {}) if isinstance(holder, dict) else None
+        holder = details.get('ioc', {'custom_data': {}}) if isinstance(details, dict) else None
+    # `custom_data` is required where `ioc` is given (an empty object when there are no rules): without it, the
+    # answer cannot tell "no rules" from "rules not sent".
+    custom = holder.get('custom_data') if isinstance(holder, dict) else None
     text = (custom.get('user_input') or '') if isinstance(custom, dict) else None
     if not isinstance(text, str):
         path = 'data.ioc' if where == 'tenant' else 'data.details.ioc'

@@ -108,6 +108,12 @@ def test_project_rules_are_read_from_the_project(mocker, requests_mock, contract
     assert result.readable_output.startswith('### Cado custom IOC rules of project 12')
 
 
+def test_a_tenant_without_rules_answers_an_empty_custom_data(mocker, requests_mock):
+    requests_mock.get(INTELLIGENCE, json={'status': 'success', 'data': {
+        'yara': {'custom_data': '', 'default_data': ''}, 'ioc': {'custom_data': {}}}})
+    assert succeed(mocker, 'cado-ioc-rule-list', {}).outputs == []
+
+
 def test_a_project_without_rules_of_its_own_has_none(mocker, requests_mock):
     requests_mock.get(PROJECT, json=load('project_get'))  # no details.ioc at all
     assert succeed(mocker, 'cado-ioc-rule-list', {'project_id': '12'}).outputs == []
@@ -118,7 +124,10 @@ def test_a_project_without_rules_of_its_own_has_none(mocker, requests_mock):
     {'ioc': 'evil.example'},
     {'ioc': {'custom_data': 'evil.example'}},
     {'ioc': {'custom_data': {'user_input': ['evil.example']}}},
-], ids=['no-ioc', 'ioc-not-an-object', 'custom-data-not-an-object', 'user-input-not-text'])
+    {'ioc': {}},
+    {'ioc': {'custom_data': None}},
+], ids=['no-ioc', 'ioc-not-an-object', 'custom-data-not-an-object', 'user-input-not-text', 'no-custom-data',
+        'custom-data-null'])
 def test_an_answer_of_another_shape_is_never_taken_for_no_rules(mocker, requests_mock, data):
     """Taken for an empty text, such an answer would make the push write only its own rules, dropping Cado's."""
     requests_mock.get(INTELLIGENCE, json={'status': 'success', 'data': data})

@@ -56,12 +56,17 @@ def test_mapping_fields_name_the_outgoing_keys_of_both_incident_types(cado):
 
 # ---------------------------------------------------------------------------------------- get-modified-remote-data
 
-def test_one_request_per_100_projects_with_the_contract_filters(cado):
-    for project_id in range(100, 350):
-        cado.add(project_id)
+def linked_projects(cado, project_ids: range) -> MirroringXsoar:
+    """A mirroring XSOAR whose incident inc-<id> mirrors each of these new projects."""
     xsoar = MirroringXsoar(cado)
-    for project_id in range(100, 350):
+    for project_id in project_ids:
+        cado.add(project_id)
         xsoar.link(f'inc-{project_id}', project_id)
+    return xsoar
+
+
+def test_one_request_per_100_projects_with_the_contract_filters(cado):
+    xsoar = linked_projects(cado, range(100, 350))
     requests = xsoar.requests_of(xsoar.cycle)
     assert requests == [('GET', '/api/v3/projects')] * 3  # 250 projects, and no get-remote-data request
     assert all(incident['fields']['cadoprojectstatus'] == 'Collection & Analysis'
@@ -102,11 +107,7 @@ def test_unchanged_projects_keep_only_a_fingerprint(xsoar, cado):
 
 
 def test_a_failing_batch_is_read_again_next_cycle_and_the_others_are_reported(cado):
-    for project_id in range(100, 250):
-        cado.add(project_id)
-    xsoar = MirroringXsoar(cado)
-    for project_id in range(100, 250):
-        xsoar.link(f'inc-{project_id}', project_id)
+    xsoar = linked_projects(cado, range(100, 250))
     cado.failing = {120}  # in the first batch of 100
     modified = xsoar.cycle()
     assert modified == [str(project_id) for project_id in range(200, 250)]

@@ -1687,6 +1687,7 @@ class Client(BaseClient):
 
     def delete_note(self, note_id: int) -> dict:
         return self._call('delete_note', {'note_id': note_id})
+
     # Users
     def list_users(self, params: dict) -> dict:
         return self._call('list_users', params=params)
@@ -3608,13 +3609,16 @@ def is_domain(value: str) -> bool:
         return False
 
 
-def is_host(host: str | None) -> bool:
-    if not host:
+def is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
         return False
-    with contextlib.suppress(ValueError):
-        ipaddress.ip_address(host)
-        return True
-    return is_domain(host)
+    return True
+
+
+def is_host(host: str | None) -> bool:
+    return bool(host) and (is_ip(host) or is_domain(host))
 
 
 def is_url(value: str) -> bool:
@@ -3637,8 +3641,7 @@ def ioc_type(value: str) -> str:
         return HASH_LENGTHS[len(value)]
     if refanged(value) != value:
         return 'keyword'
-    with contextlib.suppress(ValueError):
-        ipaddress.ip_address(value)
+    if is_ip(value):
         return 'ip'
     if is_url(value):
         return 'url'
@@ -3664,6 +3667,11 @@ def ioc_rule_values(text: str) -> list[tuple[int, str, str]]:
         if value.strip():
             rules.append((number, value.strip(), title.strip()))
     return rules
+
+
+def rule_identities(text: str) -> set[str]:
+    """The indicators the rules in `text` name, as ioc_identity compares them."""
+    return {ioc_identity(value) for _, value, _ in ioc_rule_values(text)}
 
 
 def rule_lines(text: str) -> list[str]:
@@ -3764,7 +3772,7 @@ def pushed_values(args: dict[str, Any]) -> tuple[list[str], str | None, dict[str
 def missing_lines(text: str, kept: list[str], ours: dict[str, str]) -> list[str]:
     """Lines to append to `text` so that it holds every line kept from before and each of our indicators."""
     present_lines = set(rule_lines(text))
-    present = {ioc_identity(value) for _, value, _ in ioc_rule_values(text)}
+    present = rule_identities(text)
     # a kept line whose indicator is still there was edited (its title), not dropped: restoring it would duplicate it
     return ([line for line in kept
              if line not in present_lines and ioc_identity(line.partition(';')[0].strip()) not in present]
@@ -3803,12 +3811,13 @@ def ioc_rule_push_command(client: Client, args: dict[str, Any]) -> CommandResult
     dry_run = parse_field(args, Field('dry_run', 'dry_run', 'bool', default=False))
     store = ioc_store(client, project_id)
     text, response = store.read()
-    present = {ioc_identity(value) for _, value, _ in ioc_rule_values(text)}
-    adding = {ioc_identity(value): f'{value};{title}' if title else value for value in values
-              if ioc_identity(value) not in present}
+    present = rule_identities(text)
+    identities = {value: ioc_identity(value) for value in values}
+    adding = {identity: f'{value};{title}' if title else value for value, identity in identities.items()
+              if identity not in present}
     status = 'would be added' if dry_run else 'added'
-    rules = [ioc_rule(value, title, project_id, status=status) if ioc_identity(value) in adding
-             else ioc_rule(value, '', project_id, status='already present') for value in values]
+    rules = [ioc_rule(value, title, project_id, status=status) if identity in adding
+             else ioc_rule(value, '', project_id, status='already present') for value, identity in identities.items()]
     summary = f'{len(adding)} {status}, {len(values) - len(adding)} already present'
     if dry_run or not adding:
         note = f'{"Dry run" if dry_run else "Nothing to add"}: {summary}. Nothing was written.'

@@ -4608,16 +4608,19 @@ def with_mirroring(incidents: list[dict[str, Any]], settings: MirrorSettings) ->
     its mirror id, and the project is registered (one project never mirrors into two incidents)."""
     if not settings.direction or not incidents:
         return incidents
+    fields = {'dbotMirrorDirection': settings.direction, 'dbotMirrorInstance': settings.instance}
+    if not any(map(detection_project, incidents)):  # nothing to register: the state is not rewritten
+        return [{**incident, **fields} for incident in incidents]
 
     def register(state: dict[str, Any]) -> list[dict[str, Any]]:
         mirrored = []
         for incident in incidents:
-            fields = {'dbotMirrorDirection': settings.direction, 'dbotMirrorInstance': settings.instance}
             project_id = detection_project(incident)
+            claimed = {}
             if project_id and str(project_id) not in state['projects']:
                 project_entry(state, project_id)[0] = UNNAMED_MIRROR
-                fields['dbotMirrorId'] = str(project_id)
-            mirrored.append({**incident, **fields})
+                claimed = {'dbotMirrorId': str(project_id)}
+            mirrored.append({**incident, **fields, **claimed})
         return mirrored
 
     return update_mirror_state(register)

@@ -429,6 +429,16 @@ def test_fetched_incidents_carry_the_mirroring_fields_and_register_their_project
     assert (other['linked'], other['mirrored_by']) == (False, None)
 
 
+def test_fetched_incidents_without_a_project_leave_the_mirroring_state_unwritten(mocker):
+    incidents = [detection_incident(1, None), detection_incident(2, None)]
+    mocker.patch.object(CadoSecurity, 'fetch_incidents', return_value=({'last_id': 2}, incidents))
+    xsoar = MirroringXsoar(FakeCado())
+    outcome = xsoar.run('fetch-incidents', {})
+    assert [(incident['dbotMirrorDirection'], incident.get('dbotMirrorId')) for incident in outcome.incidents] == [
+        ('Both', None), ('Both', None)]
+    assert xsoar.context.version == 0
+
+
 def test_fetch_without_mirroring_leaves_incidents_as_they_were(mocker):
     incidents = [detection_incident(1, 12)]
     mocker.patch.object(CadoSecurity, 'fetch_incidents', return_value=({}, incidents))
